@@ -1,0 +1,98 @@
+/**
+ * The plugin contract. A plugin is self-contained: it declares a JSON Schema for
+ * its params, a version, its ports, and a `run` that turns params and inputs into
+ * outputs. It knows nothing about scheduling or caching; the engine knows nothing
+ * about what a plugin computes.
+ */
+import type { Table } from './table/table.ts';
+
+/** What a plugin returns for one output port. The engine hashes and stores it. */
+export type Artifact =
+  | { kind: 'json'; value: unknown }
+  | { kind: 'table'; table: Table }
+  /** Raw bytes; `ext` only decorates the file name when materialised. */
+  | { kind: 'bytes'; data: Uint8Array; ext?: string }
+  /** A file or a directory the plugin wrote (normally under ctx.scratchDir). Moved into the store. */
+  | { kind: 'file'; path: string }
+  | { kind: 'dir'; path: string };
+
+export type ArtifactKind = Artifact['kind'];
+
+/** A stored artifact handed to a downstream step. Read-only. */
+export interface InputArtifact {
+  readonly kind: ArtifactKind;
+  /** Content hash, `sha256:<hex>`. */
+  readonly hash: string;
+  /** Path of the stored object (for `dir`, a directory materialised read-only). */
+  readonly path: string;
+  json<T = unknown>(): Promise<T>;
+  table(): Promise<Table>;
+  bytes(): Promise<Uint8Array>;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+/** Engine-level tracking: MLflow (or the embedded store) receives what is recorded here. */
+export interface Tracker {
+  params(values: Record<string, unknown>): void;
+  metric(name: string, value: number, step?: number): void;
+  tag(name: string, value: string): void;
+  /** A file or directory to attach to the step's run. */
+  artifact(path: string, name?: string): void;
+}
+
+export interface StepContext {
+  readonly stepId: string;
+  /** Relative paths in params resolve against this folder. */
+  readonly projectRoot: string;
+  /** An empty folder owned by this step for this execution; removed afterwards. */
+  readonly scratchDir: string;
+  /** Aborted on Ctrl-C, fail-fast, or when watch mode makes the run obsolete. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly track: Tracker;
+  /** Values of the environment variables the step declared (`env:`); part of the cache key. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Secrets (API keys) from the environment or config/api_keys.yaml. Never hashed, logged or tracked. */
+  secret(name: string): string | undefined;
+  /** Progress for long steps: a fraction in [0, 1] and an optional message (e.g. "12k steps/s, ETA 40s"). */
+  progress(fraction: number, message?: string): void;
+}
+
+export interface PortSpec {
+  description?: string;
+  /** Inputs only: may be left unconnected. */
+  optional?: boolean;
+}
+
+/** A problem a plugin finds in its params beyond what the JSON Schema expresses. */
+export interface ParamIssue {
+  /** JSON path inside the step's params, e.g. ['tech_indicator_list', 3]. */
+  path: (string | number)[];
+  message: string;
+}
+
+export interface Plugin<P = Record<string, unknown>> {
+  readonly name: string;
+  /** Bump when outputs would change for the same params and inputs. Part of the cache key. */
+  readonly version: string;
+  readonly description: string;
+  /** JSON Schema (draft 2020-12 subset understood by ajv) for `with:`. Defaults are applied. */
+  readonly paramsSchema: Record<string, unknown>;
+  readonly inputs: Readonly<Record<string, PortSpec>>;
+  /** Output ports; a function when they depend on params. */
+  readonly outputs: Readonly<Record<string, PortSpec>> | ((params: P) => Record<string, PortSpec>);
+  /** Workspace files the step reads and writes, relative to the project root (DVC-style deps/outs). */
+  files?(params: P): { deps?: string[]; outs?: string[] };
+  /** Semantic checks run at validation time, before anything executes. */
+  check?(params: P): ParamIssue[];
+  run(ctx: StepContext, params: P, inputs: Record<string, InputArtifact>): Promise<Record<string, Artifact>>;
+}
+
+export function definePlugin<P>(plugin: Plugin<P>): Plugin<P> {
+  return plugin;
+}
