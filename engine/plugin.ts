@@ -88,6 +88,11 @@ export interface Plugin<P = Record<string, unknown>> {
   readonly outputs: Readonly<Record<string, PortSpec>> | ((params: P) => Record<string, PortSpec>);
   /** Workspace files the step reads and writes, relative to the project root (DVC-style deps/outs). */
   files?(params: P): { deps?: string[]; outs?: string[] };
+  /**
+   * True when outputs can change with unchanged params and inputs (e.g. a date range reaching today).
+   * The engine then re-executes the step every run; early cutoff still spares identical outputs' dependents.
+   */
+  alwaysRun?(params: P): boolean;
   /** Semantic checks run at validation time, before anything executes. */
   check?(params: P): ParamIssue[];
   run(ctx: StepContext, params: P, inputs: Record<string, InputArtifact>): Promise<Record<string, Artifact>>;

@@ -1,0 +1,56 @@
+/**
+ * Generates TypeScript types from every JSON Schema in the project:
+ *   schemas/<name>.schema.json        -> schemas/<name>.ts
+ *   steps/<plugin>/params.schema.json -> steps/<plugin>/params.ts
+ * `--check` writes nothing and exits 1 listing stale files (the test suite runs it).
+ */
+import { readFile, writeFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, dirname, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compile } from 'json-schema-to-typescript';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export async function schemaFiles(): Promise<{ schema: string; types: string }[]> {
+  const pairs: { schema: string; types: string }[] = [];
+  for (const f of (await readdir(join(root, 'schemas'))).sort()) {
+    if (f.endsWith('.schema.json')) pairs.push({ schema: join('schemas', f), types: join('schemas', f.replace('.schema.json', '.ts')) });
+  }
+  for (const d of (await readdir(join(root, 'steps'))).sort()) {
+    const schema = join('steps', d, 'params.schema.json');
+    if (existsSync(join(root, schema))) pairs.push({ schema, types: join('steps', d, 'params.ts') });
+  }
+  return pairs;
+}
+
+export async function generate(schemaPath: string): Promise<string> {
+  const schema = JSON.parse(await readFile(join(root, schemaPath), 'utf8'));
+  const name = schema.title ?? basename(schemaPath, '.schema.json');
+  const banner = `/* Generated from ${schemaPath} by \`npm run gen:types\`. Do not edit. */`;
+  return compile(schema, name, {
+    bannerComment: banner,
+    cwd: join(root, dirname(schemaPath)),
+    additionalProperties: false,
+    style: { singleQuote: true },
+  });
+}
+
+async function main(): Promise<void> {
+  const check = process.argv.includes('--check');
+  const stale: string[] = [];
+  for (const { schema, types } of await schemaFiles()) {
+    const text = await generate(schema);
+    const target = join(root, types);
+    const current = existsSync(target) ? await readFile(target, 'utf8') : '';
+    if (current === text) continue;
+    if (check) stale.push(types);
+    else await writeFile(target, text);
+  }
+  if (stale.length > 0) {
+    console.error(`stale generated types (run \`npm run gen:types\`): ${stale.join(', ')}`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
