@@ -13,7 +13,18 @@ export interface Table {
 }
 
 export function table(columns: Record<string, Column>): Table {
-  const names = Object.keys(columns);
+  return orderedTable(Object.keys(columns), columns);
+}
+
+/**
+ * A table whose column order is given explicitly. Needed for names like "2020":
+ * JS objects enumerate integer-like keys first, so `table()` would reorder them.
+ */
+export function orderedTable(names: readonly string[], columns: Record<string, Column>): Table {
+  if (new Set(names).size !== names.length) throw new Error(`duplicate column names in ${names.join(', ')}`);
+  for (const name of names) {
+    if (!Object.hasOwn(columns, name)) throw new Error(`column \`${name}\` is named but has no values`);
+  }
   const rows = names.length === 0 ? 0 : columns[names[0]!]!.length;
   for (const name of names) {
     if (columns[name]!.length !== rows) {
@@ -21,4 +32,13 @@ export function table(columns: Record<string, Column>): Table {
     }
   }
   return { names, columns, rows };
+}
+
+/** The value type a column holds, in the vocabulary of declared `types` in params. */
+export type ColumnType = 'number' | 'int' | 'string';
+
+export function columnType(column: Column): ColumnType {
+  if (column instanceof Float64Array) return 'number';
+  if (column instanceof Int32Array) return 'int';
+  return 'string';
 }

@@ -1,0 +1,43 @@
+/** What every command shares: loading a pipeline, printing diagnostics, exit codes. */
+import { InvalidInput, formatDiagnostic } from '../errors.ts';
+import { loadPipeline, type Pipeline } from '../pipeline.ts';
+
+export const EXIT = { ok: 0, failed: 1, invalid: 2, cancelled: 130 } as const;
+
+/** Thrown to end a command with an exit code after its message was printed. */
+export class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+export function printInvalid(error: InvalidInput): void {
+  const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+  for (const d of error.diagnostics) process.stderr.write(`${color ? '\x1b[31merror\x1b[39m' : 'error'}: ${formatDiagnostic(d, { color })}\n`);
+}
+
+export async function load(file: string, overrides: readonly string[] = []): Promise<Pipeline> {
+  try {
+    return await loadPipeline(file, { overrides });
+  } catch (error) {
+    if (error instanceof InvalidInput) {
+      printInvalid(error);
+      throw new Exit(EXIT.invalid);
+    }
+    throw error;
+  }
+}
+
+/** Checks that CLI-named steps exist; an unknown one is invalid input. */
+export function checkStepNames(pipeline: Pipeline, names: readonly (string | undefined)[], flag: string): void {
+  for (const name of names) {
+    if (name !== undefined && !pipeline.steps.has(name)) {
+      process.stderr.write(`error: ${flag}: unknown step \`${name}\` in ${pipeline.name}; steps: ${[...pipeline.steps.keys()].join(', ')}\n`);
+      throw new Exit(EXIT.invalid);
+    }
+  }
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

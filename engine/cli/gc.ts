@@ -1,0 +1,74 @@
+/**
+ * `tradepipe gc`: removes store objects that no kept run record references. Kept:
+ * the records of each pipeline's last N runs and every step's current record.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openSession } from '../session.ts';
+import { acquireLock } from '../lock.ts';
+import { hexOf } from '../hash.ts';
+import type { RunSummary } from '../records.ts';
+
+export interface GcReport {
+  keptRuns: number;
+  removedRuns: number;
+  removedRecords: number;
+  removedObjects: number;
+  freedBytes: number;
+}
+
+export async function collectGarbage(root: string, keep: number, dryRun: boolean): Promise<GcReport> {
+  const session = openSession(root);
+  const lock = await acquireLock(session.paths.store, session.paths.lock, (m) => process.stderr.write(`${m}\n`));
+  try {
+    const { records, store, paths } = session;
+    const perPipeline = new Map<string, RunSummary[]>();
+    for (const run of records.runs()) perPipeline.set(run.pipeline, [...(perPipeline.get(run.pipeline) ?? []), run]);
+    const keptRuns = [...perPipeline.values()].flatMap((runs) => runs.slice(0, keep));
+    const droppedRuns = [...perPipeline.values()].flatMap((runs) => runs.slice(keep));
+    const keptKeys = new Set<string>(records.allPointers().map((p) => p.key));
+    for (const run of keptRuns) for (const s of run.steps) if (s.key) keptKeys.add(s.key);
+
+    const live = new Set<string>();
+    const keepDirs = new Set<string>();
+    let removedRecords = 0;
+    for (const key of records.allRecordKeys()) {
+      if (!keptKeys.has(key)) {
+        removedRecords++;
+        if (!dryRun) await records.remove(key);
+        continue;
+      }
+      const record = records.read(key)!;
+      for (const ref of [...Object.values(record.outputs), ...Object.values(record.files)]) {
+        live.add(hexOf(ref.hash));
+        if (ref.kind === 'dir' && store.has(ref.hash)) {
+          keepDirs.add(hexOf(ref.hash));
+          for (const [, h] of await store.dirListing(ref.hash)) live.add(hexOf(h));
+        }
+      }
+    }
+    let removedObjects = 0;
+    let freedBytes = 0;
+    if (existsSync(paths.objects)) {
+      for (const prefix of readdirSync(paths.objects)) {
+        for (const rest of readdirSync(join(paths.objects, prefix))) {
+          if (live.has(prefix + rest)) continue;
+          const path = join(paths.objects, prefix, rest);
+          freedBytes += statSync(path).size;
+          removedObjects++;
+          if (!dryRun) await rm(path, { force: true });
+        }
+      }
+    }
+    if (!dryRun) {
+      if (existsSync(paths.checkouts)) for (const d of readdirSync(paths.checkouts)) if (!keepDirs.has(d)) await rm(join(paths.checkouts, d), { recursive: true, force: true });
+      for (const run of droppedRuns) await rm(join(paths.runs, `${run.runId}.json`), { force: true });
+      await rm(paths.tmp, { recursive: true, force: true });
+      await rm(paths.corrupt, { recursive: true, force: true });
+    }
+    return { keptRuns: keptRuns.length, removedRuns: droppedRuns.length, removedRecords, removedObjects, freedBytes };
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,124 @@
+/** The `tradepipe` command line. Each command lives in its own module. */
+import { resolve, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { load, collect, EXIT, Exit } from './common.ts';
+import { runCommand } from './run.ts';
+import { planPipeline, planJson, planText } from './plan.ts';
+import { renderDag, type DagFormat } from './dag.ts';
+import { showCommand } from './show.ts';
+import { collectGarbage } from './gc.ts';
+import { initProject } from './init.ts';
+import { findProjectRoot } from '../project.ts';
+import { formatBytes } from '../format.ts';
+
+const program = new Command('tradepipe')
+  .description('Declarative YAML pipelines for trading research, cached by content hash.')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('run')
+  .description('Run a pipeline: only steps whose inputs changed execute; the rest come from the cache.')
+  .argument('<file>', 'pipeline file')
+  .argument('[steps...]', 'run only these steps and what they need')
+  .option('-j, --jobs <n>', 'steps to run at once (default: CPU cores)')
+  .option('-k, --keep-going', 'after a failure, keep running steps that do not depend on it')
+  .option('--from <step>', 'force this step and everything downstream of it')
+  .option('--force <step>', 'force this step (repeatable)', collect, [])
+  .option('-n, --dry-run', 'print the plan (what would run and why) without running')
+  .option('--json', 'print one JSON document with each step\'s result')
+  .option('-S, --set <step.param=value>', 'override a param (repeatable), e.g. --set train.learning_rate=0.0003', collect, [])
+  .option('--resource <name=n>', 'capacity of a resource tag (repeatable; default 1 each), e.g. --resource gpu=2', collect, [])
+  .option('-v, --verbose', 'show step logs')
+  .action(async (file: string, steps: string[], flags) => exit(await runCommand(file, steps, flags)));
+
+program
+  .command('status')
+  .description('List every step as up-to-date or stale, with the reason.')
+  .argument('<file>', 'pipeline file')
+  .option('--json', 'machine-readable output')
+  .option('-S, --set <step.param=value>', 'evaluate with a param override (repeatable)', collect, [])
+  .action(async (file: string, flags: { json?: boolean; set: string[] }) => {
+    const pipeline = await load(file, flags.set);
+    const { order, decisions } = await planPipeline(pipeline);
+    process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
+  });
+
+program
+  .command('dag')
+  .description('Print the step graph.')
+  .argument('<file>', 'pipeline file')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'dot', 'mermaid', 'json']).default('text'))
+  .action(async (file: string, flags: { format: DagFormat }) => {
+    process.stdout.write(renderDag(await load(file), flags.format) + '\n');
+  });
+
+program
+  .command('validate')
+  .description('Check a pipeline (YAML, schema, plugins, params, wiring, cycles) without running anything.')
+  .argument('<file>', 'pipeline file')
+  .action(async (file: string) => {
+    const p = await load(file);
+    process.stdout.write(`${file}: valid (${p.steps.size} steps)\n`);
+  });
+
+program
+  .command('show')
+  .description('Print a stored output of the step\'s latest run (tables as CSV or JSON).')
+  .argument('<file>', 'pipeline file')
+  .argument('<target>', 'step or step.output')
+  .addOption(new Option('--format <format>', 'table format').choices(['csv', 'json']))
+  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json' }) => exit(await showCommand(await load(file), target, flags.format)));
+
+program
+  .command('gc')
+  .description('Remove cache objects that no kept run references.')
+  .argument('[path]', 'a pipeline file or project folder', '.')
+  .option('--keep <n>', 'runs to keep per pipeline', '5')
+  .option('-n, --dry-run', 'only report what would be removed')
+  .action(async (path: string, flags: { keep: string; dryRun?: boolean }) => {
+    const keep = Number(flags.keep);
+    if (!Number.isInteger(keep) || keep < 0) {
+      process.stderr.write(`error: --keep: expected a non-negative integer, got \`${flags.keep}\`\n`);
+      throw new Exit(EXIT.invalid);
+    }
+    const abs = resolve(path);
+    const root = findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs);
+    const r = await collectGarbage(root, keep, flags.dryRun === true);
+    const verb = flags.dryRun ? 'would remove' : 'removed';
+    process.stdout.write(`${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedRecords} records, ${r.removedRuns} run logs; kept ${r.keptRuns} runs\n`);
+  });
+
+program
+  .command('init')
+  .description('Scaffold a new project (pipeline, config, hyperparameters, a sample plugin) that runs immediately.')
+  .argument('[dir]', 'project folder', '.')
+  .action(async (dir: string) => {
+    try {
+      const files = await initProject(resolve(dir));
+      process.stdout.write(`created ${files.join(', ')}\nnext: cd ${dir} && tradepipe run pipelines.d/example.yaml\n`);
+    } catch (error) {
+      process.stderr.write(`error: init: ${(error as Error).message}\n`);
+      throw new Exit(EXIT.invalid);
+    }
+  });
+
+function exit(code: number): void {
+  if (code !== 0) throw new Exit(code);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof Exit) return error.code;
+    const e = error as { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.invalid;
+    }
+    process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,51 @@
+/** `status` and `run --dry-run`: the planner's verdict for every step, with reasons. */
+import { projectRelative } from '../project.ts';
+import { openSession } from '../session.ts';
+import { gatherFacts, buildManifest, type StepFacts } from '../facts.ts';
+import { planSteps, describeReasons, type Decision, type PlanStep } from '../planner.ts';
+import { selectSteps, type SelectOptions } from '../executor.ts';
+import type { Pipeline } from '../pipeline.ts';
+
+export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {}): Promise<{ order: string[]; decisions: Map<string, Decision> }> {
+  const session = openSession(pipeline.root);
+  const { selected, forced } = selectSteps(pipeline, select);
+  const order = pipeline.order.filter((id) => selected.has(id));
+  const producedBy = new Map<string, string>();
+  for (const step of pipeline.steps.values()) for (const out of step.outs) producedBy.set(out, step.id);
+  const facts = new Map<string, StepFacts>();
+  for (const id of order) {
+    const step = pipeline.steps.get(id)!;
+    const upstreamOuts = new Set(step.deps.filter((d) => producedBy.has(d) && producedBy.get(d) !== id));
+    facts.set(id, await gatherFacts(step, pipeline.root, upstreamOuts, session.stats, process.env));
+  }
+  const plan: PlanStep[] = order.map((id) => {
+    const step = pipeline.steps.get(id)!;
+    return {
+      id,
+      upstream: pipeline.graph.inNeighbors(id).filter((u) => selected.has(u)),
+      flags: { forced: forced.has(id), cache: step.cache, alwaysRun: step.alwaysRun },
+    };
+  });
+  const view = session.view(projectRelative(pipeline.root, pipeline.file));
+  const decisions = planSteps(plan, (id, upstream) => buildManifest(pipeline.steps.get(id)!, facts.get(id)!, upstream), view);
+  await session.stats.save();
+  return { order, decisions };
+}
+
+export function planJson(order: string[], decisions: Map<string, Decision>) {
+  return order.map((id) => {
+    const d = decisions.get(id)!;
+    return { id, status: d.action === 'cached' ? 'up-to-date' : 'stale', reason: describeReasons(d.reasons), reasons: d.reasons, key: d.key ?? null };
+  });
+}
+
+export function planText(order: string[], decisions: Map<string, Decision>): string {
+  const width = Math.max(...order.map((id) => id.length));
+  return order
+    .map((id) => {
+      const d = decisions.get(id)!;
+      const state = d.action === 'cached' ? 'up-to-date' : 'stale     ';
+      return `${id.padEnd(width)}  ${state}  ${describeReasons(d.reasons)}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,78 @@
+/** `tradepipe run`: plan, take the project lock, execute, report. */
+import { availableParallelism } from 'node:os';
+import { execute, type RunResult } from '../executor.ts';
+import { openSession } from '../session.ts';
+import { acquireLock } from '../lock.ts';
+import { consoleReporter, summarize } from '../reporter.ts';
+import { load, checkStepNames, EXIT, Exit } from './common.ts';
+import { planPipeline, planJson, planText } from './plan.ts';
+
+export interface RunFlags {
+  jobs?: string;
+  keepGoing?: boolean;
+  from?: string;
+  force: string[];
+  dryRun?: boolean;
+  json?: boolean;
+  set: string[];
+  resource: string[];
+  verbose?: boolean;
+}
+
+export async function runCommand(file: string, targets: string[], flags: RunFlags): Promise<number> {
+  const pipeline = await load(file, flags.set);
+  checkStepNames(pipeline, [...targets, flags.from, ...flags.force], 'run');
+  const select = { targets, from: flags.from, force: flags.force };
+  if (flags.dryRun) {
+    const { order, decisions } = await planPipeline(pipeline, select);
+    process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, dryRun: true, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
+    return EXIT.ok;
+  }
+  const jobs = flags.jobs === undefined ? availableParallelism() : Number(flags.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    process.stderr.write(`error: --jobs: expected a positive integer, got \`${flags.jobs}\`\n`);
+    throw new Exit(EXIT.invalid);
+  }
+  const resources = parseResources(flags.resource);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(EXIT.cancelled);
+    process.stderr.write('\ncancelling: stopping running steps (Ctrl-C again to exit at once)\n');
+    controller.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  const session = openSession(pipeline.root);
+  const lock = await acquireLock(session.paths.store, session.paths.lock, (m) => process.stderr.write(`${m}\n`), controller.signal);
+  const reporter = consoleReporter(process.stderr, { quiet: flags.json, verbose: flags.verbose });
+  const t0 = performance.now();
+  let result: RunResult;
+  try {
+    result = await execute(pipeline, session, { ...select, jobs, keepGoing: flags.keepGoing === true, resources, signal: controller.signal, env: process.env }, reporter);
+  } finally {
+    reporter.close();
+    await lock.release();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else process.stderr.write(summarize(result, performance.now() - t0) + '\n');
+  return result.status === 'succeeded' ? EXIT.ok : result.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+}
+
+function parseResources(specs: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const spec of specs) {
+    const m = /^([A-Za-z_][A-Za-z0-9_-]*)=(\d+)$/.exec(spec);
+    if (!m) {
+      process.stderr.write(`error: --resource: expected \`name=count\`, got \`${spec}\`\n`);
+      throw new Exit(EXIT.invalid);
+    }
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * The I/O half of planning: hashes a step's file deps (through the stat cache), its
+ * plugin's source and its declared environment. The planner turns these facts, plus
+ * upstream records, into a key without touching the disk.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashJson } from './hash.ts';
+import { envFingerprint, type KeyManifest } from './key.ts';
+import type { StatCache } from './statcache.ts';
+import type { Step } from './pipeline.ts';
+import type { RunRecord } from './records.ts';
+
+export const MISSING = 'missing';
+
+export interface StepFacts {
+  code: string;
+  /** Dep path -> hash (or MISSING), for deps that are not exactly another step's out. */
+  deps: Record<string, string>;
+  env: Record<string, string>;
+}
+
+const CODE_FILE = /\.(ts|mts|js|mjs|cjs|json)$/;
+const codeHashes = new Map<string, Promise<string>>();
+
+/** Hash of a plugin's code files (README and other prose don't count). Memoised per process. */
+export function codeHash(source: string, stats: StatCache): Promise<string> {
+  let h = codeHashes.get(source);
+  if (!h) {
+    h = stats.hashPath(source).then((p) => (p.kind === 'file' ? p.hash : hashJson(p.entries.filter((e) => CODE_FILE.test(e.path)).map((e) => [e.path, e.hash]))));
+    codeHashes.set(source, h);
+  }
+  return h;
+}
+
+/** Forget memoised code hashes (watch mode, after a plugin file changed). */
+export function forgetCodeHashes(): void {
+  codeHashes.clear();
+}
+
+export async function gatherFacts(step: Step, root: string, producedElsewhere: ReadonlySet<string>, stats: StatCache, env: NodeJS.ProcessEnv): Promise<StepFacts> {
+  const deps: Record<string, string> = {};
+  for (const dep of step.deps) {
+    if (producedElsewhere.has(dep)) continue;
+    const abs = join(root, dep);
+    deps[dep] = existsSync(abs) ? (await stats.hashPath(abs)).hash : MISSING;
+  }
+  return { code: await codeHash(step.plugin.source, stats), deps, env: envFingerprint(step.env, env) };
+}
+
+/** The key inputs of a step, once every upstream step has a record. */
+export function buildManifest(step: Step, facts: StepFacts, upstream: ReadonlyMap<string, RunRecord>): KeyManifest {
+  const inputs: Record<string, string> = {};
+  for (const [port, ref] of Object.entries(step.inputs)) {
+    const produced = upstream.get(ref.step)?.outputs[ref.output];
+    if (!produced) throw new Error(`internal: no record for input ${ref.step}.${ref.output}`);
+    inputs[port] = produced.hash;
+  }
+  const deps: Record<string, string> = {};
+  for (const dep of step.deps) {
+    const own = facts.deps[dep];
+    if (own !== undefined) {
+      deps[dep] = own;
+      continue;
+    }
+    for (const record of upstream.values()) {
+      const file = record.files[dep];
+      if (file) deps[dep] = file.hash;
+    }
+    deps[dep] ??= MISSING;
+  }
+  return {
+    plugin: step.plugin.plugin.name,
+    version: step.plugin.plugin.version,
+    code: facts.code,
+    params: step.params,
+    inputs,
+    deps,
+    env: facts.env,
+  };
+}
+
+/** Workspace paths that some step in the pipeline declares as an out. */
+export function declaredOuts(steps: Iterable<Step>): Set<string> {
+  const out = new Set<string>();
+  for (const s of steps) for (const o of s.outs) out.add(o);
+  return out;
+}

@@ -1,0 +1,241 @@
+/**
+ * From a pipeline file to a validated, wired Pipeline: YAML with positions, `$ref`
+ * and `${vars.x}` resolution, `--set` overrides, the pipeline schema, plugin
+ * resolution and params schemas, port wiring and the DAG. Every problem becomes a
+ * positioned Diagnostic; all of them are reported together as one InvalidInput.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, extname, resolve, join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYamlValue } from 'yaml';
+import { InvalidInput, type Diagnostic } from './errors.ts';
+import { yamlLoader, diagnosticAt, isPlainObject, type Path, type Positions } from './yaml-source.ts';
+import { validateAt, suggestion } from './schema/validate.ts';
+import { findProjectRoot, projectRelative, displayPath } from './project.ts';
+import { locatePlugin, importPlugin, listBuiltins, type LoadedPlugin } from './registry.ts';
+import { buildGraph, type StepGraph } from './graph.ts';
+import type { PipelineFile } from '../schemas/pipeline.ts';
+import type { PortSpec } from './plugin.ts';
+
+const pipelineSchema = JSON.parse(
+  readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas', 'pipeline.schema.json'), 'utf8'),
+) as Record<string, unknown>;
+
+export interface InputRef {
+  step: string;
+  output: string;
+}
+
+export interface Step {
+  readonly id: string;
+  readonly uses: string;
+  readonly plugin: LoadedPlugin;
+  /** Params after `$ref`, vars, `--set` and schema defaults. */
+  readonly params: Record<string, unknown>;
+  readonly inputs: Readonly<Record<string, InputRef>>;
+  readonly outputs: readonly string[];
+  readonly needs: readonly string[];
+  readonly env: readonly string[];
+  readonly cache: boolean;
+  readonly alwaysRun: boolean;
+  readonly resources: Readonly<Record<string, number>>;
+  /** Project-relative workspace files read and written (DVC-style). */
+  readonly deps: readonly string[];
+  readonly outs: readonly string[];
+}
+
+export interface Pipeline {
+  readonly name: string;
+  readonly file: string;
+  readonly root: string;
+  readonly steps: ReadonlyMap<string, Step>;
+  readonly graph: StepGraph;
+  /** Topological order. */
+  readonly order: readonly string[];
+  /** Every YAML file read: the pipeline and what it references. */
+  readonly sources: readonly string[];
+  readonly positions: Positions;
+}
+
+export interface LoadOptions {
+  /** `step.param.path=value` overrides, like `dvc exp run -S`. */
+  overrides?: readonly string[];
+}
+
+export async function loadPipeline(file: string, opts: LoadOptions = {}): Promise<Pipeline> {
+  const abs = resolve(file);
+  const root = findProjectRoot(abs);
+  const loader = yamlLoader(root, displayPath);
+  const loaded = loader.load(abs);
+  if (loader.errors.length > 0) throw new InvalidInput(loader.errors);
+  const { positions } = loaded;
+  const doc = loaded.value;
+  const fail = (diagnostics: Diagnostic[]) => {
+    if (diagnostics.length > 0) throw new InvalidInput(diagnostics);
+  };
+  if (!isPlainObject(doc)) fail([diagnosticAt(positions.nearest([]), 'a pipeline file must be a mapping with a `steps:` key')]);
+  fail(validateAt(pipelineSchema, doc, [], positions, { noun: 'field', context: '' }));
+  const spec = doc as unknown as PipelineFile;
+
+  const diagnostics: Diagnostic[] = [];
+  const stepsValue = interpolate(spec.steps, (spec.vars ?? {}) as Record<string, unknown>, ['steps'], positions, diagnostics) as PipelineFile['steps'];
+  applyOverrides(stepsValue, opts.overrides ?? [], positions, diagnostics);
+  fail(diagnostics);
+
+  const declared = spec.plugins ?? {};
+  const steps = new Map<string, Step>();
+  for (const [id, raw] of Object.entries(stepsValue)) {
+    const at = ['steps', id];
+    let located: ReturnType<typeof locatePlugin>;
+    try {
+      located = locatePlugin(raw.uses, declared, root);
+    } catch (error) {
+      const names = [...listBuiltins(), ...Object.keys(declared)];
+      const message = (error as Error).message.startsWith('unknown plugin')
+        ? `unknown plugin \`${raw.uses}\`${suggestion(raw.uses, names) || `; available: ${names.join(', ')}`}`
+        : (error as Error).message;
+      diagnostics.push(diagnosticAt(positions.get([...at, 'uses']), message));
+      continue;
+    }
+    let plugin;
+    try {
+      plugin = await importPlugin(located.entry);
+    } catch (error) {
+      diagnostics.push(diagnosticAt(positions.get([...at, 'uses']), `cannot load plugin \`${raw.uses}\`: ${(error as Error).message}`));
+      continue;
+    }
+    const params = structuredClone((raw.with ?? {}) as Record<string, unknown>);
+    const context = ` for plugin \`${plugin.name}\``;
+    const problems = validateAt(plugin.paramsSchema, params, [...at, 'with'], positions, { noun: 'param', context });
+    if (problems.length === 0 && plugin.check) {
+      for (const issue of plugin.check(params)) problems.push(diagnosticAt(positions.nearest([...at, 'with', ...issue.path]), issue.message));
+    }
+    diagnostics.push(...problems);
+    if (problems.length > 0) continue;
+    const outputs = typeof plugin.outputs === 'function' ? plugin.outputs(params) : plugin.outputs;
+    const files = plugin.files?.(params) ?? {};
+    steps.set(id, {
+      id,
+      uses: raw.uses,
+      plugin: { plugin, source: located.source, builtin: located.builtin },
+      params,
+      inputs: parseInputs(raw.inputs ?? {}),
+      outputs: Object.keys(outputs),
+      needs: raw.needs ?? [],
+      env: raw.env ?? [],
+      cache: raw.cache ?? true,
+      alwaysRun: raw.always_run === true || plugin.alwaysRun?.(params) === true,
+      resources: raw.resources ?? {},
+      deps: (files.deps ?? []).map((p) => projectRelative(root, p)),
+      outs: (files.outs ?? []).map((p) => projectRelative(root, p)),
+    });
+  }
+  fail(diagnostics);
+  diagnostics.push(...checkPorts(steps, positions));
+  fail(diagnostics);
+  const { graph, order, diagnostics: graphProblems } = buildGraph(steps, positions);
+  fail(graphProblems);
+  return {
+    name: spec.pipeline ?? basename(abs, extname(abs)),
+    file: abs,
+    root,
+    steps,
+    graph,
+    order,
+    sources: loaded.files,
+    positions,
+  };
+}
+
+function parseInputs(inputs: Record<string, string>): Record<string, InputRef> {
+  const out: Record<string, InputRef> = {};
+  for (const [port, ref] of Object.entries(inputs)) {
+    const dot = ref.lastIndexOf('.');
+    out[port] = { step: ref.slice(0, dot), output: ref.slice(dot + 1) };
+  }
+  return out;
+}
+
+function checkPorts(steps: ReadonlyMap<string, Step>, positions: Positions): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const step of steps.values()) {
+    const declared = step.plugin.plugin.inputs as Record<string, PortSpec>;
+    const ports = Object.keys(declared);
+    for (const [port, ref] of Object.entries(step.inputs)) {
+      const where = positions.get(['steps', step.id, 'inputs', port]);
+      if (!(port in declared)) {
+        out.push(diagnosticAt(where, `unknown input \`${port}\` for plugin \`${step.plugin.plugin.name}\`${suggestion(port, ports) || `; inputs: ${ports.join(', ') || 'none'}`}`, 'key'));
+        continue;
+      }
+      const upstream = steps.get(ref.step);
+      if (!upstream) {
+        out.push(diagnosticAt(where, `dangling input reference \`${ref.step}.${ref.output}\`: no step \`${ref.step}\`${suggestion(ref.step, [...steps.keys()])}`));
+      } else if (!upstream.outputs.includes(ref.output)) {
+        out.push(
+          diagnosticAt(where, `dangling input reference \`${ref.step}.${ref.output}\`: step \`${ref.step}\` has no output \`${ref.output}\`${suggestion(ref.output, upstream.outputs) || `; outputs: ${upstream.outputs.join(', ') || 'none'}`}`),
+        );
+      }
+    }
+    for (const [port, spec] of Object.entries(declared)) {
+      if (!spec.optional && !(port in step.inputs)) {
+        out.push(diagnosticAt(positions.get(['steps', step.id]), `missing input \`${port}\` for plugin \`${step.plugin.plugin.name}\` (wire it with \`inputs: { ${port}: <step>.<output> }\`)`, 'key'));
+      }
+    }
+  }
+  return out;
+}
+
+const VAR = /\$\{vars\.([A-Za-z0-9_.-]+)\}/g;
+
+/** `${vars.a.b}`: a whole-string reference keeps the value's type; inside text it is stringified. */
+function interpolate(value: unknown, vars: Record<string, unknown>, path: Path, positions: Positions, errors: Diagnostic[]): unknown {
+  if (typeof value === 'string') {
+    const lookup = (name: string) => {
+      let v: unknown = vars;
+      for (const k of name.split('.')) v = isPlainObject(v) ? v[k] : undefined;
+      if (v === undefined) errors.push(diagnosticAt(positions.nearest(path), `unknown variable \`vars.${name}\`${suggestion(name, Object.keys(vars))}`));
+      return v;
+    };
+    const whole = /^\$\{vars\.([A-Za-z0-9_.-]+)\}$/.exec(value);
+    if (whole) return lookup(whole[1]!);
+    return value.replace(VAR, (_, name: string) => {
+      const v = lookup(name);
+      return typeof v === 'object' ? JSON.stringify(v) : String(v);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, vars, [...path, i], positions, errors));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, vars, [...path, k], positions, errors);
+    return out;
+  }
+  return value;
+}
+
+function applyOverrides(steps: PipelineFile['steps'], overrides: readonly string[], positions: Positions, errors: Diagnostic[]): void {
+  const ids = Object.keys(steps).sort((a, b) => b.length - a.length);
+  for (const spec of overrides) {
+    const origin = `--set ${spec}`;
+    const id = ids.find((candidate) => spec.startsWith(candidate + '.'));
+    const eq = spec.indexOf('=', id ? id.length : 0);
+    if (!id || eq < 0) {
+      const guess = spec.split('.')[0] ?? '';
+      errors.push({ origin, message: id ? 'expected `step.param=value`' : `unknown step \`${guess}\`${suggestion(guess, ids)}; expected \`step.param=value\`` });
+      continue;
+    }
+    const keys = spec.slice(id.length + 1, eq).split('.');
+    if (keys.some((k) => k === '')) {
+      errors.push({ origin, message: 'expected `step.param=value`' });
+      continue;
+    }
+    const step = steps[id]!;
+    let target = (step.with ??= {}) as Record<string, unknown>;
+    for (const k of keys.slice(0, -1)) {
+      if (!isPlainObject(target[k])) target[k] = {};
+      target = target[k] as Record<string, unknown>;
+    }
+    target[keys[keys.length - 1]!] = parseYamlValue(spec.slice(eq + 1));
+    positions.clearBelow(['steps', id, 'with', ...keys]);
+    positions.set(['steps', id, 'with', ...keys], { origin });
+  }
+}

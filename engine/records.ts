@@ -1,0 +1,103 @@
+/**
+ * Run records: what a step produced for a given cache key, one small file per key
+ * (no single lockfile to merge), plus a per-step pointer to the latest key with a
+ * history, so going back to old params restores old outputs without recomputing.
+ */
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.ts';
+import { hexOf } from './hash.ts';
+import type { ArtifactRef } from './store.ts';
+import type { KeyManifest } from './key.ts';
+import type { ProjectPaths } from './project.ts';
+
+export interface RunRecord {
+  key: string;
+  stepId: string;
+  /** Pipeline file, project-relative. */
+  pipeline: string;
+  manifest: KeyManifest;
+  /** Output ports. */
+  outputs: Record<string, ArtifactRef>;
+  /** Workspace outs, by project-relative path. */
+  files: Record<string, ArtifactRef>;
+  runId: string;
+  finishedAt: string;
+  durationMs: number;
+}
+
+export interface StepPointer {
+  key: string;
+  history: { key: string; runId: string; at: string }[];
+}
+
+export interface RunSummary {
+  runId: string;
+  pipeline: string;
+  startedAt: string;
+  finishedAt: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  steps: { id: string; status: string; key?: string }[];
+}
+
+const HISTORY = 50;
+
+export interface Records {
+  read(key: string): RunRecord | undefined;
+  write(record: RunRecord): Promise<void>;
+  pointer(pipeline: string, stepId: string): StepPointer | undefined;
+  point(pipeline: string, stepId: string, key: string, runId: string): Promise<void>;
+  writeRun(summary: RunSummary): Promise<void>;
+  /** Newest first. */
+  runs(): RunSummary[];
+  allRecordKeys(): string[];
+  remove(key: string): Promise<void>;
+  allPointers(): StepPointer[];
+}
+
+export function openRecords(paths: ProjectPaths): Records {
+  const recordPath = (key: string) => {
+    const hex = hexOf(key);
+    return join(paths.records, hex.slice(0, 2), `${hex.slice(2)}.json`);
+  };
+  // Step ids and pipeline paths become file names; encode what a file name can't hold.
+  const pointerPath = (pipeline: string, stepId: string) => join(paths.steps, encodeURIComponent(pipeline), `${encodeURIComponent(stepId)}.json`);
+  const readJson = <T>(path: string): T | undefined => {
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  };
+  const listJson = (dir: string): string[] => {
+    if (!existsSync(dir)) return [];
+    const out: string[] = [];
+    for (const sub of readdirSync(dir, { withFileTypes: true })) {
+      if (sub.isDirectory()) for (const f of readdirSync(join(dir, sub.name))) out.push(join(dir, sub.name, f));
+      else if (sub.name.endsWith('.json')) out.push(join(dir, sub.name));
+    }
+    return out.filter((f) => f.endsWith('.json'));
+  };
+
+  return {
+    read: (key) => readJson<RunRecord>(recordPath(key)),
+    write: (record) => writeFileAtomic(recordPath(record.key), JSON.stringify(record, null, 1)),
+    pointer: (pipeline, stepId) => readJson<StepPointer>(pointerPath(pipeline, stepId)),
+    async point(pipeline, stepId, key, runId) {
+      const path = pointerPath(pipeline, stepId);
+      const previous = readJson<StepPointer>(path);
+      if (previous?.key === key) return;
+      const history = [{ key, runId, at: new Date().toISOString() }, ...(previous?.history ?? []).filter((h) => h.key !== key)].slice(0, HISTORY);
+      await writeFileAtomic(path, JSON.stringify({ key, history } satisfies StepPointer));
+    },
+    writeRun: (summary) => writeFileAtomic(join(paths.runs, `${summary.runId}.json`), JSON.stringify(summary)),
+    runs() {
+      const all = listJson(paths.runs).map((f) => readJson<RunSummary>(f)).filter((r): r is RunSummary => r !== undefined);
+      return all.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+    },
+    allRecordKeys: () => listJson(paths.records).map((f) => readJson<RunRecord>(f)?.key).filter((k): k is string => k !== undefined),
+    remove: (key) => rm(recordPath(key), { force: true }),
+    allPointers: () => listJson(paths.steps).map((f) => readJson<StepPointer>(f)).filter((p): p is StepPointer => p !== undefined),
+  };
+}

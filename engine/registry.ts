@@ -1,0 +1,82 @@
+/**
+ * Plugin resolution. Built-in plugins are the folders of steps/ holding a plugin.ts;
+ * user plugins come from a path or an npm package named in the pipeline's `plugins:`
+ * map, or directly in `uses:` as a path. Only the plugins a pipeline uses are imported.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import type { Plugin } from './plugin.ts';
+
+export const BUILTIN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'steps');
+
+export interface LoadedPlugin {
+  readonly plugin: Plugin;
+  /** The file or folder whose content makes the plugin's code hash. */
+  readonly source: string;
+  readonly builtin: boolean;
+}
+
+let builtinNames: string[] | undefined;
+
+export function listBuiltins(): string[] {
+  builtinNames ??= readdirSync(BUILTIN_DIR)
+    .filter((name) => existsSync(join(BUILTIN_DIR, name, 'plugin.ts')))
+    .sort();
+  return builtinNames;
+}
+
+export function isPathSpec(spec: string): boolean {
+  return spec.startsWith('./') || spec.startsWith('../') || spec.startsWith('/');
+}
+
+/** Where `uses` points: a built-in folder, a user file/folder, or a package entry. Throws a plain message. */
+export function locatePlugin(uses: string, declared: Readonly<Record<string, string>>, root: string): { entry: string; source: string; builtin: boolean } {
+  const spec = declared[uses] ?? uses;
+  if (isPathSpec(spec)) {
+    const abs = resolve(root, spec);
+    if (!existsSync(abs)) throw new Error(`plugin module \`${spec}\` not found (looked for ${abs})`);
+    if (statSync(abs).isDirectory()) {
+      const entry = ['plugin.ts', 'plugin.js', 'index.ts', 'index.js'].map((f) => join(abs, f)).find(existsSync);
+      if (!entry) throw new Error(`plugin folder \`${spec}\` has no plugin.ts, plugin.js, index.ts or index.js`);
+      return { entry, source: abs, builtin: false };
+    }
+    return { entry: abs, source: abs, builtin: false };
+  }
+  if (declared[uses] !== undefined) {
+    const entry = createRequire(join(root, 'package.json')).resolve(spec);
+    return { entry, source: dirname(entry), builtin: false };
+  }
+  if (listBuiltins().includes(spec)) {
+    return { entry: join(BUILTIN_DIR, spec, 'plugin.ts'), source: join(BUILTIN_DIR, spec), builtin: true };
+  }
+  throw new Error(`unknown plugin \`${uses}\``);
+}
+
+const cache = new Map<string, Promise<Plugin>>();
+
+export async function importPlugin(entry: string): Promise<Plugin> {
+  let loading = cache.get(entry);
+  if (!loading) {
+    loading = import(pathToFileURL(entry).href).then((mod: { default?: unknown }) => checkShape(mod.default, entry));
+    cache.set(entry, loading);
+  }
+  return loading;
+}
+
+function checkShape(value: unknown, entry: string): Plugin {
+  const p = value as Partial<Plugin> | undefined;
+  const problems: string[] = [];
+  if (!p || typeof p !== 'object') problems.push('no default export');
+  else {
+    if (typeof p.name !== 'string') problems.push('`name` must be a string');
+    if (typeof p.version !== 'string') problems.push('`version` must be a string');
+    if (typeof p.paramsSchema !== 'object') problems.push('`paramsSchema` must be a JSON Schema object');
+    if (typeof p.inputs !== 'object') problems.push('`inputs` must be an object');
+    if (typeof p.outputs !== 'object' && typeof p.outputs !== 'function') problems.push('`outputs` must be an object or a function');
+    if (typeof p.run !== 'function') problems.push('`run` must be a function');
+  }
+  if (problems.length > 0) throw new Error(`${entry} is not a tradepipe plugin: ${problems.join('; ')}`);
+  return p as Plugin;
+}

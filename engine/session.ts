@@ -1,0 +1,37 @@
+/** A project's cache state, opened once per command: store, records, stat cache. */
+import { existsSync } from 'node:fs';
+import { projectPaths, type ProjectPaths } from './project.ts';
+import { openStatCache, type StatCache } from './statcache.ts';
+import { openStore, type Store } from './store.ts';
+import { openRecords, type Records, type RunRecord } from './records.ts';
+import type { CacheView } from './planner.ts';
+
+export interface Session {
+  paths: ProjectPaths;
+  stats: StatCache;
+  store: Store;
+  records: Records;
+  /** The cache state as the planner sees it, for one pipeline file. */
+  view(pipeline: string): CacheView;
+}
+
+export function openSession(root: string): Session {
+  const paths = projectPaths(root);
+  const stats = openStatCache(paths.statCache);
+  const store = openStore(paths, stats);
+  const records = openRecords(paths);
+  return {
+    paths,
+    stats,
+    store,
+    records,
+    view: (pipeline) => ({
+      record: (key) => records.read(key),
+      latest(stepId) {
+        const pointer = records.pointer(pipeline, stepId);
+        return pointer ? records.read(pointer.key) : undefined;
+      },
+      complete: (record: RunRecord) => [...Object.values(record.outputs), ...Object.values(record.files)].every((ref) => existsSync(store.objectPath(ref.hash))),
+    }),
+  };
+}

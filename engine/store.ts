@@ -1,0 +1,190 @@
+/**
+ * The content-addressed object store. An object's name is the sha256 of its bytes;
+ * a directory is stored as its files plus a listing object `[[path, hash], ...]`
+ * whose own hash names the directory. Objects are written to a temp file and renamed,
+ * so a crash never leaves a half object; they are read-only once in place. Reads go
+ * through verification: an object whose bytes no longer match its name is reported,
+ * moved aside to `corrupt/`, and treated as missing.
+ */
+import { constants, existsSync } from 'node:fs';
+import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { canonicalJson, hashBytes, hashFile, hexOf } from './hash.ts';
+import { dirHash, listFiles, type DirEntry, type StatCache } from './statcache.ts';
+import type { ProjectPaths } from './project.ts';
+import type { ArtifactKind } from './plugin.ts';
+
+export interface ArtifactRef {
+  kind: ArtifactKind;
+  hash: string;
+  size: number;
+}
+
+export class CorruptObject extends Error {
+  constructor(
+    readonly hash: string,
+    readonly actual: string,
+  ) {
+    super(`store object ${hash} is corrupted (its bytes hash to ${actual}); moved to .tradepipe/corrupt/`);
+  }
+}
+
+export interface Store {
+  readonly paths: ProjectPaths;
+  objectPath(hash: string): string;
+  has(hash: string): boolean;
+  putBytes(data: Uint8Array | string): Promise<string>;
+  /** Copies (or, with `move`, renames) a workspace or scratch file into the store. */
+  putFile(path: string, opts?: { move?: boolean }): Promise<{ hash: string; size: number }>;
+  putDir(path: string, opts?: { move?: boolean }): Promise<{ hash: string; size: number }>;
+  readBytes(hash: string): Promise<Uint8Array>;
+  dirListing(hash: string): Promise<[string, string][]>;
+  /** Throws CorruptObject (after quarantining) if an object, or any file of a dir, fails its hash. */
+  verify(ref: ArtifactRef): Promise<void>;
+  /** A read-only directory holding a stored dir artifact (hard links into the store). */
+  materialize(hash: string): Promise<string>;
+  /** Writes a stored file or dir to a workspace path, replacing what is there (like `dvc checkout`). */
+  restore(ref: ArtifactRef, target: string): Promise<void>;
+  tmpPath(label: string): string;
+}
+
+export function openStore(paths: ProjectPaths, stats: StatCache): Store {
+  const objectPath = (hash: string) => {
+    const hex = hexOf(hash);
+    return join(paths.objects, hex.slice(0, 2), hex.slice(2));
+  };
+  const tmpPath = (label: string) => join(paths.tmp, `${label}.${process.pid}.${randomBytes(6).toString('hex')}`);
+
+  const install = async (tmp: string, hash: string) => {
+    const target = objectPath(hash);
+    if (existsSync(target)) {
+      await rm(tmp, { force: true });
+      return;
+    }
+    await mkdir(dirname(target), { recursive: true });
+    await chmod(tmp, 0o444);
+    await rename(tmp, target);
+    await stats.remember(target, hash);
+  };
+
+  const putBytes = async (data: Uint8Array | string) => {
+    const hash = hashBytes(data);
+    if (existsSync(objectPath(hash))) return hash;
+    await mkdir(paths.tmp, { recursive: true });
+    const tmp = tmpPath('obj');
+    await writeFile(tmp, data);
+    await install(tmp, hash);
+    return hash;
+  };
+
+  const putFile = async (path: string, opts: { move?: boolean } = {}) => {
+    await mkdir(paths.tmp, { recursive: true });
+    const tmp = tmpPath('obj');
+    if (opts.move) await rename(path, tmp).catch(() => copyFile(path, tmp, constants.COPYFILE_FICLONE));
+    else await copyFile(path, tmp, constants.COPYFILE_FICLONE);
+    // Hash the copy, not the source: what lands in the store is what was hashed.
+    const hash = await hashFile(tmp);
+    const { size } = await stat(tmp);
+    await install(tmp, hash);
+    return { hash, size };
+  };
+
+  const putDir = async (path: string, opts: { move?: boolean } = {}) => {
+    const listing: DirEntry[] = [];
+    let size = 0;
+    for (const rel of await listFiles(path)) {
+      const put = await putFile(join(path, rel), opts);
+      listing.push({ path: rel, hash: put.hash, size: put.size });
+      size += put.size;
+    }
+    const manifest = canonicalJson(listing.map((e) => [e.path, e.hash]));
+    const hash = await putBytes(manifest);
+    if (hash !== dirHash(listing)) throw new Error('internal: directory listing hash mismatch');
+    if (opts.move) await rm(path, { recursive: true, force: true });
+    return { hash, size };
+  };
+
+  const quarantine = async (hash: string, actual: string): Promise<never> => {
+    const target = join(paths.corrupt, `${hexOf(hash)}.${Date.now()}`);
+    await mkdir(paths.corrupt, { recursive: true });
+    await rename(objectPath(hash), target).catch(() => undefined);
+    throw new CorruptObject(hash, actual);
+  };
+
+  const verifyObject = async (hash: string) => {
+    const path = objectPath(hash);
+    if (!existsSync(path)) throw new MissingObject(hash);
+    const { hash: actual } = await stats.hashFile(path);
+    if (actual !== hash) await quarantine(hash, actual);
+  };
+
+  const readBytes = async (hash: string) => {
+    const path = objectPath(hash);
+    if (!existsSync(path)) throw new MissingObject(hash);
+    const data = await readFile(path);
+    const actual = hashBytes(data);
+    if (actual !== hash) await quarantine(hash, actual);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  };
+
+  const dirListing = async (hash: string) => JSON.parse(new TextDecoder().decode(await readBytes(hash))) as [string, string][];
+
+  const materialize = async (hash: string) => {
+    const target = join(paths.checkouts, hexOf(hash));
+    if (existsSync(target)) return target;
+    const tmp = tmpPath('checkout');
+    for (const [rel, fileHash] of await dirListing(hash)) {
+      await verifyObject(fileHash);
+      const dest = join(tmp, rel);
+      await mkdir(dirname(dest), { recursive: true });
+      await link(objectPath(fileHash), dest).catch(() => copyFile(objectPath(fileHash), dest));
+    }
+    await mkdir(tmp, { recursive: true });
+    await mkdir(paths.checkouts, { recursive: true });
+    await rename(tmp, target).catch(async (error: NodeJS.ErrnoException) => {
+      // Another process materialised it first: theirs is identical.
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      await rm(tmp, { recursive: true, force: true });
+    });
+    return target;
+  };
+
+  const restoreFile = async (hash: string, target: string) => {
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = `${target}.${randomBytes(4).toString('hex')}.tradepipe-tmp`;
+    await copyFile(objectPath(hash), tmp, constants.COPYFILE_FICLONE);
+    await chmod(tmp, 0o644);
+    await rename(tmp, target);
+    await stats.remember(target, hash);
+  };
+
+  return {
+    paths,
+    objectPath,
+    has: (hash) => existsSync(objectPath(hash)),
+    putBytes,
+    putFile,
+    putDir,
+    readBytes,
+    dirListing,
+    async verify(ref) {
+      await verifyObject(ref.hash);
+      if (ref.kind === 'dir') for (const [, fileHash] of await dirListing(ref.hash)) await verifyObject(fileHash);
+    },
+    materialize,
+    async restore(ref, target) {
+      if (ref.kind !== 'dir') return restoreFile(ref.hash, target);
+      await rm(target, { recursive: true, force: true });
+      for (const [rel, fileHash] of await dirListing(ref.hash)) await restoreFile(fileHash, join(target, rel));
+      await mkdir(target, { recursive: true });
+    },
+    tmpPath,
+  };
+}
+
+export class MissingObject extends Error {
+  constructor(readonly hash: string) {
+    super(`store object ${hash} is missing`);
+  }
+}
