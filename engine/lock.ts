@@ -11,7 +11,9 @@ export interface Lock {
   release(): Promise<void>;
 }
 
-const STALE_MS = 5000;
+// Generous: a crashed holder is detected at once through its pid; staleness only
+// matters for a hung holder or one on another host sharing the folder.
+const STALE_MS = 60_000;
 
 export async function acquireLock(store: string, lockPath: string, onWait: (message: string) => void, signal?: AbortSignal): Promise<Lock> {
   mkdirSync(store, { recursive: true });
@@ -20,7 +22,14 @@ export async function acquireLock(store: string, lockPath: string, onWait: (mess
   let told = false;
   for (;;) {
     try {
-      const release = await lockfile.lock(store, { lockfilePath: lockPath, stale: STALE_MS, update: 1000, realpath: false });
+      const release = await lockfile.lock(store, {
+        lockfilePath: lockPath,
+        stale: STALE_MS,
+        update: 5000,
+        realpath: false,
+        // A missed refresh on a busy machine must not crash the run; warn instead.
+        onCompromised: (error) => onWait(`warning: project lock refresh failed: ${error.message}`),
+      });
       writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, since: new Date().toISOString(), argv: process.argv.slice(2).join(' ') }));
       return {
         async release() {

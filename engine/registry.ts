@@ -38,8 +38,8 @@ export function locatePlugin(uses: string, declared: Readonly<Record<string, str
     const abs = resolve(root, spec);
     if (!existsSync(abs)) throw new Error(`plugin module \`${spec}\` not found (looked for ${abs})`);
     if (statSync(abs).isDirectory()) {
-      const entry = ['plugin.ts', 'plugin.js', 'index.ts', 'index.js'].map((f) => join(abs, f)).find(existsSync);
-      if (!entry) throw new Error(`plugin folder \`${spec}\` has no plugin.ts, plugin.js, index.ts or index.js`);
+      const entry = ['plugin.ts', 'plugin.mts', 'plugin.js', 'plugin.mjs', 'index.ts', 'index.js'].map((f) => join(abs, f)).find(existsSync);
+      if (!entry) throw new Error(`plugin folder \`${spec}\` has no plugin.ts, plugin.mts, plugin.js, plugin.mjs, index.ts or index.js`);
       return { entry, source: abs, builtin: false };
     }
     return { entry: abs, source: abs, builtin: false };

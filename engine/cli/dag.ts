@@ -5,7 +5,10 @@ import type { EdgeKind } from '../graph.ts';
 export type DagFormat = 'text' | 'dot' | 'mermaid' | 'json';
 
 function edges(p: Pipeline): { from: string; to: string; kinds: EdgeKind[] }[] {
-  return p.graph.mapEdges((_, attrs, from, to) => ({ from, to, kinds: attrs.kinds }));
+  const rank = new Map(p.order.map((id, i) => [id, i]));
+  return p.graph
+    .mapEdges((_, attrs, from, to) => ({ from, to, kinds: attrs.kinds }))
+    .sort((a, b) => rank.get(a.from)! - rank.get(b.from)! || rank.get(a.to)! - rank.get(b.to)!);
 }
 
 export function renderDag(p: Pipeline, format: DagFormat): string {

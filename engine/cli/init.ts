@@ -16,13 +16,13 @@ steps:
     uses: exec
     with:
       cmd: mkdir -p \${vars.out} && echo 21 > \${vars.out}/raw.txt
-      outs: [\${vars.out}/raw.txt]
+      outs: ["\${vars.out}/raw.txt"]
   double:
     uses: exec
     with:
       cmd: awk '{print $1*2}' \${vars.out}/raw.txt > \${vars.out}/double.txt
-      deps: [\${vars.out}/raw.txt]
-      outs: [\${vars.out}/double.txt]
+      deps: ["\${vars.out}/raw.txt"]
+      outs: ["\${vars.out}/double.txt"]
   scaled:
     uses: scale
     needs: [double]
@@ -32,11 +32,12 @@ steps:
   report:
     uses: exec
     needs: [scaled]
-    with: { cmd: cat \${vars.out}/double.txt }
+    with:
+      cmd: cat \${vars.out}/double.txt
 plugins:
   scale: ./plugins/scale
 `,
-  'plugins/scale/plugin.ts': `// A sample plugin: the contract is a plain object (see tradepipe's engine/plugin.ts).
+  'plugins/scale/plugin.mts': `// A sample plugin: the contract is a plain object (see tradepipe's engine/plugin.ts).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
