@@ -35,6 +35,7 @@ export interface RunResult {
   runId: string;
   pipeline: string;
   status: 'succeeded' | 'failed' | 'cancelled';
+  duration_ms: number;
   steps: StepResult[];
 }
 
@@ -100,6 +101,7 @@ export function ancestors(pipeline: Pipeline, id: string): Set<string> {
 }
 
 export async function execute(pipeline: Pipeline, session: Session, opts: ExecuteOptions, observer: RunObserver): Promise<RunResult> {
+  const runStart = performance.now();
   const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
   const startedAt = new Date().toISOString();
   const pipelineRel = projectRelative(pipeline.root, pipeline.file);
@@ -308,7 +310,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   };
   await session.records.writeRun(summary);
   await rm(join(session.paths.tmp, runId), { recursive: true, force: true });
-  return { runId, pipeline: pipeline.name, status, steps };
+  return { runId, pipeline: pipeline.name, status, duration_ms: Math.round(performance.now() - runStart), steps };
 }
 
 function result(id: string, status: StepStatus, reason: string, t0: number, record: RunRecord): StepResult {

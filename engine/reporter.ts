@@ -36,8 +36,8 @@ export function consoleReporter(stream: NodeJS.WriteStream, opts: { quiet?: bool
   };
   const timer = tty ? setInterval(draw, 100) : undefined;
   timer?.unref();
-  const print = (line: string) => {
-    if (opts.quiet) return;
+  const print = (line: string, important = false) => {
+    if (opts.quiet && !important) return;
     clear();
     stream.write(line + '\n');
     draw();
@@ -56,7 +56,7 @@ export function consoleReporter(stream: NodeJS.WriteStream, opts: { quiet?: bool
     },
     stepLog(id, level, message) {
       if (level === 'debug' && !opts.verbose) return;
-      print(`    ${id}${level === 'warn' ? ' warning' : ''}: ${message}`);
+      print(`    ${id}${level === 'warn' ? ' warning' : ''}: ${message}`, level === 'warn');
     },
     stepFinished(r) {
       running.delete(r.id);

@@ -1,0 +1,165 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execSync } from 'node:child_process';
+import { project, withStatus } from '../helpers/project.ts';
+import { hashFile } from '../../engine/hash.ts';
+
+const waitFor = async (check: () => boolean, ms: number) => {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+
+function objectFiles(dir: string): string[] {
+  const root = join(dir, '.tradepipe', 'objects');
+  return readdirSync(root).flatMap((p) => readdirSync(join(root, p)).map((f) => join(root, p, f)));
+}
+
+test('two independent 1 s steps finish in well under 2 s with --jobs 2', async () => {
+  const p = project({
+    'p.yaml': 'steps:\n  a: { uses: exec, with: { cmd: "sleep 1" } }\n  b: { uses: exec, with: { cmd: "sleep 1" } }\n',
+  });
+  try {
+    const r = await p.runJson('p.yaml', ['--jobs', '2']);
+    assert.equal(withStatus(r.statuses, 'executed'), ['a', 'b']);
+    // Both steps must have overlapped: their sum is 2 s, their span is one.
+    const stamps = await p.run(['run', 'p.yaml', '--jobs', '2', '--force', 'a', '--force', 'b', '--json']);
+    const steps = JSON.parse(stamps.stdout).steps as { duration_ms: number }[];
+    assert.ok(steps.every((s) => s.duration_ms >= 1000));
+    const run = JSON.parse(stamps.stdout) as { duration_ms: number };
+    assert.ok(run.duration_ms < 1600, `run took ${run.duration_ms} ms`);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('resource tags limit concurrency: two gpu:1 steps never overlap', async () => {
+  const p = project({
+    'p.yaml': `steps:
+  a: { uses: exec, resources: { gpu: 1 }, with: { cmd: "date +%s%N > a.start; sleep 0.4; date +%s%N > a.end" } }
+  b: { uses: exec, resources: { gpu: 1 }, with: { cmd: "date +%s%N > b.start; sleep 0.4; date +%s%N > b.end" } }
+`,
+  });
+  try {
+    const r = await p.runJson('p.yaml', ['--jobs', '4']);
+    assert.equal(withStatus(r.statuses, 'executed'), ['a', 'b']);
+    const t = (f: string) => BigInt(readFileSync(join(p.dir, f), 'utf8').trim());
+    const disjoint = t('a.end') <= t('b.start') || t('b.end') <= t('a.start');
+    assert.ok(disjoint, 'gpu steps overlapped');
+    const both = await p.run(['run', 'p.yaml', '--jobs', '4', '--resource', 'gpu=2', '--force', 'a', '--force', 'b']);
+    assert.is(both.code, 0);
+    assert.ok(t('a.start') < t('b.end') && t('b.start') < t('a.end'), 'with gpu=2 they overlap');
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('kill -9 mid-step: the rerun completes, finished steps cached, no corrupt objects', async () => {
+  const p = project({
+    'p.yaml': `steps:
+  first: { uses: exec, with: { cmd: "mkdir -p out && echo one > out/first", outs: [out/first] } }
+  slow: { uses: exec, with: { cmd: "cat out/first > out/slow.partial; touch started; sleep 30; mv out/slow.partial out/slow", deps: [out/first], outs: [out/slow] } }
+`,
+  });
+  try {
+    const child = p.spawn(['run', 'p.yaml']);
+    await waitFor(() => existsSync(join(p.dir, 'started')), 20_000);
+    child.kill('SIGKILL');
+    await child;
+    // The killed run's command is an orphan now; stop it so it can't finish the out behind our back.
+    execSync(`pkill -f "slee[p] 30" || true`);
+    writeFileSync(join(p.dir, 'p.yaml'), readFileSync(join(p.dir, 'p.yaml'), 'utf8').replace('sleep 30', 'sleep 0'));
+    const r = await p.runJson('p.yaml');
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(r.statuses, { first: 'cached', slow: 'executed' });
+    for (const f of objectFiles(p.dir)) assert.is(await hashFile(f), `sha256:${f.split('/').slice(-2).join('')}`);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('a corrupted store object is detected, reported, and its step re-executes', async () => {
+  const p = project({
+    'p.yaml': 'steps:\n  a: { uses: exec, with: { cmd: "mkdir -p out && echo hello > out/a", outs: [out/a] } }\n',
+  });
+  try {
+    await p.runJson('p.yaml');
+    const [object] = objectFiles(p.dir);
+    chmodSync(object!, 0o644);
+    writeFileSync(object!, 'tampered\n');
+    const r = await p.runJson('p.yaml');
+    assert.is(r.code, 0);
+    assert.equal(r.statuses, { a: 'executed' });
+    assert.is(r.result.steps[0]!.reason, 'outputs missing from the store');
+    assert.match(r.stderr, /a warning: store object sha256:[0-9a-f]{64} is corrupted \(its bytes hash to sha256:[0-9a-f]{64}\); moved to \.tradepipe\/corrupt\/; re-executing/);
+    for (const f of objectFiles(p.dir)) assert.is(await hashFile(f), `sha256:${f.split('/').slice(-2).join('')}`);
+    assert.is(readdirSync(join(p.dir, '.tradepipe', 'corrupt')).length, 1);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('Ctrl-C cancels running steps, kills exec children, exits 130 and keeps the cache consistent', async () => {
+  const p = project({
+    'p.yaml': `steps:
+  quick: { uses: exec, with: { cmd: "echo q > quick.txt", outs: [quick.txt] } }
+  long: { uses: exec, needs: [quick], with: { cmd: "touch started; sleep 41; touch finished" } }
+`,
+  });
+  try {
+    const child = p.spawn(['run', 'p.yaml']);
+    await waitFor(() => existsSync(join(p.dir, 'started')), 20_000);
+    child.kill('SIGINT');
+    const r = await child;
+    assert.is(r.exitCode, 130);
+    assert.match(String(r.stderr), /cancelling/);
+    await new Promise((res) => setTimeout(res, 200));
+    assert.is(execSync('pgrep -f "slee[p] 41" || true').toString().trim(), '', 'the command was killed');
+    const status = await p.run(['status', 'p.yaml']);
+    assert.match(status.stdout, /quick +up-to-date/);
+    assert.match(status.stdout, /long +stale +never run/);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('a second run waits for the project lock and says so', async () => {
+  const p = project({
+    'p.yaml': 'steps:\n  a: { uses: exec, with: { cmd: "touch started; sleep 1.5" } }\n',
+    'q.yaml': 'steps:\n  b: { uses: exec, with: { cmd: "true" } }\n',
+  });
+  try {
+    const first = p.spawn(['run', 'p.yaml']);
+    await waitFor(() => existsSync(join(p.dir, 'started')), 20_000);
+    const second = await p.run(['run', 'q.yaml']);
+    assert.is(second.code, 0);
+    assert.match(second.stderr, /waiting for the project lock .*\.tradepipe\/lock, held by pid \d+ \(tradepipe run p\.yaml\)/);
+    assert.is((await first).exitCode, 0);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('gc removes objects no kept run references and keeps what the latest runs need', async () => {
+  const p = project({ 'p.yaml': 'steps:\n  a: { uses: exec, with: { cmd: "echo ${vars.v} > a.txt", outs: [a.txt] } }\nvars: { v: 1 }\n' });
+  try {
+    for (const v of [1, 2, 3]) await p.run(['run', 'p.yaml', '--set', `a.cmd=echo ${v} > a.txt`]);
+    assert.is(objectFiles(p.dir).length, 3);
+    const dry = await p.run(['gc', '.', '--keep', '1', '--dry-run']);
+    assert.is(dry.stdout.trim(), 'would remove 2 objects (4 B), 2 records, 2 run logs; kept 1 runs');
+    assert.is(objectFiles(p.dir).length, 3);
+    const gc = await p.run(['gc', '.', '--keep', '1']);
+    assert.is(gc.stdout.trim(), 'removed 2 objects (4 B), 2 records, 2 run logs; kept 1 runs');
+    assert.is(objectFiles(p.dir).length, 1);
+    const r = await p.runJson('p.yaml', ['--set', 'a.cmd=echo 3 > a.txt']);
+    assert.equal(r.statuses, { a: 'cached' });
+  } finally {
+    p.cleanup();
+  }
+});
+
+test.run();

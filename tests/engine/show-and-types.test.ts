@@ -1,0 +1,48 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { project, REPO } from '../helpers/project.ts';
+
+const PRICES = JSON.stringify(join(REPO, 'tests/fixtures/engine/plugins/prices.ts'));
+
+test('show prints a stored table as CSV or JSON, and JSON outputs', async () => {
+  const p = project({ 'p.yaml': `plugins: { prices: ${PRICES} }\nsteps:\n  ohlcv: { uses: prices }\n` });
+  try {
+    const r = await p.runJson('p.yaml');
+    assert.is(r.code, 0, r.stderr);
+    const csv = await p.run(['show', 'p.yaml', 'ohlcv.prices']);
+    assert.is(csv.stdout, 'date,tic,close,volume\n2024-01-02,AAA,10.5,100\n2024-01-03,AAA,,200');
+    const json = await p.run(['show', 'p.yaml', 'ohlcv.prices', '--format', 'json']);
+    assert.equal(JSON.parse(json.stdout), [
+      { date: '2024-01-02', tic: 'AAA', close: 10.5, volume: 100 },
+      { date: '2024-01-03', tic: 'AAA', close: null, volume: 200 },
+    ]);
+    const summary = await p.run(['show', 'p.yaml', 'ohlcv.summary']);
+    assert.equal(JSON.parse(summary.stdout), { rows: 2, tickers: ['AAA'] });
+    const ambiguous = await p.run(['show', 'p.yaml', 'ohlcv']);
+    assert.is(ambiguous.code, 2);
+    assert.is(ambiguous.stderr.trim(), 'error: show: step `ohlcv` has several outputs; name one: ohlcv.prices, ohlcv.summary');
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('the same table always gives the same stored bytes (early cutoff depends on it)', async () => {
+  const p = project({ 'p.yaml': `plugins: { prices: ${PRICES} }\nsteps:\n  ohlcv: { uses: prices }\n` });
+  try {
+    const a = await p.runJson('p.yaml');
+    const b = await p.runJson('p.yaml', ['--force', 'ohlcv']);
+    assert.is(b.statuses.ohlcv, 'executed');
+    assert.equal(b.result.steps[0]!.outputs, a.result.steps[0]!.outputs);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('generated TypeScript types are up to date with the JSON Schemas', async () => {
+  const r = await execa('node', ['--import', 'tsx', join(REPO, 'engine/schema/generate-types.ts'), '--check'], { reject: false, cwd: REPO });
+  assert.is(r.exitCode, 0, r.stderr);
+});
+
+test.run();
