@@ -17,10 +17,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const BIN = join(here, '..', 'bin', 'tradepipe');
 const TINY = join(here, 'plugins', 'tiny.ts');
 
-function pipeline(steps: number, leafN = 1): string {
+/** Each step gets its own `n`, so no two steps share a key (identical steps would be deduplicated). */
+function pipeline(steps: number, leafBump = 0): string {
   const lines = [`plugins: { tiny: ${JSON.stringify(TINY)} }`, 'steps:'];
   for (let i = 0; i < steps; i++) {
-    const n = i === steps - 1 ? leafN : 1;
+    const n = i === steps - 1 ? i + leafBump : i;
     lines.push(i === 0 ? `  s0: { uses: tiny, with: { n: ${n} } }` : `  s${i}: { uses: tiny, inputs: { a: s${Math.floor((i - 1) / 2)}.value }, with: { n: ${n} } }`);
   }
   return lines.join('\n') + '\n';
@@ -29,7 +30,7 @@ function pipeline(steps: number, leafN = 1): string {
 async function timed(args: string[], cwd: string): Promise<number> {
   const t0 = performance.now();
   const r = await execa(BIN, args, { cwd, reject: false });
-  if (r.exitCode !== 0) throw new Error(`tradepipe ${args.join(' ')} failed:\n${r.stderr}`);
+  if (r.exitCode !== 0) throw new Error(`tradepipe ${args.join(' ')} failed:\n${r.stderr.split('\n').slice(-5).join('\n')}`);
   return performance.now() - t0;
 }
 
@@ -41,7 +42,7 @@ async function pipelineRows(steps: number): Promise<BenchRow[]> {
     const label = steps.toLocaleString('en-US');
     const cold = await timed(['run', 'p.yaml'], dir);
     const cached = await timed(['run', 'p.yaml'], dir);
-    writeFileSync(join(dir, 'p.yaml'), pipeline(steps, 2));
+    writeFileSync(join(dir, 'p.yaml'), pipeline(steps, 1));
     const leaf = await timed(['run', 'p.yaml'], dir);
     const cachedTarget = steps === 1000 ? 1000 : steps === 10000 ? 5000 : undefined;
     return [

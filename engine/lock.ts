@@ -34,7 +34,10 @@ export async function acquireLock(store: string, lockPath: string, onWait: (mess
       return {
         async release() {
           rmSync(ownerFile, { force: true });
-          await release();
+          // A lock compromised during the run (reported through onWait) is already gone.
+          await release().catch((error: NodeJS.ErrnoException) => {
+            if (error.code !== 'ERELEASED') throw error;
+          });
         },
       };
     } catch (error) {

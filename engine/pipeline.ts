@@ -14,6 +14,7 @@ import { validateAt, suggestion } from './schema/validate.ts';
 import { findProjectRoot, projectRelative, displayPath } from './project.ts';
 import { locatePlugin, importPlugin, listBuiltins, type LoadedPlugin } from './registry.ts';
 import { buildGraph, type StepGraph } from './graph.ts';
+import { applyIncludes, expandMatrices, basePort } from './compose.ts';
 import type { PipelineFile } from '../schemas/pipeline.ts';
 import type { PortSpec } from './plugin.ts';
 
@@ -78,8 +79,12 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   const spec = doc as unknown as PipelineFile;
 
   const diagnostics: Diagnostic[] = [];
-  const stepsValue = interpolate(spec.steps, (spec.vars ?? {}) as Record<string, unknown>, ['steps'], positions, diagnostics) as PipelineFile['steps'];
-  applyOverrides(stepsValue, opts.overrides ?? [], positions, diagnostics);
+  const sources = [...loaded.files, ...applyIncludes(spec, root, loader, pipelineSchema, positions, diagnostics)];
+  fail(diagnostics);
+  const interpolated = interpolate(spec.steps, (spec.vars ?? {}) as Record<string, unknown>, ['steps'], positions, diagnostics) as PipelineFile['steps'];
+  applyOverrides(interpolated, opts.overrides ?? [], positions, diagnostics);
+  fail(diagnostics);
+  const stepsValue = expandMatrices(interpolated, positions, diagnostics);
   fail(diagnostics);
 
   const declared = spec.plugins ?? {};
@@ -142,7 +147,7 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
     steps,
     graph,
     order,
-    sources: loaded.files,
+    sources,
     positions,
   };
 }
@@ -163,8 +168,13 @@ function checkPorts(steps: ReadonlyMap<string, Step>, positions: Positions): Dia
     const ports = Object.keys(declared);
     for (const [port, ref] of Object.entries(step.inputs)) {
       const where = positions.get(['steps', step.id, 'inputs', port]);
-      if (!(port in declared)) {
-        out.push(diagnosticAt(where, `unknown input \`${port}\` for plugin \`${step.plugin.plugin.name}\`${suggestion(port, ports) || `; inputs: ${ports.join(', ') || 'none'}`}`, 'key'));
+      const base = basePort(port);
+      if (!(base in declared)) {
+        out.push(diagnosticAt(where, `unknown input \`${base}\` for plugin \`${step.plugin.plugin.name}\`${suggestion(base, ports) || `; inputs: ${ports.join(', ') || 'none'}`}`, 'key'));
+        continue;
+      }
+      if (base !== port && !declared[base]!.many) {
+        out.push(diagnosticAt(where, `input \`${base}\` receives every instance of matrix step \`${ref.step.slice(0, ref.step.indexOf('@'))}\`, but plugin \`${step.plugin.plugin.name}\` takes one: select an instance (\`${ref.step}.${ref.output}\`) or give this step the same matrix`, 'key'));
         continue;
       }
       const upstream = steps.get(ref.step);
@@ -177,7 +187,8 @@ function checkPorts(steps: ReadonlyMap<string, Step>, positions: Positions): Dia
       }
     }
     for (const [port, spec] of Object.entries(declared)) {
-      if (!spec.optional && !(port in step.inputs)) {
+      const wired = Object.keys(step.inputs).some((p) => basePort(p) === port);
+      if (!spec.optional && !wired) {
         out.push(diagnosticAt(positions.get(['steps', step.id]), `missing input \`${port}\` for plugin \`${step.plugin.plugin.name}\` (wire it with \`inputs: { ${port}: <step>.<output> }\`)`, 'key'));
       }
     }

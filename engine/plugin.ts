@@ -67,6 +67,11 @@ export interface PortSpec {
   description?: string;
   /** Inputs only: may be left unconnected. */
   optional?: boolean;
+  /**
+   * Inputs only: fan-in from a matrix step. The step then receives one input per
+   * instance, keyed `port@key=value,...` (see `instancesOf`).
+   */
+  many?: boolean;
 }
 
 /** A problem a plugin finds in its params beyond what the JSON Schema expresses. */
@@ -100,4 +105,11 @@ export interface Plugin<P = Record<string, unknown>> {
 
 export function definePlugin<P>(plugin: Plugin<P>): Plugin<P> {
   return plugin;
+}
+
+/** The instances a fan-in (`many`) input port received, by their matrix label (`lr=0.1,seed=1`). */
+export function instancesOf(inputs: Record<string, InputArtifact>, port: string): Map<string, InputArtifact> {
+  const out = new Map<string, InputArtifact>();
+  for (const [key, value] of Object.entries(inputs)) if (key.startsWith(`${port}@`)) out.set(key.slice(port.length + 1), value);
+  return out;
 }

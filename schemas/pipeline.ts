@@ -24,6 +24,10 @@ export interface PipelineFile {
   steps: {
     [k: string]: Step;
   };
+  /**
+   * Pipeline fragments (project-relative paths) whose steps, vars and plugins are merged into this pipeline. This file's own vars and plugins win; a step id defined twice is an error.
+   */
+  include?: string[];
 }
 export interface Step {
   /**
@@ -65,4 +69,15 @@ export interface Step {
   resources?: {
     [k: string]: number;
   };
+  /**
+   * Expand into one step per combination, `id@key=value,...`. A mapping of lists, or the id of another matrix step whose combinations to follow. `${matrix.key}` is replaced in `with`.
+   */
+  matrix?:
+    | {
+        /**
+         * @minItems 1
+         */
+        [k: string]: [string | number | boolean, ...(string | number | boolean)[]];
+      }
+    | string;
 }
