@@ -27,13 +27,33 @@ export function toArrow(t: Table): Arrow.Table {
 
 function columnData(arrow: ArrowModule, column: Column): Arrow.Data {
   if (column instanceof Float64Array) {
-    return arrow.makeData({ type: new arrow.Float64(), length: column.length, nullCount: 0, data: column });
+    return arrow.makeData({ type: new arrow.Float64(), length: column.length, nullCount: 0, data: withCanonicalNaN(column) });
   }
   if (column instanceof Int32Array) {
     return arrow.makeData({ type: new arrow.Int32(), length: column.length, nullCount: 0, data: column });
   }
   return utf8Data(arrow, column);
 }
+
+/**
+ * NaN has many bit patterns (0/0 on x86 gives a negative one, the `NaN` literal a
+ * positive one). They all mean "missing", so they are written as one pattern: tables
+ * equal value for value then give equal bytes. Copies only when a column needs it.
+ */
+function withCanonicalNaN(values: Float64Array): Float64Array {
+  const words = new Uint32Array(values.buffer, values.byteOffset, 2 * values.length);
+  const [low, high] = CANONICAL_NAN;
+  let out: Uint32Array | undefined;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] === values[i] || (words[2 * i] === low && words[2 * i + 1] === high)) continue;
+    out ??= words.slice();
+    out[2 * i] = low!;
+    out[2 * i + 1] = high!;
+  }
+  return out ? new Float64Array(out.buffer) : values;
+}
+
+const CANONICAL_NAN = new Uint32Array(new Float64Array([NaN]).buffer);
 
 function utf8Data(arrow: ArrowModule, values: readonly (string | null)[]): Arrow.Data {
   const n = values.length;

@@ -4,7 +4,9 @@
  * carries the columns in between. Both load on the first call (see ./libraries.ts).
  *
  * The same table always gives the same bytes: the schema depends only on column
- * types, the writer settings are fixed, and the writer embeds no timestamp.
+ * types, every NaN is written with one bit pattern, the writer settings are fixed and
+ * the writer embeds no timestamp. (A new parquet-wasm version may change the bytes,
+ * e.g. its `created_by` string: caches then rerun once.)
  */
 import type * as ParquetWasm from 'parquet-wasm';
 import { apacheArrow, parquetWasmLibrary } from './libraries.ts';

@@ -1,0 +1,65 @@
+/**
+ * `ingest.table`: any local CSV or Parquet file as a table, e.g. an equity curve
+ * exported from a broker that `backtest.stats` analyses later. The file is a declared
+ * dependency, so editing it invalidates the step (and only it, via early cutoff).
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { definePlugin, type ParamIssue } from '../../engine/plugin.ts';
+import type { Table } from '../../engine/table/table.ts';
+import type { IngestTableParams } from './params.ts';
+import schema from './params.schema.json' with { type: 'json' };
+
+type Format = NonNullable<IngestTableParams['format']>;
+
+function formatOf(params: IngestTableParams): Format | undefined {
+  if (params.format) return params.format;
+  const extension = /\.([^./\\]+)$/.exec(params.path)?.[1]?.toLowerCase();
+  if (extension === 'csv') return 'csv';
+  if (extension === 'parquet' || extension === 'pq') return 'parquet';
+  return undefined;
+}
+
+/** Errors name the file as the pipeline wrote it: `data/prices.csv:17: ...`. */
+async function readTable(bytes: Buffer, params: IngestTableParams): Promise<Table> {
+  const types = params.types ?? {};
+  if (formatOf(params) === 'csv') {
+    const { parseCsv } = await import('../../engine/table/csv.ts');
+    return parseCsv(bytes.toString('utf8'), { file: params.path, types });
+  }
+  const { fromParquet } = await import('../../engine/table/parquet.ts');
+  const { withDeclaredTypes } = await import('./declared-types.ts');
+  try {
+    return withDeclaredTypes(fromParquet(bytes), types);
+  } catch (error) {
+    throw new Error(`${params.path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export default definePlugin<IngestTableParams>({
+  name: 'ingest.table',
+  version: '1',
+  description: 'Read a local CSV or Parquet file as a table.',
+  paramsSchema: schema,
+  inputs: {},
+  outputs: { table: { description: 'The file\'s rows, columns in file order.' } },
+  files: (params) => ({ deps: [params.path] }),
+  check(params) {
+    const issues: ParamIssue[] = [];
+    if (isAbsolute(params.path)) {
+      issues.push({ path: ['path'], message: `expected a path relative to the project root, found ${params.path}` });
+    }
+    if (formatOf(params) === undefined) {
+      issues.push({ path: ['format'], message: `cannot tell the format of ${params.path} from its extension: set format to csv or parquet` });
+    }
+    return issues;
+  },
+  async run(ctx, params) {
+    const bytes = await readFile(resolve(ctx.projectRoot, params.path)).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new Error(`${params.path}: no such file in the project root ${ctx.projectRoot}`) : error;
+    });
+    const table = await readTable(bytes, params);
+    ctx.log.info(`${table.rows} rows, ${table.names.length} columns from ${params.path}`);
+    return { table: { kind: 'table', table } };
+  },
+});
