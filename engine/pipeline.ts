@@ -15,6 +15,7 @@ import { findProjectRoot, projectRelative, displayPath } from './project.ts';
 import { locatePlugin, importPlugin, listBuiltins, type LoadedPlugin } from './registry.ts';
 import { buildGraph, type StepGraph } from './graph.ts';
 import { applyIncludes, expandMatrices, basePort } from './compose.ts';
+import { resolveSummary, type SummaryItem } from './summary.ts';
 import type { PipelineFile } from '../schemas/pipeline.ts';
 import type { PortSpec } from './plugin.ts';
 
@@ -55,6 +56,8 @@ export interface Pipeline {
   readonly order: readonly string[];
   /** Every YAML file read: the pipeline and what it references. */
   readonly sources: readonly string[];
+  /** What `run` prints at the end. */
+  readonly summary: readonly SummaryItem[];
   readonly positions: Positions;
 }
 
@@ -140,6 +143,8 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   fail(diagnostics);
   const { graph, order, diagnostics: graphProblems } = buildGraph(steps, positions);
   fail(graphProblems);
+  const summary = resolveSummary(spec.summary ?? [], steps, positions);
+  fail(summary.diagnostics);
   return {
     name: spec.pipeline ?? basename(abs, extname(abs)),
     file: abs,
@@ -148,6 +153,7 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
     graph,
     order,
     sources,
+    summary: summary.items,
     positions,
   };
 }

@@ -28,6 +28,10 @@ export interface PipelineFile {
    * Pipeline fragments (project-relative paths) whose steps, vars and plugins are merged into this pipeline. This file's own vars and plugins win; a step id defined twice is an error.
    */
   include?: string[];
+  /**
+   * What `run` prints at the end: `step.output` (tables aligned, JSON as key: value) or a step's out path (printed as a path).
+   */
+  summary?: string[];
 }
 export interface Step {
   /**

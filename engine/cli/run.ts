@@ -4,6 +4,8 @@ import { execute, type RunResult } from '../executor.ts';
 import { openSession } from '../session.ts';
 import { acquireLock } from '../lock.ts';
 import { consoleReporter, summarize } from '../reporter.ts';
+import { renderSummary } from '../summary.ts';
+import { projectRelative } from '../project.ts';
 import { load, checkStepNames, EXIT, Exit } from './common.ts';
 import { planPipeline, planJson, planText } from './plan.ts';
 
@@ -60,7 +62,14 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
     process.off('SIGTERM', onSigint);
   }
   if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  else process.stderr.write(summarize(result, performance.now() - t0) + '\n');
+  else {
+    process.stderr.write(summarize(result, performance.now() - t0) + '\n');
+    if (pipeline.summary.length > 0) {
+      const view = session.view(projectRelative(pipeline.root, pipeline.file));
+      const text = await renderSummary(pipeline.summary, (id) => view.latest(id), session);
+      if (text) process.stdout.write(`\n${text}\n`);
+    }
+  }
   return result.status === 'succeeded' ? EXIT.ok : result.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;
 }
 

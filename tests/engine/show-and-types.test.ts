@@ -40,6 +40,21 @@ test('the same table always gives the same stored bytes (early cutoff depends on
   }
 });
 
+test('summary: prints chosen outputs at the end of a run, and rejects unknown entries', async () => {
+  const p = project({ 'p.yaml': `plugins: { prices: ${PRICES} }\nsteps:\n  ohlcv: { uses: prices }\nsummary: [ohlcv.summary, ohlcv.prices]\n` });
+  try {
+    const r = await p.run(['run', 'p.yaml']);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, '\nohlcv.summary:\n  rows: 2\n  tickers: ["AAA"]\n\nohlcv.prices:\n  date        tic    close  volume\n  2024-01-02  AAA  10.5000     100\n  2024-01-03  AAA      NaN     200');
+    p.write('q.yaml', `plugins: { prices: ${PRICES} }\nsteps:\n  ohlcv: { uses: prices }\nsummary: [ohlcv.price]\n`);
+    const bad = await p.run(['validate', 'q.yaml']);
+    assert.is(bad.code, 2);
+    assert.ok(bad.stderr.startsWith('error: q.yaml:4:11: summary entry `ohlcv.price` is neither a step output nor a declared out (did you mean `ohlcv.prices`?)'), bad.stderr);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('generated TypeScript types are up to date with the JSON Schemas', async () => {
   const r = await execa('node', ['--import', 'tsx', join(REPO, 'engine/schema/generate-types.ts'), '--check'], { reject: false, cwd: REPO });
   assert.is(r.exitCode, 0, r.stderr);
