@@ -65,6 +65,8 @@ export interface ExecuteOptions extends SelectOptions {
   resources?: Readonly<Record<string, number>>;
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
+  /** Cancels single steps while the rest of the run goes on (watch mode: an edit made them obsolete). A cancelled step is skipped, and its dependents with it. */
+  stepSignal?(id: string): AbortSignal;
 }
 
 /** The steps a run touches, and which are forced, from targets/--from/--force. */
@@ -115,11 +117,17 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   const cancel = new AbortController();
   const signal = AbortSignal.any([opts.signal, cancel.signal]);
   let stopping = false;
+  const signalOf = (id: string) => {
+    const own = opts.stepSignal?.(id);
+    return own ? AbortSignal.any([signal, own]) : signal;
+  };
+  const stepCancelled = (id: string) => opts.stepSignal?.(id).aborted === true;
 
   const upstreamOf = (id: string) => pipeline.graph.inNeighbors(id).filter((u) => selected.has(u));
 
   const runStep = async (step: Step): Promise<StepResult> => {
     const t0 = performance.now();
+    signalOf(step.id).throwIfAborted();
     const upstream = new Map<string, RunRecord>();
     for (const u of upstreamOf(step.id)) upstream.set(u, records.get(u)!);
     const producedExactly = new Set<string>();
@@ -172,6 +180,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     // Like DVC: stale outs are removed first, so a command that fails to write them cannot pass.
     for (const out of step.outs) await rm(join(pipeline.root, out), { recursive: true, force: true });
     const tracker = observer.tracker?.(step, decision);
+    const stepSignal = signalOf(step.id);
     try {
       const inputs: Record<string, InputArtifact> = {};
       for (const [port, ref] of Object.entries(step.inputs)) inputs[port] = await inputArtifact(session.store, upstream.get(ref.step)!.outputs[ref.output]!);
@@ -182,7 +191,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
         stepId: step.id,
         projectRoot: pipeline.root,
         scratchDir,
-        signal,
+        signal: stepSignal,
         log: { info: log('info'), warn: log('warn'), debug: log('debug') },
         track: tracker ?? { params() {}, metric() {}, tag() {}, artifact() {} },
         env,
@@ -190,7 +199,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
         progress: (fraction, message) => observer.stepProgress(step.id, fraction, message === undefined ? undefined : secrets.redact(message)),
       };
       const produced = await plugin.run(ctx, step.params, inputs);
-      signal.throwIfAborted();
+      stepSignal.throwIfAborted();
       const outputs: Record<string, ArtifactRef> = {};
       for (const name of step.outputs) {
         const artifact = produced[name] as Artifact | undefined;
@@ -262,9 +271,9 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
       const id = ready[i]!;
       const step = pipeline.steps.get(id)!;
       const blockedBy = upstreamOf(id).filter((u) => failed.has(u));
-      if (stopping || signal.aborted || blockedBy.length > 0) {
+      if (stopping || signal.aborted || stepCancelled(id) || blockedBy.length > 0) {
         ready.splice(i, 1);
-        skip(id, signal.aborted && !stopping ? 'cancelled' : blockedBy.length > 0 ? `upstream ${blockedBy.map((b) => `\`${b}\``).join(', ')} did not complete` : 'not started: another step failed');
+        skip(id, (signal.aborted && !stopping) || stepCancelled(id) ? 'cancelled' : blockedBy.length > 0 ? `upstream ${blockedBy.map((b) => `\`${b}\``).join(', ')} did not complete` : 'not started: another step failed');
         continue;
       }
       if (!fits(step)) {
@@ -278,7 +287,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
         try {
           res = await runStep(step);
         } catch (error) {
-          const cancelled = signal.aborted;
+          const cancelled = signal.aborted || stepCancelled(id);
           res = { id, status: cancelled ? 'skipped' : 'failed', reason: cancelled ? 'cancelled' : 'error', duration_ms: 0, outputs: {}, error: secrets.redact(messageOf(error)) };
           if (!cancelled && !opts.keepGoing) {
             stopping = true;
@@ -291,10 +300,12 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
       });
     }
   };
-  opts.signal.addEventListener('abort', () => pump(), { once: true });
+  const onAbort = () => pump();
+  opts.signal.addEventListener('abort', onAbort, { once: true });
   if (order.length === 0) settle();
   pump();
   await finished;
+  opts.signal.removeEventListener('abort', onAbort);
   await queue.onIdle();
   await session.stats.save();
 

@@ -20,7 +20,7 @@ export interface StepFacts {
   env: Record<string, string>;
 }
 
-const CODE_FILE = /\.(ts|mts|js|mjs|cjs|json)$/;
+export const CODE_FILE = /\.(ts|mts|js|mjs|cjs|json)$/;
 const codeHashes = new Map<string, Promise<string>>();
 
 /** Hash of a plugin's code files (README and other prose don't count). Memoised per process. */

@@ -4,7 +4,7 @@
  * map, or directly in `uses:` as a path. Only the plugins a pipeline uses are imported.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import { join, resolve, dirname, sep } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { Plugin } from './plugin.ts';
@@ -55,14 +55,33 @@ export function locatePlugin(uses: string, declared: Readonly<Record<string, str
 }
 
 const cache = new Map<string, Promise<Plugin>>();
+/**
+ * Entries forgotten since their first import. An ES module is evaluated once per URL,
+ * so these load through a fresh tsx namespace, which re-evaluates the plugin's own
+ * relative imports too (packages stay shared).
+ */
+const reloaded = new Set<string>();
 
 export async function importPlugin(entry: string): Promise<Plugin> {
   let loading = cache.get(entry);
   if (!loading) {
-    loading = import(pathToFileURL(entry).href).then((mod: { default?: unknown }) => checkShape(mod.default, entry));
+    const url = pathToFileURL(entry).href;
+    const load = reloaded.has(entry) ? import('tsx/esm/api').then(({ tsImport }) => tsImport(url, import.meta.url)) : import(url);
+    loading = load.then((mod: { default?: unknown }) => checkShape(mod.default, entry));
     cache.set(entry, loading);
   }
   return loading;
+}
+
+/** Watch mode: the next import of a plugin whose entry lies in one of `sources` (files or folders) evaluates its current code. */
+export function forgetPlugins(sources: Iterable<string>): void {
+  for (const source of sources) {
+    for (const entry of [...cache.keys()]) {
+      if (entry !== source && !entry.startsWith(source + sep)) continue;
+      cache.delete(entry);
+      reloaded.add(entry);
+    }
+  }
 }
 
 function checkShape(value: unknown, entry: string): Plugin {

@@ -9,6 +9,8 @@ import { renderDag, type DagFormat } from './dag.ts';
 import { showCommand } from './show.ts';
 import { collectGarbage } from './gc.ts';
 import { initProject } from './init.ts';
+import { registerWatch } from './watch.ts';
+import { explainCommand } from './explain.ts';
 import { findProjectRoot } from '../project.ts';
 import { formatBytes } from '../format.ts';
 
@@ -39,8 +41,10 @@ program
   .argument('<file>', 'pipeline file')
   .option('--json', 'machine-readable output')
   .option('-S, --set <step.param=value>', 'evaluate with a param override (repeatable)', collect, [])
-  .action(async (file: string, flags: { json?: boolean; set: string[] }) => {
+  .option('--explain <step>', 'every cache key input of a step, now and at its last run, differences marked')
+  .action(async (file: string, flags: { json?: boolean; set: string[]; explain?: string }) => {
     const pipeline = await load(file, flags.set);
+    if (flags.explain) return exit(await explainCommand(pipeline, flags.explain, flags.json === true));
     const { order, decisions } = await planPipeline(pipeline);
     process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
   });
@@ -103,6 +107,8 @@ program
       throw new Exit(EXIT.invalid);
     }
   });
+
+registerWatch(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);

@@ -6,7 +6,8 @@ import { planSteps, describeReasons, type Decision, type PlanStep } from '../pla
 import { selectSteps, type SelectOptions } from '../executor.ts';
 import type { Pipeline } from '../pipeline.ts';
 
-export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {}): Promise<{ order: string[]; decisions: Map<string, Decision> }> {
+/** The plan, and the facts (code, own file deps, env) of every planned step, known even where the key is not. */
+export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {}): Promise<{ order: string[]; decisions: Map<string, Decision>; facts: Map<string, StepFacts> }> {
   const session = openSession(pipeline.root);
   const { selected, forced } = selectSteps(pipeline, select);
   const order = pipeline.order.filter((id) => selected.has(id));
@@ -29,7 +30,7 @@ export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {
   const view = session.view(projectRelative(pipeline.root, pipeline.file));
   const decisions = planSteps(plan, (id, upstream) => buildManifest(pipeline.steps.get(id)!, facts.get(id)!, upstream), view);
   await session.stats.save();
-  return { order, decisions };
+  return { order, decisions, facts };
 }
 
 export function planJson(order: string[], decisions: Map<string, Decision>) {
