@@ -132,7 +132,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     for (const u of upstreamOf(step.id)) upstream.set(u, records.get(u)!);
     const producedExactly = new Set<string>();
     for (const r of upstream.values()) for (const path of Object.keys(r.files)) producedExactly.add(path);
-    const facts = await gatherFacts(step, pipeline.root, producedExactly, session.stats, opts.env);
+    const facts = await gatherFacts(step, pipeline.root, producedExactly, session.stats, session.code, opts.env);
     const manifest = buildManifest(step, facts, upstream);
     const missing = Object.entries(manifest.deps).filter(([, h]) => h === MISSING).map(([p]) => p);
     if (missing.length > 0) throw new Error(`dep ${missing.map((p) => `\`${p}\``).join(', ')} does not exist`);
@@ -307,7 +307,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   await finished;
   opts.signal.removeEventListener('abort', onAbort);
   await queue.onIdle();
-  await session.stats.save();
+  await session.save();
 
   const steps = order.map((id) => results.get(id)!);
   const status: RunResult['status'] = opts.signal.aborted ? 'cancelled' : steps.some((s) => s.status === 'failed' || s.status === 'skipped') ? 'failed' : 'succeeded';

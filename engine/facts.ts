@@ -4,10 +4,12 @@
  * upstream records, into a key without touching the disk.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, dirname, relative, sep } from 'node:path';
 import { hashJson } from './hash.ts';
 import { envFingerprint, type KeyManifest } from './key.ts';
 import type { StatCache } from './statcache.ts';
+import type { CodeGraph } from './codegraph.ts';
+import type { LoadedPlugin } from './registry.ts';
 import type { Step } from './pipeline.ts';
 import type { RunRecord } from './records.ts';
 
@@ -23,12 +25,20 @@ export interface StepFacts {
 export const CODE_FILE = /\.(ts|mts|js|mjs|cjs|json)$/;
 const codeHashes = new Map<string, Promise<string>>();
 
-/** Hash of a plugin's code files (README and other prose don't count). Memoised per process. */
-export function codeHash(source: string, stats: StatCache): Promise<string> {
-  let h = codeHashes.get(source);
+/**
+ * Hash of a plugin's code: every local module its entry imports (shared steps/lib code
+ * included), by path relative to the plugin's folder. Memoised per process.
+ */
+export function codeHash(plugin: LoadedPlugin, stats: StatCache, graph: CodeGraph): Promise<string> {
+  let h = codeHashes.get(plugin.entry);
   if (!h) {
-    h = stats.hashPath(source).then((p) => (p.kind === 'file' ? p.hash : hashJson(p.entries.filter((e) => CODE_FILE.test(e.path)).map((e) => [e.path, e.hash]))));
-    codeHashes.set(source, h);
+    h = (async () => {
+      const base = plugin.source === plugin.entry ? dirname(plugin.entry) : plugin.source;
+      const listing: [string, string][] = [];
+      for (const file of await graph.files(plugin.entry)) listing.push([relative(base, file).split(sep).join('/'), (await stats.hashFile(file)).hash]);
+      return hashJson(listing);
+    })();
+    codeHashes.set(plugin.entry, h);
   }
   return h;
 }
@@ -38,14 +48,14 @@ export function forgetCodeHashes(): void {
   codeHashes.clear();
 }
 
-export async function gatherFacts(step: Step, root: string, producedElsewhere: ReadonlySet<string>, stats: StatCache, env: NodeJS.ProcessEnv): Promise<StepFacts> {
+export async function gatherFacts(step: Step, root: string, producedElsewhere: ReadonlySet<string>, stats: StatCache, graph: CodeGraph, env: NodeJS.ProcessEnv): Promise<StepFacts> {
   const deps: Record<string, string> = {};
   for (const dep of step.deps) {
     if (producedElsewhere.has(dep)) continue;
     const abs = join(root, dep);
     deps[dep] = existsSync(abs) ? (await stats.hashPath(abs)).hash : MISSING;
   }
-  return { code: await codeHash(step.plugin.source, stats), deps, env: envFingerprint(step.env, env) };
+  return { code: await codeHash(step.plugin, stats, graph), deps, env: envFingerprint(step.env, env) };
 }
 
 /** The key inputs of a step, once every upstream step has a record. */

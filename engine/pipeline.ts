@@ -125,7 +125,7 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
     steps.set(id, {
       id,
       uses: raw.uses,
-      plugin: { plugin, source: located.source, builtin: located.builtin },
+      plugin: { plugin, entry: located.entry, source: located.source, builtin: located.builtin },
       params,
       inputs: parseInputs(raw.inputs ?? {}),
       outputs: Object.keys(outputs),

@@ -22,6 +22,7 @@ export interface ProjectPaths {
   checkouts: string;
   corrupt: string;
   statCache: string;
+  codeGraph: string;
   lock: string;
 }
 
@@ -38,6 +39,7 @@ export function projectPaths(root: string): ProjectPaths {
     checkouts: join(store, 'checkouts'),
     corrupt: join(store, 'corrupt'),
     statCache: join(store, 'statcache.json'),
+    codeGraph: join(store, 'codegraph.json'),
     lock: join(store, 'lock'),
   };
 }

@@ -13,6 +13,8 @@ export const BUILTIN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '
 
 export interface LoadedPlugin {
   readonly plugin: Plugin;
+  /** The module imported. */
+  readonly entry: string;
   /** The file or folder whose content makes the plugin's code hash. */
   readonly source: string;
   readonly builtin: boolean;

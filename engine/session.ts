@@ -4,6 +4,7 @@ import { projectPaths, type ProjectPaths } from './project.ts';
 import { openStatCache, type StatCache } from './statcache.ts';
 import { openStore, type Store } from './store.ts';
 import { openRecords, type Records, type RunRecord } from './records.ts';
+import { openCodeGraph, type CodeGraph } from './codegraph.ts';
 import type { CacheView } from './planner.ts';
 
 export interface Session {
@@ -11,6 +12,9 @@ export interface Session {
   stats: StatCache;
   store: Store;
   records: Records;
+  code: CodeGraph;
+  /** Persists the stat cache and the code graph cache. */
+  save(): Promise<void>;
   /** The cache state as the planner sees it, for one pipeline file. */
   view(pipeline: string): CacheView;
 }
@@ -20,11 +24,17 @@ export function openSession(root: string): Session {
   const stats = openStatCache(paths.statCache);
   const store = openStore(paths, stats);
   const records = openRecords(paths);
+  const code = openCodeGraph(paths.codeGraph);
   return {
     paths,
     stats,
     store,
     records,
+    code,
+    async save() {
+      await stats.save();
+      await code.save();
+    },
     view: (pipeline) => ({
       record: (key) => records.read(key),
       latest(stepId) {

@@ -77,9 +77,15 @@ export async function startWatch(initial: Pipeline, opts: WatchOptions, reporter
   const rel = (path: string) => projectRelative(initial.root, path);
   const scopeOf = (p: Pipeline) => selectSteps(p, { targets: opts.targets }).selected;
 
+  const codeFilesOf = async (p: Pipeline) => {
+    const files = new Map<string, string[]>();
+    for (const step of p.steps.values()) if (!files.has(step.plugin.source)) files.set(step.plugin.source, await session.code.files(step.plugin.entry));
+    return files;
+  };
+
   let current = initial;
   let scope = scopeOf(current);
-  let targets: WatchTargets = watchTargets(current, scope);
+  let targets: WatchTargets = watchTargets(current, scope, await codeFilesOf(current));
   /** Plugin sources edited since their plugin last loaded; their steps wait until it loads. */
   const unloaded = new Set<string>();
   /** Changed paths not handled yet. */
@@ -94,7 +100,7 @@ export async function startWatch(initial: Pipeline, opts: WatchOptions, reporter
       // Hash before importing: if the file changes in between, the recorded hash is the older
       // one and the next cycle reruns the step, instead of caching new code under an old hash.
       forgetCodeHashes();
-      for (const source of unloaded) await codeHash(source, session.stats);
+      for (const step of current.steps.values()) if (unloaded.has(step.plugin.source)) await codeHash(step.plugin, session.stats, session.code);
       forgetPlugins(unloaded);
     }
     try {
@@ -114,11 +120,10 @@ export async function startWatch(initial: Pipeline, opts: WatchOptions, reporter
   const adopt = async (next: Pipeline) => {
     current = next;
     scope = scopeOf(next);
-    const nextTargets = watchTargets(next, scope);
-    if (!sameTargets(targets, nextTargets)) {
-      targets = nextTargets;
-      await watcher.retarget(nextTargets);
-    }
+    const nextTargets = watchTargets(next, scope, await codeFilesOf(next));
+    const moved = !sameTargets(targets, nextTargets);
+    targets = nextTargets;
+    if (moved) await watcher.retarget(nextTargets);
   };
 
   /** Runs `direct` and everything downstream of it, or the whole scope on the first cycle. False when that is nothing. */

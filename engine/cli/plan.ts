@@ -17,7 +17,7 @@ export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {
   for (const id of order) {
     const step = pipeline.steps.get(id)!;
     const upstreamOuts = new Set(step.deps.filter((d) => producedBy.has(d) && producedBy.get(d) !== id));
-    facts.set(id, await gatherFacts(step, pipeline.root, upstreamOuts, session.stats, process.env));
+    facts.set(id, await gatherFacts(step, pipeline.root, upstreamOuts, session.stats, session.code, process.env));
   }
   const plan: PlanStep[] = order.map((id) => {
     const step = pipeline.steps.get(id)!;
@@ -29,7 +29,7 @@ export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {
   });
   const view = session.view(projectRelative(pipeline.root, pipeline.file));
   const decisions = planSteps(plan, (id, upstream) => buildManifest(pipeline.steps.get(id)!, facts.get(id)!, upstream), view);
-  await session.stats.save();
+  await session.save();
   return { order, decisions, facts };
 }
 

@@ -68,8 +68,8 @@ export interface TrackingBackend {
   getRun(runId: string): Promise<RunView | undefined>;
   metricHistory(runId: string, key: string): Promise<MetricPoint[]>;
   listArtifacts(run: RunRef, path?: string): Promise<ArtifactEntry[]>;
-  /** Copies the files under an artifact URI this backend handed out into `destDir`. */
-  downloadArtifacts(artifactUri: string, destDir: string): Promise<void>;
+  /** Copies what an artifact URI this backend handed out names to `dest`: a directory, or a file when the URI names one. */
+  downloadArtifacts(artifactUri: string, dest: string): Promise<void>;
 }
 
 /** Tags tradepipe puts on every run it creates. */

@@ -296,9 +296,9 @@ export class MlflowClient {
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = {};
     if (this.authorization) headers.authorization = this.authorization;
-    let body: string | Uint8Array | undefined;
+    let body: string | Blob | undefined;
     if (opts.raw) {
-      body = opts.raw;
+      body = new Blob([opts.raw as Uint8Array<ArrayBuffer>]);
       headers['content-type'] = 'application/octet-stream';
     } else if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);

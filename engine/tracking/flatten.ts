@@ -46,10 +46,24 @@ export function flattenParams(params: unknown, prefix = ''): [string, string][] 
 
 const shortHash = (text: string, n: number): string => createHash('sha256').update(text).digest('hex').slice(0, n);
 
+/**
+ * A key MLflow accepts for a param, metric or tag: only letters, digits, `_ - . / : space`
+ * (other characters become `_`), and no path tricks (`//`, `.`/`..` segments, leading `/`).
+ */
+export function mlflowKey(key: string): string {
+  const cleaned = key
+    .replace(/[^\p{L}\p{N}_\-./: ]/gu, '_')
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => (segment === '.' || segment === '..' ? '_' : segment))
+    .join('/');
+  return fitKey(cleaned.startsWith('..') ? `_${cleaned}` : cleaned || '_');
+}
+
 /** A key over MLflow's limit keeps its head and gets a hash suffix so distinct keys stay distinct. */
 export function fitKey(key: string): string {
   if (key.length <= MLFLOW_LIMITS.keyLength) return key;
-  const suffix = `~${shortHash(key, 8)}`;
+  const suffix = `-${shortHash(key, 8)}`;
   return key.slice(0, MLFLOW_LIMITS.keyLength - suffix.length) + suffix;
 }
 

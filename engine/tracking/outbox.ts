@@ -8,7 +8,7 @@
  * artifact) and otherwise at most `syncIntervalMs` after a metric, so a power loss
  * can only lose that last window of metrics.
  */
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutboxRecord, RecordBody } from './records.ts';
 
@@ -36,25 +36,43 @@ export interface ParsedSegment {
   validLength: number;
 }
 
-/** Parses records starting at byte `from`; a torn or unparsable final line is left out. */
-export function readSegment(path: string, from = 0): ParsedSegment {
-  const bytes = readFileSync(path);
+/** Bytes [from, from + length) of a file, or fewer at its end. */
+function readRange(path: string, from: number, length = Infinity): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = Math.max(0, Math.min(fstatSync(fd).size - from, length));
+    const buffer = Buffer.alloc(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buffer, got, size - got, from + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buffer.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Parses records starting at byte `from` (reading only from there); a torn or unparsable final line is left out. */
+export function readSegment(path: string, from = 0, maxBytes = Infinity): ParsedSegment {
+  const bytes = readRange(path, from, maxBytes);
   const records: ParsedSegment['records'] = [];
-  let offset = from;
-  while (offset < bytes.length) {
-    const nl = bytes.indexOf(0x0a, offset);
+  let at = 0;
+  while (at < bytes.length) {
+    const nl = bytes.indexOf(0x0a, at);
     if (nl < 0) break;
-    const line = bytes.subarray(offset, nl).toString('utf8');
+    const line = bytes.subarray(at, nl).toString('utf8');
     let record: OutboxRecord;
     try {
       record = JSON.parse(line) as OutboxRecord;
     } catch {
       break;
     }
-    records.push({ record, offset, next: nl + 1 });
-    offset = nl + 1;
+    records.push({ record, offset: from + at, next: from + nl + 1 });
+    at = nl + 1;
   }
-  return { records, validLength: offset };
+  return { records, validLength: from + at };
 }
 
 /** Segment ids in the outbox, oldest first (by the start time in each segment's first record). */
@@ -66,13 +84,9 @@ export function listSegments(storeDir: string): string[] {
     return [];
   }
   const started = (name: string): number => {
-    const text = readFileSync(join(outboxDir(storeDir), name), 'utf8');
-    const first = text.slice(0, text.indexOf('\n'));
-    try {
-      return (JSON.parse(first) as { start?: number }).start ?? 0;
-    } catch {
-      return 0;
-    }
+    // The first record (the pipeline run's start) is small: no need to read the whole segment.
+    const [first] = readSegment(join(outboxDir(storeDir), name), 0, 64 * 1024).records;
+    return first?.record.op === 'run' ? first.record.start : 0;
   };
   return names
     .map((n) => ({ id: n.slice(0, -SEGMENT_SUFFIX.length), start: started(n) }))

@@ -21,8 +21,8 @@ export type RecordBody =
   | { op: 'params'; run: string; params: Record<string, string> }
   | { op: 'tags'; run: string; tags: Record<string, string> }
   | { op: 'metric'; run: string; key: string; value: MetricValue; step: number; t: number }
-  /** `hash` names the object in the content store; `path` is where it goes in the run's artifacts. */
-  | { op: 'artifact'; run: string; path: string; hash: string; bytes: number }
+  /** `hash` names the object in the project's store; `path` is where it goes in the run's artifacts. */
+  | { op: 'artifact'; run: string; path: string; kind: 'file' | 'dir'; hash: string; bytes: number }
   | { op: 'end'; run: string; status: RunStatus; end: number };
 
 export type OutboxRecord = RecordBody & { seq: number };

@@ -13,24 +13,36 @@ import type { Pipeline } from '../pipeline.ts';
 export interface WatchTargets {
   /** Absolute paths whose changes matter: files, or folders (everything below them counts). */
   readonly tracked: ReadonlySet<string>;
+  /** Shared code files (outside a plugin's folder) -> the plugin sources that import them. */
+  readonly sharedCode: ReadonlyMap<string, ReadonlySet<string>>;
   /** Absolute paths never watched, nor anything below them. */
   readonly excluded: ReadonlySet<string>;
 }
 
-/** The watch targets of the given steps (the ones a watch session may run). */
-export function watchTargets(pipeline: Pipeline, stepIds: Iterable<string>): WatchTargets {
+/**
+ * The watch targets of the given steps (the ones a watch session may run). `codeFiles`
+ * maps a plugin source to its module graph (engine/codegraph.ts), so an edit of shared
+ * code in steps/lib/ reruns the steps whose plugins import it.
+ */
+export function watchTargets(pipeline: Pipeline, stepIds: Iterable<string>, codeFiles: ReadonlyMap<string, readonly string[]> = new Map()): WatchTargets {
   const outs = [...pipeline.steps.values()].flatMap((s) => s.outs);
   const tracked = new Set(pipeline.sources);
+  const sharedCode = new Map<string, Set<string>>();
   for (const id of stepIds) {
     const step = pipeline.steps.get(id)!;
     tracked.add(step.plugin.source);
+    for (const file of codeFiles.get(step.plugin.source) ?? []) {
+      if (file === step.plugin.source || file.startsWith(step.plugin.source + '/')) continue;
+      tracked.add(file);
+      sharedCode.set(file, (sharedCode.get(file) ?? new Set()).add(step.plugin.source));
+    }
     for (const dep of step.deps) {
       // A dep that is (inside) another step's out is produced by the pipeline, not edited by hand.
       if (!outs.some((out) => out === dep || dep.startsWith(out + '/'))) tracked.add(join(pipeline.root, dep));
     }
   }
   const excluded = new Set([projectPaths(pipeline.root).store, ...outs.map((out) => join(pipeline.root, out))]);
-  return { tracked, excluded };
+  return { tracked, excluded, sharedCode };
 }
 
 export function sameTargets(a: WatchTargets, b: WatchTargets): boolean {
@@ -120,6 +132,10 @@ export function impactOf(pipeline: Pipeline, targets: WatchTargets, paths: Itera
         impact.plugins.add(p);
         matters = true;
       }
+    }
+    for (const source of targets.sharedCode.get(path) ?? []) {
+      impact.plugins.add(source);
+      matters = true;
     }
     for (const id of hits) impact.steps.add(id);
     if (matters || hits.size > 0) impact.paths.push(path);

@@ -273,4 +273,32 @@ test('init scaffolds a project that runs immediately', async () => {
   }
 });
 
+test('editing shared code a plugin imports (outside its folder) reruns its steps; a README edit does not', async () => {
+  const p = project({
+    'package.json': '{ "type": "module" }',
+    'lib/rate.ts': 'export const RATE = 2;\n',
+    'plugins/mul/plugin.ts': `import { RATE } from '../../lib/rate.ts';
+export default {
+  name: 'mul', version: '1', description: 'RATE * n', inputs: {}, outputs: { value: {} },
+  paramsSchema: { type: 'object', properties: { n: { type: 'number' } } },
+  async run(_ctx: unknown, params: { n: number }) { return { value: { kind: 'json', value: RATE * params.n } }; },
+};
+`,
+    'plugins/mul/README.md': 'mul\n',
+    'p.yaml': 'plugins: { mul: ./plugins/mul }\nsteps:\n  m: { uses: mul, with: { n: 21 } }\n',
+  });
+  try {
+    assert.equal((await p.runJson('p.yaml')).statuses, { m: 'executed' });
+    p.write('plugins/mul/README.md', 'mul, documented\n');
+    assert.equal((await p.runJson('p.yaml')).statuses, { m: 'cached' });
+    p.write('lib/rate.ts', 'export const RATE = 3;\n');
+    const r = await p.runJson('p.yaml');
+    assert.equal(r.statuses, { m: 'executed' });
+    assert.is(r.result.steps[0]!.reason, 'plugin code changed');
+    assert.is((await p.run(['show', 'p.yaml', 'm'])).stdout.trim(), '63');
+  } finally {
+    p.cleanup();
+  }
+});
+
 test.run();

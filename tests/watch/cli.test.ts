@@ -1,6 +1,5 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { join } from 'node:path';
 import { execa } from 'execa';
 import { project, BIN } from '../helpers/project.ts';
 
