@@ -1,0 +1,142 @@
+/**
+ * A long (date, tic) price table seen as a panel: rows in (date, tic) order, the dates and
+ * tickers as sorted lists, and each row's position in both. FinRL works on this order
+ * (`sort_values(["date", "tic"])`); indicators run per ticker, so the panel also lists every
+ * ticker's rows in date order.
+ */
+import type { Column, Table } from '../../../engine/table/table.ts';
+
+export interface Panel {
+  /** Input row of each panel row; panel rows are in (date, tic) order. */
+  readonly order: Int32Array;
+  /** Sorted unique dates and tickers. */
+  readonly dates: readonly string[];
+  readonly tickers: readonly string[];
+  /** Per panel row: index into `dates` and into `tickers`. */
+  readonly dateOf: Int32Array;
+  readonly tickerOf: Int32Array;
+}
+
+/** Builds the panel over `rows` (input row indices; all rows when omitted). Duplicate (date, tic) pairs are an error. */
+export function panelOf(prices: Table, port: string, rows?: Int32Array): Panel {
+  const date = stringColumn(prices, 'date', port);
+  const tic = stringColumn(prices, 'tic', port);
+  const selected = rows ?? iota(prices.rows);
+  const n = selected.length;
+  // ids in order of first appearance, made sorted afterwards
+  const dateIds = new Int32Array(n);
+  const tickerIds = new Int32Array(n);
+  const dates = new Interner();
+  const tickers = new Interner();
+  let lastDate: string | undefined;
+  let dateId = 0;
+  let tickerId = -1;
+  for (let k = 0; k < n; k++) {
+    const row = selected[k]!;
+    // A long table repeats each date once per ticker and cycles through the tickers in order:
+    // try the obvious guesses before the map lookups.
+    if (date[row] !== lastDate) {
+      lastDate = date[row]!;
+      dateId = dates.id(lastDate);
+    }
+    const next = tickerId + 1 < tickers.values.length ? tickerId + 1 : 0;
+    tickerId = tickers.values[next] === tic[row] ? next : tickers.id(tic[row]!);
+    dateIds[k] = dateId;
+    tickerIds[k] = tickerId;
+  }
+  const dateRank = dates.ranks();
+  const tickerRank = tickers.ranks();
+  const T = tickers.values.length;
+  let sorted = true;
+  for (let k = 0; k < n; k++) {
+    dateIds[k] = dateRank[dateIds[k]!]!;
+    tickerIds[k] = tickerRank[tickerIds[k]!]!;
+    if (k > 0 && dateIds[k]! * T + tickerIds[k]! <= dateIds[k - 1]! * T + tickerIds[k - 1]!) sorted = false;
+  }
+  const position = sorted ? undefined : iota(n).sort((a, b) => dateIds[a]! - dateIds[b]! || tickerIds[a]! - tickerIds[b]!);
+  const order = new Int32Array(n);
+  const dateOf = new Int32Array(n);
+  const tickerOf = new Int32Array(n);
+  for (let p = 0; p < n; p++) {
+    const k = position === undefined ? p : position[p]!;
+    order[p] = selected[k]!;
+    dateOf[p] = dateIds[k]!;
+    tickerOf[p] = tickerIds[k]!;
+    if (p > 0 && dateOf[p] === dateOf[p - 1] && tickerOf[p] === tickerOf[p - 1]) {
+      throw new Error(`input \`${port}\`: duplicate row for tic \`${tic[order[p]!]}\` on ${date[order[p]!]} (rows ${order[p - 1]! + 1} and ${order[p]! + 1})`);
+    }
+  }
+  return { order, dates: dates.sorted(), tickers: tickers.sorted(), dateOf, tickerOf };
+}
+
+/** Distinct strings numbered in order of first appearance. */
+class Interner {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  id(value: string): number {
+    let id = this.index.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      this.index.set(value, id);
+    }
+    return id;
+  }
+
+  sorted(): string[] {
+    return [...this.values].sort(compareStrings);
+  }
+
+  /** rank[id] = position of the value in sorted order. */
+  ranks(): Int32Array {
+    const byValue = this.values.map((_, id) => id).sort((a, b) => compareStrings(this.values[a]!, this.values[b]!));
+    const rank = new Int32Array(this.values.length);
+    byValue.forEach((id, r) => {
+      rank[id] = r;
+    });
+    return rank;
+  }
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Panel rows regrouped ticker by ticker (each in date order): `rows[start[t] .. start[t+1])` belong to ticker t. */
+export function byTicker(panel: Panel): { rows: Int32Array; start: Int32Array } {
+  const nTickers = panel.tickers.length;
+  const start = new Int32Array(nTickers + 1);
+  for (const t of panel.tickerOf) start[t + 1]!++;
+  for (let t = 0; t < nTickers; t++) start[t + 1]! += start[t]!;
+  const next = start.slice(0, nTickers);
+  const rows = new Int32Array(panel.order.length);
+  for (let p = 0; p < panel.order.length; p++) rows[next[panel.tickerOf[p]!]!++] = p;
+  return { rows, start };
+}
+
+export function stringColumn(t: Table, name: string, port: string): readonly string[] {
+  const column = t.columns[name];
+  if (column === undefined) throw new Error(`input \`${port}\`: missing column \`${name}\` (columns: ${t.names.join(', ')})`);
+  if (column instanceof Float64Array || column instanceof Int32Array) {
+    throw new Error(`input \`${port}\`: column \`${name}\` must hold strings, found numbers`);
+  }
+  const empty = column.indexOf(null);
+  if (empty >= 0) throw new Error(`input \`${port}\`: column \`${name}\` is empty at row ${empty + 1}`);
+  return column as readonly string[];
+}
+
+/** A numeric column as float64 (ints widened), or an error naming the port and what needed it. */
+export function numberColumn(t: Table, name: string, port: string, neededBy: string): Float64Array {
+  const column: Column | undefined = t.columns[name];
+  if (column === undefined) throw new Error(`input \`${port}\`: missing column \`${name}\` (needed by ${neededBy}; columns: ${t.names.join(', ')})`);
+  if (column instanceof Float64Array) return column;
+  if (column instanceof Int32Array) return Float64Array.from(column);
+  throw new Error(`input \`${port}\`: column \`${name}\` must hold numbers, found strings`);
+}
+
+function iota(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}

@@ -1,0 +1,363 @@
+/**
+ * stockstats 0.6.8 indicators on one ticker's series (date order), formula for formula,
+ * including its guards: `np.where(divisor != 0, ..., 0)`, `fillna(0)` in `to_series`,
+ * `nan_to_num` on the true range, partial windows (`min_periods=1`). Intermediates shared by
+ * several requested names (an EMA, the true range, +DM/-DM) are computed once per ticker.
+ */
+import type { IndicatorSpec, PriceColumn } from './catalog.ts';
+import { comFromAlpha, comFromSpan, ewmMean, rollingExtreme, rollingMean, rollingVar, zsqrtInPlace } from './pandas-window.ts';
+
+export interface TickerPrices {
+  readonly close: Float64Array;
+  readonly open?: Float64Array;
+  readonly high?: Float64Array;
+  readonly low?: Float64Array;
+  readonly volume?: Float64Array;
+  /** When present stockstats takes `amount / volume` as the typical price. */
+  readonly amount?: Float64Array;
+}
+
+const KDJ_OLD = 2.0 / 3.0;
+const KDJ_NEW = 1.0 / 3.0;
+const BOLL_WINDOW = 20;
+const BOLL_STD_TIMES = 2;
+const MACD = { short: 12, long: 26, signal: 9 } as const;
+const ADX_EMA = 6;
+const DX_SMMA = 14;
+
+/**
+ * Scratch memory reused from one ticker to the next, so a whole table allocates a handful of
+ * buffers (as long as its longest ticker) instead of a few per ticker.
+ */
+export interface Workspace {
+  readonly buffers: Float64Array[];
+  deque: Int32Array;
+}
+
+export function createWorkspace(): Workspace {
+  return { buffers: [], deque: new Int32Array(0) };
+}
+
+/** Computes every spec for one ticker, writing spec i into outs[i] (same length as the series). */
+export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPrices, outs: readonly Float64Array[], ws: Workspace = createWorkspace()): void {
+  const n = prices.close.length;
+  const memo = new Map<string, Float64Array>();
+  let used = 0;
+  const buffer = (): Float64Array => {
+    if (used === ws.buffers.length || ws.buffers[used]!.length < n) ws.buffers[used] = new Float64Array(n);
+    return ws.buffers[used++]!.subarray(0, n);
+  };
+  const cached = (key: string, fill: (out: Float64Array) => void): Float64Array => {
+    let v = memo.get(key);
+    if (v === undefined) {
+      v = buffer();
+      fill(v);
+      memo.set(key, v);
+    }
+    return v;
+  };
+  const column = (c: PriceColumn): Float64Array => {
+    const v = prices[c];
+    if (v === undefined) throw new Error(`stockstats needs the \`${c}\` column`);
+    return v;
+  };
+  const ema = (key: string, x: Float64Array, span: number) =>
+    cached(`ema:${key}:${span}`, (out) => ewmMean(x, out, comFromSpan(span), 1));
+  const smma = (key: string, x: Float64Array, window: number) =>
+    cached(`smma:${key}:${window}`, (out) => ewmMean(x, out, comFromAlpha(1.0 / window), 0));
+  const sma = (key: string, x: Float64Array, window: number) =>
+    cached(`sma:${key}:${window}`, (out) => rollingMean(x, out, window, 1));
+  const mvar = (key: string, x: Float64Array, window: number) =>
+    cached(`mvar:${key}:${window}`, (out) => rollingVar(x, out, window, 1));
+  const mstd = (key: string, x: Float64Array, window: number) =>
+    cached(`mstd:${key}:${window}`, (out) => {
+      out.set(mvar(key, x, window));
+      zsqrtInPlace(out);
+    });
+  const extreme = (key: string, x: Float64Array, window: number, sign: 1 | -1) =>
+    cached(`${sign > 0 ? 'max' : 'min'}:${key}:${window}`, (out) => {
+      const capacity = Math.min(window, Math.max(n, 1));
+      if (ws.deque.length < capacity) ws.deque = new Int32Array(capacity);
+      rollingExtreme(x, out, window, sign, ws.deque);
+    });
+
+  const typicalPrice = () =>
+    cached('tp', (out) => {
+      const { close } = prices;
+      if (prices.amount !== undefined) {
+        const amount = prices.amount;
+        const volume = column('volume');
+        for (let i = 0; i < n; i++) out[i] = fillNa(amount[i]! / volume[i]!);
+      } else {
+        const high = column('high');
+        const low = column('low');
+        for (let i = 0; i < n; i++) out[i] = fillNa((close[i]! + high[i]! + low[i]!) / 3.0);
+      }
+    });
+
+  const trueRange = () =>
+    cached('tr', (out) => {
+      const { close } = prices;
+      const high = column('high');
+      const low = column('low');
+      for (let i = 0; i < n; i++) {
+        const prevClose = close[i === 0 ? 0 : i - 1]!;
+        const tr = Math.max(high[i]! - low[i]!, Math.max(Math.abs(high[i]! - prevClose), Math.abs(low[i]! - prevClose)));
+        out[i] = nanToNum(tr);
+      }
+    });
+
+  const atr = (window: number) => smma('tr', trueRange(), window);
+
+  /** +DM and -DM, SMMA-smoothed unless the window is 1. */
+  const directionalMove = (window: number): [Float64Array, Float64Array] => {
+    const raw = (sign: 1 | -1) =>
+      cached(`dm:${sign}`, (out) => {
+        const high = column('high');
+        const low = column('low');
+        out[0] = 0;
+        for (let i = 1; i < n; i++) {
+          const up = high[i]! - high[i - 1]!;
+          const down = -(low[i]! - low[i - 1]!);
+          out[i] = sign > 0 ? (up > 0 && up > down ? up : 0) : down > 0 && down > up ? down : 0;
+        }
+      });
+    if (window === 1) return [raw(1), raw(-1)];
+    return [smma('dm+', raw(1), window), smma('dm-', raw(-1), window)];
+  };
+
+  const directionalIndex = (sign: 1 | -1, window: number) =>
+    cached(`di:${sign}:${window}`, (out) => {
+      const [pdm, ndm] = directionalMove(window);
+      const dm = sign > 0 ? pdm : ndm;
+      const range = atr(window);
+      for (let i = 0; i < n; i++) out[i] = (dm[i]! / range[i]!) * 100;
+    });
+
+  const dx = (window: number) =>
+    cached(`dx:${window}`, (out) => {
+      const pdi = directionalIndex(1, window);
+      const ndi = directionalIndex(-1, window);
+      for (let i = 0; i < n; i++) {
+        const divisor = pdi[i]! + ndi[i]!;
+        out[i] = (divisor !== 0 ? Math.abs(pdi[i]! - ndi[i]!) / divisor : 0) * 100;
+      }
+    });
+
+  const rsv = (window: number) =>
+    cached(`rsv:${window}`, (out) => {
+      const { close } = prices;
+      const lowMin = extreme('low', column('low'), window, -1);
+      const highMax = extreme('high', column('high'), window, 1);
+      for (let i = 0; i < n; i++) {
+        const range = highMax[i]! - lowMin[i]!;
+        const ratio = range !== 0 ? nanToNum((close[i]! - lowMin[i]!) / range) : 0;
+        out[i] = fillNa(ratio * 100);
+      }
+    });
+
+  /** stockstats' `_calc_kd`: K (or D) starts at 50 and moves a third of the way to each value. */
+  const kdSmooth = (key: string, source: Float64Array) =>
+    cached(key, (out) => {
+      let k = 50.0;
+      for (let i = 0; i < n; i++) {
+        k = KDJ_OLD * k + KDJ_NEW * source[i]!;
+        out[i] = k;
+      }
+    });
+  const kdjk = (window: number) => kdSmooth(`kdjk:${window}`, rsv(window));
+  const kdjd = (window: number) => kdSmooth(`kdjd:${window}`, kdjk(window));
+
+  const rsi = (window: number) =>
+    cached(`rsi:${window}`, (out) => {
+      const { close } = prices;
+      const up = buffer();
+      const down = buffer();
+      if (n > 0) up[0] = down[0] = 0;
+      for (let i = 1; i < n; i++) {
+        const diff = close[i]! - close[i - 1]!;
+        up[i] = diff > 0 ? diff : 0;
+        down[i] = diff < 0 ? -diff : 0;
+      }
+      const com = comFromAlpha(1.0 / window);
+      ewmMean(up, up, com, 0);
+      ewmMean(down, down, com, 0);
+      for (let i = 0; i < n; i++) {
+        const total = up[i]! + down[i]!;
+        out[i] = fillNa(total !== 0 ? 100 * (up[i]! / total) : 50.0);
+      }
+      if (n > 0) out[0] = 50.0;
+    });
+
+  const cci = (window: number) =>
+    cached(`cci:${window}`, (out) => {
+      const tp = typicalPrice();
+      const tpSma = sma('tp', tp, window);
+      const mad = rollingMeanAbsDeviation(tp, buffer(), window);
+      for (let i = 0; i < n; i++) {
+        const divisor = 0.015 * mad[i]!;
+        out[i] = divisor !== 0 ? (tp[i]! - tpSma[i]!) / divisor : 0.0;
+      }
+    });
+
+  const macd = () =>
+    cached('macd', (out) => {
+      const close = column('close');
+      const fast = ema('close', close, MACD.short);
+      const slow = ema('close', close, MACD.long);
+      for (let i = 0; i < n; i++) out[i] = fast[i]! - slow[i]!;
+    });
+  const macds = () => ema('macd', macd(), MACD.signal);
+
+  const bollBand = (sign: 1 | -1) =>
+    cached(`boll:${sign}`, (out) => {
+      const close = column('close');
+      const ma = sma('close', close, BOLL_WINDOW);
+      const sd = mstd('close', close, BOLL_WINDOW);
+      for (let i = 0; i < n; i++) {
+        const width = BOLL_STD_TIMES * sd[i]!;
+        out[i] = sign > 0 ? ma[i]! + width : ma[i]! - width;
+      }
+    });
+
+  const adx = () => ema('dx', dx(DX_SMMA), ADX_EMA);
+
+  const compute = (spec: IndicatorSpec): Float64Array => {
+    switch (spec.kind) {
+      case 'macd': return macd();
+      case 'macds': return macds();
+      case 'macdh': return cached('macdh', (out) => {
+        const line = macd();
+        const signal = macds();
+        for (let i = 0; i < n; i++) out[i] = line[i]! - signal[i]!;
+      });
+      case 'boll': return sma('close', column('close'), BOLL_WINDOW);
+      case 'boll_ub': return bollBand(1);
+      case 'boll_lb': return bollBand(-1);
+      case 'adx': return adx();
+      case 'adxr': return ema('adx', adx(), ADX_EMA);
+      case 'tr': return trueRange();
+      case 'rsi': return rsi(spec.window);
+      case 'cci': return cci(spec.window);
+      case 'dx': return dx(spec.window);
+      case 'atr': return atr(spec.window);
+      case 'wr': return cached(`wr:${spec.window}`, (out) => {
+        const { close } = prices;
+        const ln = extreme('low', column('low'), spec.window, -1);
+        const hn = extreme('high', column('high'), spec.window, 1);
+        for (let i = 0; i < n; i++) {
+          const range = hn[i]! - ln[i]!;
+          out[i] = (range !== 0 ? (hn[i]! - close[i]!) / range : 0.0) * -100;
+        }
+      });
+      case 'rsv': return rsv(spec.window);
+      case 'kdjk': return kdjk(spec.window);
+      case 'kdjd': return kdjd(spec.window);
+      case 'kdjj': return cached(`kdjj:${spec.window}`, (out) => {
+        const k = kdjk(spec.window);
+        const d = kdjd(spec.window);
+        for (let i = 0; i < n; i++) out[i] = 3 * k[i]! - 2 * d[i]!;
+      });
+      case 'pdi': return directionalIndex(1, spec.window);
+      case 'ndi': return directionalIndex(-1, spec.window);
+      case 'sma': return sma(spec.column, column(spec.column), spec.window);
+      case 'ema': return ema(spec.column, column(spec.column), spec.window);
+      case 'smma': return smma(spec.column, column(spec.column), spec.window);
+      case 'mstd': return mstd(spec.column, column(spec.column), spec.window);
+      case 'mvar': return mvar(spec.column, column(spec.column), spec.window);
+    }
+  };
+
+  for (let i = 0; i < specs.length; i++) outs[i]!.set(compute(specs[i]!));
+}
+
+/**
+ * stockstats `_mad`: mean absolute deviation over full windows only (0 before the first full
+ * window, NaN everywhere when the series is shorter than the window). Both sums are numpy's
+ * pairwise sums, so each value matches numpy to the bit.
+ */
+function rollingMeanAbsDeviation(x: Float64Array, out: Float64Array, window: number): Float64Array {
+  const n = x.length;
+  if (window > n) return out.fill(NaN);
+  out.fill(0, 0, window - 1);
+  for (let end = window - 1; end < n; end++) {
+    const start = end - window + 1;
+    const mean = pairwiseSum(x, start, window) / window;
+    out[end] = pairwiseAbsDevSum(x, start, window, mean) / window;
+  }
+  return out;
+}
+
+/** numpy's `pairwise_sum` of x[start .. start+length): blocks of at most 128 terms, halved at a multiple of 8 above. */
+function pairwiseSum(x: Float64Array, start: number, length: number): number {
+  if (length <= 128) return blockSum(x, start, length);
+  const half = pairwiseHalf(length);
+  return pairwiseSum(x, start, half) + pairwiseSum(x, start + half, length - half);
+}
+
+/** pairwiseSum of |x - centre|. */
+function pairwiseAbsDevSum(x: Float64Array, start: number, length: number, centre: number): number {
+  if (length <= 128) return blockSumAbsDev(x, start, length, centre);
+  const half = pairwiseHalf(length);
+  return pairwiseAbsDevSum(x, start, half, centre) + pairwiseAbsDevSum(x, start + half, length - half, centre);
+}
+
+function pairwiseHalf(length: number): number {
+  const half = Math.floor(length / 2);
+  return half - (half % 8);
+}
+
+/** numpy's unrolled block: eight interleaved partial sums, combined pairwise, then the tail. */
+function blockSum(x: Float64Array, start: number, length: number): number {
+  const end = start + length;
+  if (length < 8) {
+    let s = 0;
+    for (let i = start; i < end; i++) s += x[i]!;
+    return s;
+  }
+  let r0 = x[start]!, r1 = x[start + 1]!, r2 = x[start + 2]!, r3 = x[start + 3]!;
+  let r4 = x[start + 4]!, r5 = x[start + 5]!, r6 = x[start + 6]!, r7 = x[start + 7]!;
+  const blocksEnd = end - (length % 8);
+  let i = start + 8;
+  for (; i < blocksEnd; i += 8) {
+    r0 += x[i]!; r1 += x[i + 1]!; r2 += x[i + 2]!; r3 += x[i + 3]!;
+    r4 += x[i + 4]!; r5 += x[i + 5]!; r6 += x[i + 6]!; r7 += x[i + 7]!;
+  }
+  let s = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
+  for (; i < end; i++) s += x[i]!;
+  return s;
+}
+
+/** blockSum of |x - centre|. */
+function blockSumAbsDev(x: Float64Array, start: number, length: number, c: number): number {
+  const end = start + length;
+  if (length < 8) {
+    let s = 0;
+    for (let i = start; i < end; i++) s += Math.abs(x[i]! - c);
+    return s;
+  }
+  let r0 = Math.abs(x[start]! - c), r1 = Math.abs(x[start + 1]! - c), r2 = Math.abs(x[start + 2]! - c), r3 = Math.abs(x[start + 3]! - c);
+  let r4 = Math.abs(x[start + 4]! - c), r5 = Math.abs(x[start + 5]! - c), r6 = Math.abs(x[start + 6]! - c), r7 = Math.abs(x[start + 7]! - c);
+  const blocksEnd = end - (length % 8);
+  let i = start + 8;
+  for (; i < blocksEnd; i += 8) {
+    r0 += Math.abs(x[i]! - c); r1 += Math.abs(x[i + 1]! - c); r2 += Math.abs(x[i + 2]! - c); r3 += Math.abs(x[i + 3]! - c);
+    r4 += Math.abs(x[i + 4]! - c); r5 += Math.abs(x[i + 5]! - c); r6 += Math.abs(x[i + 6]! - c); r7 += Math.abs(x[i + 7]! - c);
+  }
+  let s = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
+  for (; i < end; i++) s += Math.abs(x[i]! - c);
+  return s;
+}
+
+/** numpy `nan_to_num`: NaN to 0, infinities to the largest finite doubles. */
+function nanToNum(v: number): number {
+  if (v !== v) return 0;
+  if (v === Infinity) return Number.MAX_VALUE;
+  if (v === -Infinity) return -Number.MAX_VALUE;
+  return v;
+}
+
+/** stockstats `to_series(...).fillna(0)`. */
+function fillNa(v: number): number {
+  return v !== v ? 0 : v;
+}
