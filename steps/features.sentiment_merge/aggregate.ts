@@ -72,9 +72,6 @@ function dailyTotals(sentiment: Table, aggregate: Aggregate): Map<string, DayTot
   const tics = stringColumn(sentiment, 'tic', 'sentiment');
   const probs = probabilityColumns(sentiment);
   const labels = labelColumn(sentiment);
-  if (aggregate === 'mean_probs' && probs === undefined) {
-    throw new Error(`input \`sentiment\`: aggregate mean_probs needs columns positive, negative, neutral (columns: ${sentiment.names.join(', ')})`);
-  }
   if (probs === undefined && labels === undefined) {
     throw new Error(`input \`sentiment\`: needs a \`label\` column or columns positive, negative, neutral (columns: ${sentiment.names.join(', ')})`);
   }
@@ -96,7 +93,10 @@ function dailyTotals(sentiment: Table, aggregate: Aggregate): Map<string, DayTot
     // an empty label (unknown) falls back to the probabilities when there are some
     const label = labels?.[i];
     const useLabel = labels !== undefined && (p === undefined || (label !== null && label !== undefined && label !== ''));
-    day.labelCounts[useLabel ? labelIndex(label, i) : argmax(p!)]! += 1;
+    const chosen = useLabel ? labelIndex(label, i) : argmax(p!);
+    day.labelCounts[chosen]! += 1;
+    // Labels without probabilities (e.g. synthetic news) count as one-hot probabilities.
+    if (p === undefined) day.probSums[chosen]! += 1;
   }
   return totals;
 }

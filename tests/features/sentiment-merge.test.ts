@@ -69,9 +69,16 @@ test('a label column wins over probabilities for counts, except where it is empt
   assert.equal(column(t, 'sentiment_positive_count'), [0, 0, 0, 2]);
 });
 
+test('mean_probs over labels alone treats each label as a one-hot probability (synthetic news)', () => {
+  const labelsOnly = table({ date: ['2024-01-02', '2024-01-02', '2024-01-02'], tic: ['AAA', 'AAA', 'AAA'], label: ['positive', 'negative', 'positive'] });
+  const t = mergeSentiment(features, labelsOnly, 'mean_probs');
+  assert.equal(column(t, 'sentiment_positive').slice(0, 1), [2 / 3]);
+  assert.equal(column(t, 'sentiment_negative').slice(0, 1), [1 / 3]);
+  assert.equal(column(t, 'sentiment_neutral').slice(0, 1), [0]);
+  assert.equal(column(t, 'news_count').slice(0, 1), [3]);
+});
+
 test('bad sentiment input: one message naming the column or row', () => {
-  const labelsOnly = table({ date: ['2024-01-02'], tic: ['AAA'], label: ['positive'] });
-  assert.throws(() => mergeSentiment(features, labelsOnly, 'mean_probs'), /^input `sentiment`: aggregate mean_probs needs columns positive, negative, neutral \(columns: date, tic, label\)$/);
   const badLabel = table({ date: ['2024-01-02', '2024-01-02'], tic: ['AAA', 'AAA'], label: ['positive', 'bullish'] });
   assert.throws(() => mergeSentiment(features, badLabel, 'count_sentiment'), /^input `sentiment`: row 2: `label` is `bullish`; expected positive, negative or neutral$/);
   const unlabelled = table({ date: ['2024-01-02', '2024-01-02'], tic: ['AAA', 'AAA'], label: ['positive', null] });
