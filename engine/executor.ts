@@ -45,9 +45,17 @@ export interface RunObserver {
   stepProgress(id: string, fraction: number, message?: string): void;
   stepLog(id: string, level: 'info' | 'warn' | 'debug', message: string): void;
   stepFinished(result: StepResult): void;
-  /** A Tracker for an executing step (tracking plugs MLflow in here). */
-  tracker?(step: Step, decision: Decision): Tracker & { finish?(result: StepResult, record?: RunRecord): void };
-  cached?(step: Step, record: RunRecord): void;
+}
+
+/** A tracker for one executed step; `finish` waits for its artifacts to be copied. */
+export interface StepTracker extends Tracker {
+  finish(status: 'FINISHED' | 'FAILED' | 'KILLED', durationMs: number, outputs?: Record<string, string>): Promise<void>;
+}
+
+/** Engine-level tracking (engine/tracking/sink.ts fits this shape): plugins only see `ctx.track`. */
+export interface RunTrackingHooks {
+  step(info: { stepId: string; plugin: string; version: string; key: string; params: unknown }): StepTracker;
+  cached(info: { stepId: string; plugin: string; version: string; key: string; producedBy: string }): void;
 }
 
 export interface SelectOptions {
@@ -65,6 +73,9 @@ export interface ExecuteOptions extends SelectOptions {
   resources?: Readonly<Record<string, number>>;
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
+  /** The run's id (tracking names its outbox segment after it); generated when absent. */
+  runId?: string;
+  tracking?: RunTrackingHooks;
   /** Cancels single steps while the rest of the run goes on (watch mode: an edit made them obsolete). A cancelled step is skipped, and its dependents with it. */
   stepSignal?(id: string): AbortSignal;
 }
@@ -104,7 +115,7 @@ export function ancestors(pipeline: Pipeline, id: string): Set<string> {
 
 export async function execute(pipeline: Pipeline, session: Session, opts: ExecuteOptions, observer: RunObserver): Promise<RunResult> {
   const runStart = performance.now();
-  const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
+  const runId = opts.runId ?? newRunId();
   const startedAt = new Date().toISOString();
   const pipelineRel = projectRelative(pipeline.root, pipeline.file);
   const { selected, forced } = selectSteps(pipeline, opts);
@@ -143,7 +154,8 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
       if (reused === true) {
         records.set(step.id, decision.record);
         await session.records.point(pipelineRel, step.id, decision.record.key, decision.record.runId);
-        observer.cached?.(step, decision.record);
+        const plugin = step.plugin.plugin;
+        opts.tracking?.cached({ stepId: step.id, plugin: plugin.name, version: plugin.version, key: decision.record.key, producedBy: `${decision.record.runId}:${decision.record.stepId}` });
         return result(step.id, 'cached', describeReasons(decision.reasons), t0, decision.record);
       }
       decision = { ...decision, action: 'run', reasons: [reused] };
@@ -179,7 +191,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     await mkdir(scratchDir, { recursive: true });
     // Like DVC: stale outs are removed first, so a command that fails to write them cannot pass.
     for (const out of step.outs) await rm(join(pipeline.root, out), { recursive: true, force: true });
-    const tracker = observer.tracker?.(step, decision);
+    const tracker = opts.tracking?.step({ stepId: step.id, plugin: plugin.name, version: plugin.version, key: decision.key!, params: step.params });
     const stepSignal = signalOf(step.id);
     try {
       const inputs: Record<string, InputArtifact> = {};
@@ -229,10 +241,10 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
       };
       if (step.cache) await session.records.write(record);
       await session.records.point(pipelineRel, step.id, record.key, runId);
-      tracker?.finish?.(result(step.id, 'executed', describeReasons(decision.reasons), t0, record), record);
+      await tracker?.finish('FINISHED', record.durationMs, result(step.id, 'executed', '', t0, record).outputs);
       return record;
     } catch (error) {
-      tracker?.finish?.({ id: step.id, status: 'failed', reason: describeReasons(decision.reasons), duration_ms: Math.round(performance.now() - t0), outputs: {}, error: secrets.redact(messageOf(error)) });
+      await tracker?.finish(stepSignal.aborted ? 'KILLED' : 'FAILED', Math.round(performance.now() - t0));
       throw error;
     } finally {
       await rm(scratchDir, { recursive: true, force: true });
@@ -322,6 +334,10 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   await session.records.writeRun(summary);
   await rm(join(session.paths.tmp, runId), { recursive: true, force: true });
   return { runId, pipeline: pipeline.name, status, duration_ms: Math.round(performance.now() - runStart), steps };
+}
+
+export function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
 }
 
 function result(id: string, status: StepStatus, reason: string, t0: number, record: RunRecord): StepResult {

@@ -1,14 +1,21 @@
 /**
  * One run at a time may mutate a project's store. A second `run` waits on the lock
  * and says who holds it. The lock goes stale when its holder stops refreshing it
- * (a crashed or killed run), or at once when its holder's pid is gone.
+ * (a hung holder), or at once when its holder's pid is gone (a crashed or killed run).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 
 export interface Lock {
   release(): Promise<void>;
+}
+
+interface Owner {
+  pid: number;
+  since: string;
+  argv: string;
+  /** Inode of the lock directory this owner created: an owner file left by an earlier lock never matches. */
+  lockIno: number;
 }
 
 // Generous: a crashed holder is detected at once through its pid; staleness only
@@ -17,8 +24,8 @@ const STALE_MS = 60_000;
 
 export async function acquireLock(store: string, lockPath: string, onWait: (message: string) => void, signal?: AbortSignal): Promise<Lock> {
   mkdirSync(store, { recursive: true });
-  // Inside the lock directory, so a new lock never shows a previous holder's pid.
-  const ownerFile = join(lockPath, 'owner.json');
+  // Beside the lock directory, not in it: proper-lockfile checks the directory's mtime.
+  const ownerFile = `${lockPath}.owner.json`;
   let told = false;
   for (;;) {
     try {
@@ -30,7 +37,8 @@ export async function acquireLock(store: string, lockPath: string, onWait: (mess
         // A missed refresh on a busy machine must not crash the run; warn instead.
         onCompromised: (error) => onWait(`warning: project lock refresh failed: ${error.message}`),
       });
-      writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, since: new Date().toISOString(), argv: process.argv.slice(2).join(' ') }));
+      const owner: Owner = { pid: process.pid, since: new Date().toISOString(), argv: process.argv.slice(2).join(' '), lockIno: statSync(lockPath).ino };
+      writeFileSync(ownerFile, JSON.stringify(owner));
       return {
         async release() {
           rmSync(ownerFile, { force: true });
@@ -42,10 +50,11 @@ export async function acquireLock(store: string, lockPath: string, onWait: (mess
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      const owner = readOwner(ownerFile);
+      const owner = currentOwner(ownerFile, lockPath);
       if (owner && !alive(owner.pid)) {
         // Its holder died without releasing it: remove it now instead of waiting for staleness.
         rmSync(lockPath, { recursive: true, force: true });
+        rmSync(ownerFile, { force: true });
         continue;
       }
       if (!told) {
@@ -59,9 +68,11 @@ export async function acquireLock(store: string, lockPath: string, onWait: (mess
   }
 }
 
-function readOwner(file: string): { pid: number; since: string; argv: string } | undefined {
+/** The owner of the lock directory as it is now, if its owner file belongs to it. */
+function currentOwner(ownerFile: string, lockPath: string): Owner | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    const owner = JSON.parse(readFileSync(ownerFile, 'utf8')) as Owner;
+    return owner.lockIno === statSync(lockPath).ino ? owner : undefined;
   } catch {
     return undefined;
   }

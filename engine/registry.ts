@@ -68,8 +68,16 @@ export async function importPlugin(entry: string): Promise<Plugin> {
   let loading = cache.get(entry);
   if (!loading) {
     const url = pathToFileURL(entry).href;
-    const load = reloaded.has(entry) ? import('tsx/esm/api').then(({ tsImport }) => tsImport(url, import.meta.url)) : import(url);
-    loading = load.then((mod: { default?: unknown }) => checkShape(mod.default, entry));
+    const isolated = () => import('tsx/esm/api').then(({ tsImport }) => tsImport(url, import.meta.url));
+    const load = reloaded.has(entry)
+      ? isolated()
+      : import(url).catch((error: NodeJS.ErrnoException) => {
+          // A TypeScript plugin with ESM syntax in a folder whose package.json is not
+          // `"type": "module"` (or that has none): load it through tsx's own namespace.
+          if (error.code === 'ERR_REQUIRE_CYCLE_MODULE') return isolated();
+          throw error;
+        });
+    loading = load.then((mod: { default?: { default?: unknown } }) => checkShape(isPlugin(mod.default) ? mod.default : (mod.default?.default ?? mod.default), entry));
     cache.set(entry, loading);
   }
   return loading;
@@ -84,6 +92,10 @@ export function forgetPlugins(sources: Iterable<string>): void {
       reloaded.add(entry);
     }
   }
+}
+
+function isPlugin(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { run?: unknown }).run === 'function';
 }
 
 function checkShape(value: unknown, entry: string): Plugin {

@@ -48,6 +48,15 @@ export async function collectGarbage(root: string, keep: number, dryRun: boolean
         }
       }
     }
+    // Registered model versions and unshipped tracking artifacts live in the store too.
+    const { trackingLiveObjects } = await import('../tracking/gc-roots.ts');
+    for (const ref of await trackingLiveObjects(store)) {
+      live.add(hexOf(ref.hash));
+      if (ref.kind === 'dir' && store.has(ref.hash)) {
+        keepDirs.add(hexOf(ref.hash));
+        for (const [, h] of await store.dirListing(ref.hash)) live.add(hexOf(h));
+      }
+    }
     let removedObjects = 0;
     let freedBytes = 0;
     if (existsSync(paths.objects)) {

@@ -11,6 +11,7 @@ import { collectGarbage } from './gc.ts';
 import { initProject } from './init.ts';
 import { registerWatch } from './watch.ts';
 import { explainCommand } from './explain.ts';
+import { registerTracking } from './tracking.ts';
 import { findProjectRoot } from '../project.ts';
 import { formatBytes } from '../format.ts';
 
@@ -33,6 +34,7 @@ program
   .option('-S, --set <step.param=value>', 'override a param (repeatable), e.g. --set train.learning_rate=0.0003', collect, [])
   .option('--resource <name=n>', 'capacity of a resource tag (repeatable; default 1 each), e.g. --resource gpu=2', collect, [])
   .option('-v, --verbose', 'show step logs')
+  .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
   .action(async (file: string, steps: string[], flags) => exit(await runCommand(file, steps, flags)));
 
 program
@@ -109,6 +111,7 @@ program
   });
 
 registerWatch(program);
+registerTracking(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);

@@ -1,6 +1,8 @@
 /** `tradepipe run`: plan, take the project lock, execute, report. */
 import { availableParallelism } from 'node:os';
-import { execute, type RunResult } from '../executor.ts';
+import { execute, newRunId, type RunResult } from '../executor.ts';
+import type { RunTracking } from '../tracking/sink.ts';
+import { gitInfo } from '../git.ts';
 import { openSession } from '../session.ts';
 import { acquireLock } from '../lock.ts';
 import { consoleReporter, summarize } from '../reporter.ts';
@@ -19,6 +21,13 @@ export interface RunFlags {
   set: string[];
   resource: string[];
   verbose?: boolean;
+  /** commander's `--no-track`. */
+  track: boolean;
+}
+
+/** Tracking is on unless `--no-track` or TRADEPIPE_TRACKING=off. */
+export function trackingEnabled(flag: boolean, env: NodeJS.ProcessEnv): boolean {
+  return flag && env.TRADEPIPE_TRACKING !== 'off';
 }
 
 export async function runCommand(file: string, targets: string[], flags: RunFlags): Promise<number> {
@@ -52,9 +61,22 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
   const lock = await acquireLock(session.paths.store, session.paths.lock, (m) => process.stderr.write(`${m}\n`), controller.signal);
   const reporter = consoleReporter(process.stderr, { quiet: flags.json, verbose: flags.verbose });
   const t0 = performance.now();
+  const runId = newRunId();
+  const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
+  let tracking: RunTracking | undefined;
   let result: RunResult;
   try {
-    result = await execute(pipeline, session, { ...select, jobs, keepGoing: flags.keepGoing === true, resources, signal: controller.signal, env: process.env }, reporter);
+    if (trackingEnabled(flags.track, process.env)) {
+      const { openTracking } = await import('../tracking/sink.ts');
+      tracking = openTracking({ store: session.store, env: process.env, log: { warn } });
+      const git = gitInfo(pipeline.root);
+      tracking.start({ localRunId: runId, pipeline: pipeline.name, file: projectRelative(pipeline.root, pipeline.file), gitCommit: git.commit, gitDirty: git.dirty, startedAt: Date.now() });
+    }
+    result = await execute(pipeline, session, { ...select, jobs, keepGoing: flags.keepGoing === true, resources, signal: controller.signal, env: process.env, runId, tracking }, reporter);
+    if (tracking) {
+      const { warnings } = await tracking.finish(result.status === 'succeeded' ? 'FINISHED' : result.status === 'cancelled' ? 'KILLED' : 'FAILED');
+      for (const w of warnings) warn(w);
+    }
   } finally {
     reporter.close();
     await lock.release();

@@ -34,14 +34,15 @@ export function project(files: Record<string, string> = {}): Project {
   };
   for (const [rel, text] of Object.entries(files)) write(rel, text);
   const run = async (args: string[], opts: { env?: Record<string, string> } = {}) => {
-    const r = await execa(BIN, args, { cwd: dir, reject: false, env: { NO_COLOR: '1', ...opts.env } });
+    // Runs track to the project's embedded store unless a test points them at a server.
+    const r = await execa(BIN, args, { cwd: dir, reject: false, env: { NO_COLOR: '1', MLFLOW_TRACKING_URI: '', ...opts.env } });
     return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   return {
     dir,
     write,
     run,
-    spawn: (args) => execa(BIN, args, { cwd: dir, reject: false, env: { NO_COLOR: '1' } }),
+    spawn: (args) => execa(BIN, args, { cwd: dir, reject: false, env: { NO_COLOR: '1', MLFLOW_TRACKING_URI: '' } }),
     async runJson(file, extra = []) {
       const r = await run(['run', file, '--json', ...extra]);
       let result: RunJson;

@@ -1,0 +1,87 @@
+# Sourced by .ci/run (bash): starts a throwaway MLflow tracking server for the
+# tracking integration tests and exports
+#   MLFLOW_TRACKING_URI  http://127.0.0.1:<free port>
+#   MLFLOW_BIN           the mlflow executable (tests start their own server for the outage test)
+# The server stops when the sourcing shell exits (EXIT trap, chained after any existing one),
+# or earlier with `mlflow_server_stop`.
+#
+# MLflow is installed with pip into a venv cached under ~/.cache (or $XDG_CACHE_HOME), so only
+# the first run on a machine pays for the install (~1 min); the server itself starts in ~10 s.
+
+TRADEPIPE_MLFLOW_VERSION="3.17.2"
+
+mlflow_server_start() {
+  local cache_root="${XDG_CACHE_HOME:-$HOME/.cache}"
+  if [ ! -d "$cache_root" ]; then
+    # No cache folder on this machine: install into a temporary one, removed at stop.
+    TRADEPIPE_MLFLOW_TMP_CACHE="$(mktemp -d)"
+    cache_root="$TRADEPIPE_MLFLOW_TMP_CACHE"
+  fi
+  local venv="$cache_root/tradepipe/mlflow-$TRADEPIPE_MLFLOW_VERSION"
+  # A venv is not relocatable: build it in place; the marker says the install completed.
+  if [ ! -f "$venv/.installed" ]; then
+    echo "mlflow-server: installing mlflow==$TRADEPIPE_MLFLOW_VERSION into $venv" >&2
+    rm -rf "$venv"
+    mkdir -p "$(dirname "$venv")"
+    python3 -m venv "$venv" || return 1
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "mlflow==$TRADEPIPE_MLFLOW_VERSION" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) || return 1
+    touch "$venv/.installed"
+  fi
+
+  TRADEPIPE_MLFLOW_DIR="$(mktemp -d)"
+  local port
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  # setsid: the server and its workers form one process group, stopped together.
+  # No background job runner (MLflow 3's GenAI jobs): we do not use it, and it costs a dozen processes.
+  MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false setsid "$venv/bin/mlflow" server --host 127.0.0.1 --port "$port" --workers 1 \
+    --backend-store-uri "sqlite:///$TRADEPIPE_MLFLOW_DIR/mlflow.db" \
+    --artifacts-destination "$TRADEPIPE_MLFLOW_DIR/artifacts" \
+    >"$TRADEPIPE_MLFLOW_DIR/server.log" 2>&1 &
+  TRADEPIPE_MLFLOW_PID=$!
+
+  local url="http://127.0.0.1:$port"
+  local i
+  for i in $(seq 1 240); do
+    if python3 -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('$url/health', timeout=2).status == 200 else 1)" 2>/dev/null; then
+      export MLFLOW_TRACKING_URI="$url"
+      export MLFLOW_BIN="$venv/bin/mlflow"
+      echo "mlflow-server: mlflow $TRADEPIPE_MLFLOW_VERSION up at $url (pid $TRADEPIPE_MLFLOW_PID, data $TRADEPIPE_MLFLOW_DIR)" >&2
+      return 0
+    fi
+    if ! kill -0 "$TRADEPIPE_MLFLOW_PID" 2>/dev/null; then
+      break
+    fi
+    sleep 0.5
+  done
+  echo "mlflow-server: the server did not become healthy; its log:" >&2
+  tail -n 40 "$TRADEPIPE_MLFLOW_DIR/server.log" >&2
+  mlflow_server_stop
+  return 1
+}
+
+# Every command tolerates failure: this runs from an EXIT trap, possibly under `set -e`.
+mlflow_server_stop() {
+  if [ -n "${TRADEPIPE_MLFLOW_PID:-}" ]; then
+    kill -TERM -- "-$TRADEPIPE_MLFLOW_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 1 20); do
+      kill -0 "$TRADEPIPE_MLFLOW_PID" 2>/dev/null || break
+      sleep 0.25
+    done
+    kill -KILL -- "-$TRADEPIPE_MLFLOW_PID" 2>/dev/null || true
+    TRADEPIPE_MLFLOW_PID=""
+  fi
+  if [ -n "${TRADEPIPE_MLFLOW_DIR:-}" ]; then
+    rm -rf "$TRADEPIPE_MLFLOW_DIR" || true
+    TRADEPIPE_MLFLOW_DIR=""
+  fi
+  if [ -n "${TRADEPIPE_MLFLOW_TMP_CACHE:-}" ]; then
+    rm -rf "$TRADEPIPE_MLFLOW_TMP_CACHE" || true
+    TRADEPIPE_MLFLOW_TMP_CACHE=""
+  fi
+}
+
+_tradepipe_previous_exit_trap="$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")"
+trap "mlflow_server_stop; ${_tradepipe_previous_exit_trap}" EXIT
+
+mlflow_server_start
