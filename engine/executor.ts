@@ -15,7 +15,7 @@ import type { RunRecord, RunSummary } from './records.ts';
 import type { ArtifactRef } from './store.ts';
 import { CorruptObject, MissingObject } from './store.ts';
 import { decide, describeReasons, type Decision, type Reason } from './planner.ts';
-import { buildManifest, gatherFacts, MISSING } from './facts.ts';
+import { buildManifest, gatherFacts, withResolvedModels, MISSING, type StepFacts } from './facts.ts';
 import { inputArtifact, storeArtifact } from './artifacts.ts';
 import { projectRelative } from './project.ts';
 import { openSecrets } from './secrets.ts';
@@ -143,7 +143,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     for (const u of upstreamOf(step.id)) upstream.set(u, records.get(u)!);
     const producedExactly = new Set<string>();
     for (const r of upstream.values()) for (const path of Object.keys(r.files)) producedExactly.add(path);
-    const facts = await gatherFacts(step, pipeline.root, producedExactly, session.stats, session.code, opts.env);
+    const facts = await gatherFacts(step, pipeline.root, producedExactly, session.stats, session.code, opts.env, session.store);
     const manifest = buildManifest(step, facts, upstream);
     const missing = Object.entries(manifest.deps).filter(([, h]) => h === MISSING).map(([p]) => p);
     if (missing.length > 0) throw new Error(`dep ${missing.map((p) => `\`${p}\``).join(', ')} does not exist`);
@@ -162,7 +162,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     }
 
     observer.stepStarted(step.id, decision);
-    const record = await executeStep(step, decision, upstream, t0);
+    const record = await executeStep(step, decision, upstream, facts, t0);
     records.set(step.id, record);
     return result(step.id, 'executed', describeReasons(decision.reasons), t0, record);
   };
@@ -185,7 +185,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     }
   };
 
-  const executeStep = async (step: Step, decision: Decision, upstream: Map<string, RunRecord>, t0: number): Promise<RunRecord> => {
+  const executeStep = async (step: Step, decision: Decision, upstream: Map<string, RunRecord>, facts: StepFacts, t0: number): Promise<RunRecord> => {
     const plugin = step.plugin.plugin;
     const scratchDir = join(session.paths.tmp, runId, encodeURIComponent(step.id));
     await mkdir(scratchDir, { recursive: true });
@@ -210,7 +210,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
         secret: (name) => secrets.get(name),
         progress: (fraction, message) => observer.stepProgress(step.id, fraction, message === undefined ? undefined : secrets.redact(message)),
       };
-      const produced = await plugin.run(ctx, step.params, inputs);
+      const produced = await plugin.run(ctx, withResolvedModels(step.params, facts.models) as Record<string, unknown>, inputs);
       stepSignal.throwIfAborted();
       const outputs: Record<string, ArtifactRef> = {};
       for (const name of step.outputs) {

@@ -9,14 +9,26 @@ import { hashJson } from './hash.ts';
 import { envFingerprint, type KeyManifest } from './key.ts';
 import type { StatCache } from './statcache.ts';
 import type { CodeGraph } from './codegraph.ts';
+import type { Store } from './store.ts';
 import type { LoadedPlugin } from './registry.ts';
 import type { Step } from './pipeline.ts';
 import type { RunRecord } from './records.ts';
 
 export const MISSING = 'missing';
 
+/** A `models:/name@alias` (or `/version`) param, resolved at plan time. */
+export interface ModelFact {
+  name: string;
+  version: string;
+  contentHash: string;
+  /** Where the plugin reads the model (replaces the URI in its params). */
+  localPath: string;
+}
+
 export interface StepFacts {
   code: string;
+  /** Registry URIs found in the params -> the version they resolve to now. */
+  models: Record<string, ModelFact>;
   /** Dep path -> hash (or MISSING), for deps that are not exactly another step's out. */
   deps: Record<string, string>;
   env: Record<string, string>;
@@ -48,14 +60,44 @@ export function forgetCodeHashes(): void {
   codeHashes.clear();
 }
 
-export async function gatherFacts(step: Step, root: string, producedElsewhere: ReadonlySet<string>, stats: StatCache, graph: CodeGraph, env: NodeJS.ProcessEnv): Promise<StepFacts> {
+export async function gatherFacts(step: Step, root: string, producedElsewhere: ReadonlySet<string>, stats: StatCache, graph: CodeGraph, env: NodeJS.ProcessEnv, store: Store): Promise<StepFacts> {
   const deps: Record<string, string> = {};
   for (const dep of step.deps) {
     if (producedElsewhere.has(dep)) continue;
     const abs = join(root, dep);
     deps[dep] = existsSync(abs) ? (await stats.hashPath(abs)).hash : MISSING;
   }
-  return { code: await codeHash(step.plugin, stats, graph), deps, env: envFingerprint(step.env, env) };
+  return { code: await codeHash(step.plugin, stats, graph), models: await resolveModels(step.params, store, env), deps, env: envFingerprint(step.env, env) };
+}
+
+const MODEL_URI = /^models:\//;
+
+function modelUris(value: unknown, out: Set<string>): Set<string> {
+  if (typeof value === 'string' && MODEL_URI.test(value)) out.add(value);
+  else if (Array.isArray(value)) for (const v of value) modelUris(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) modelUris(v, out);
+  return out;
+}
+
+/** Resolves every registry URI in `params` (MLflow's registry, or the filesystem registry). */
+async function resolveModels(params: unknown, store: Store, env: NodeJS.ProcessEnv): Promise<Record<string, ModelFact>> {
+  const uris = modelUris(params, new Set());
+  if (uris.size === 0) return {};
+  const { resolveModelUri } = await import('./tracking/registry/model-uri.ts');
+  const out: Record<string, ModelFact> = {};
+  for (const uri of uris) {
+    const m = await resolveModelUri(uri, { store, env });
+    out[uri] = { name: m.name, version: m.version, contentHash: m.contentHash, localPath: m.localPath };
+  }
+  return out;
+}
+
+/** The params a plugin runs with: registry URIs replaced by the resolved model's local path. */
+export function withResolvedModels(value: unknown, models: Readonly<Record<string, ModelFact>>): unknown {
+  if (typeof value === 'string') return models[value]?.localPath ?? value;
+  if (Array.isArray(value)) return value.map((v) => withResolvedModels(v, models));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withResolvedModels(v, models)]));
+  return value;
 }
 
 /** The key inputs of a step, once every upstream step has a record. */
@@ -79,7 +121,7 @@ export function buildManifest(step: Step, facts: StepFacts, upstream: ReadonlyMa
     }
     deps[dep] ??= MISSING;
   }
-  return {
+  const manifest: KeyManifest = {
     plugin: step.plugin.plugin.name,
     version: step.plugin.plugin.version,
     code: facts.code,
@@ -88,6 +130,10 @@ export function buildManifest(step: Step, facts: StepFacts, upstream: ReadonlyMa
     deps,
     env: facts.env,
   };
+  const models = Object.entries(facts.models);
+  // Only present when used, so keys of steps without registry URIs stay as they were.
+  if (models.length > 0) manifest.models = Object.fromEntries(models.map(([uri, m]) => [uri, `${m.name}/${m.version} ${m.contentHash}`]));
+  return manifest;
 }
 
 /** Workspace paths that some step in the pipeline declares as an out. */

@@ -18,6 +18,8 @@ export interface KeyManifest {
   deps: Record<string, string>;
   /** Declared environment variable -> hash of its value, or "unset". Values are never stored. */
   env: Record<string, string>;
+  /** Registry URIs in the params -> `name/version contentHash` they resolved to (promoting a new champion reruns). */
+  models?: Record<string, string>;
 }
 
 export const KEY_FORMAT = 1;

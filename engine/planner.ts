@@ -18,6 +18,7 @@ export type Reason =
   | { kind: 'plugin-version'; before: string; after: string }
   | { kind: 'plugin-code' }
   | { kind: 'env'; name: string; change: 'changed' | 'added' | 'removed' }
+  | { kind: 'model'; uri: string; now: string }
   | { kind: 'upstream'; steps: string[] }
   | { kind: 'outputs-missing' }
   | { kind: 'restored'; runId: string; at: string }
@@ -75,6 +76,7 @@ export function diffManifests(before: KeyManifest, after: KeyManifest): Reason[]
   for (const [name, change] of diffMaps(before.inputs, after.inputs)) out.push({ kind: 'input', port: name, change });
   for (const [path, change] of diffMaps(before.deps, after.deps)) out.push({ kind: 'file', path, change });
   for (const [name, change] of diffMaps(before.env, after.env)) out.push({ kind: 'env', name, change });
+  for (const [uri] of diffMaps(before.models ?? {}, after.models ?? {})) out.push({ kind: 'model', uri, now: (after.models?.[uri] ?? 'unset').split(' ')[0]! });
   return out;
 }
 
@@ -123,6 +125,8 @@ export function describeReason(r: Reason): string {
       return 'plugin code changed';
     case 'env':
       return `env \`${r.name}\` ${r.change}`;
+    case 'model':
+      return `model \`${r.uri}\` now resolves to ${r.now}`;
     case 'upstream':
       return `upstream ${r.steps.map((s) => `\`${s}\``).join(', ')} will run`;
     case 'outputs-missing':

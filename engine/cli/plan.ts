@@ -17,7 +17,7 @@ export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {
   for (const id of order) {
     const step = pipeline.steps.get(id)!;
     const upstreamOuts = new Set(step.deps.filter((d) => producedBy.has(d) && producedBy.get(d) !== id));
-    facts.set(id, await gatherFacts(step, pipeline.root, upstreamOuts, session.stats, session.code, process.env));
+    facts.set(id, await gatherFacts(step, pipeline.root, upstreamOuts, session.stats, session.code, process.env, session.store));
   }
   const plan: PlanStep[] = order.map((id) => {
     const step = pipeline.steps.get(id)!;

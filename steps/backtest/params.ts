@@ -47,6 +47,10 @@ export interface BacktestParams {
    * Date after the last test date (exclusive, as FinRL's data_split). Default: after the last date of `data`.
    */
   end?: string;
+  /**
+   * policy `agent`: a registered model (`models:/name@alias`, `models:/name/version`), resolved at plan time into the cache key, instead of the `model` input.
+   */
+  model?: string;
 }
 /**
  * Environment settings, e.g. `{ $ref: config/environments/stock_trading_env_config.yaml }`.

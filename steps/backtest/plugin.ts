@@ -4,7 +4,7 @@
  * Outputs the day-by-day trajectory and pyfolio's perf_stats of its account value.
  */
 import { resolve } from 'node:path';
-import { definePlugin, type InputArtifact, type ParamIssue } from '../../engine/plugin.ts';
+import { definePlugin, type ParamIssue } from '../../engine/plugin.ts';
 import { dailyReturns, perfStats, statsToJson, PERF_STAT_NAMES } from '../lib/perf-stats/perf-stats.ts';
 import { StockTradingEnv, marketFromTable, parseEnvConfig, sliceMarket, withEnvConfigSchema, type Market } from '../lib/trading-env/index.ts';
 import { readActionsCsv } from './actions-csv.ts';
@@ -120,7 +120,7 @@ export default definePlugin<BacktestParams>({
       trajectory = indexTrajectory(market.dates, market.tickers, closes, config);
     } else {
       const env = new StockTradingEnv(market, config);
-      const driver = await makePolicy(policy, { history, from, market, projectRoot: ctx.projectRoot, model: inputs.model });
+      const driver = await makePolicy(policy, { history, from, market, projectRoot: ctx.projectRoot, model: params.model ?? inputs.model?.path });
       try {
         trajectory = simulate(env, driver, (f) => ctx.progress(f));
       } finally {
@@ -140,12 +140,12 @@ export default definePlugin<BacktestParams>({
 
 async function makePolicy(
   policy: Exclude<PolicySpec, { type: 'index' }>,
-  at: { history: Market; from: number; market: Market; projectRoot: string; model: InputArtifact | undefined },
+  at: { history: Market; from: number; market: Market; projectRoot: string; model: string | undefined },
 ): Promise<Policy> {
   switch (policy.type) {
     case 'agent':
-      if (!at.model) throw new Error('policy `agent` needs the `model` input (a trained agent directory); connect it or choose another policy');
-      return agentPolicy(at.model.path);
+      if (!at.model) throw new Error('policy `agent` needs a model: connect the `model` input (a trained agent directory) or set `model: models:/<name>@<alias>`; or choose another policy');
+      return agentPolicy(at.model);
     case 'buy_and_hold':
       return buyAndHoldPolicy(at.market.tickers.length);
     case 'actions':
