@@ -53,4 +53,10 @@ export interface GlobalVars {
   TRAINED_MODEL_DIR?: Folder;
   TENSORBOARD_LOG_DIR?: Folder;
   RESULTS_DIR?: Folder;
+  /**
+   * Per-ticker state features of the default agent (the environment's tech_indicator_list): indicators plus VIX and news sentiment columns.
+   *
+   * @minItems 1
+   */
+  AGENT_FEATURES?: [string, ...string[]];
 }
