@@ -1,0 +1,79 @@
+/**
+ * torch.optim.Adam and torch.optim.RMSprop (the optimizers SB3's PPO and A2C use)
+ * and torch.nn.utils.clip_grad_norm_, over the flat parameter array. Written here
+ * rather than taken from tfjs because tfjs's RMSprop puts eps inside the square root
+ * (sqrt(v + eps), torch: sqrt(v) + eps), which with SB3's eps 1e-5 changes every
+ * small-gradient step, and because the parameters live in JS between tfjs calls.
+ */
+export interface Optimizer {
+  /** One step on `grads * gradScale` (the scale is clip_grad_norm_'s coefficient, folded in to save a pass). */
+  step(params: Float32Array, grads: Float32Array, learningRate: number, gradScale: number): void;
+}
+
+export interface AdamOptions {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+}
+
+/** SB3's PPO: torch Adam with eps 1e-5. */
+export function adam(size: number, o: AdamOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-5 }): Optimizer {
+  const m = new Float32Array(size);
+  const v = new Float32Array(size);
+  let t = 0;
+  return {
+    step(params, grads, learningRate, gradScale) {
+      t++;
+      // Constants hoisted out of the loop: V8 does not hoist the option reads itself.
+      const { beta1, beta2, eps } = o;
+      const keep1 = 1 - beta1;
+      const keep2 = 1 - beta2;
+      const stepSize = learningRate / (1 - beta1 ** t);
+      const invCorrection2 = 1 / Math.sqrt(1 - beta2 ** t);
+      for (let i = 0; i < size; i++) {
+        const g = grads[i]! * gradScale;
+        const mi = beta1 * m[i]! + keep1 * g;
+        const vi = beta2 * v[i]! + keep2 * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        params[i]! -= (stepSize * mi) / (Math.sqrt(vi) * invCorrection2 + eps);
+      }
+    },
+  };
+}
+
+export interface RmspropOptions {
+  readonly alpha: number;
+  readonly eps: number;
+}
+
+/** SB3's A2C: torch RMSprop, alpha 0.99, eps 1e-5, no momentum, not centred. */
+export function rmsprop(size: number, o: RmspropOptions = { alpha: 0.99, eps: 1e-5 }): Optimizer {
+  const squareAvg = new Float32Array(size);
+  return {
+    step(params, grads, learningRate, gradScale) {
+      const { alpha, eps } = o;
+      for (let i = 0; i < size; i++) {
+        const g = grads[i]! * gradScale;
+        const s = alpha * squareAvg[i]! + (1 - alpha) * g * g;
+        squareAvg[i] = s;
+        params[i]! -= (learningRate * g) / (Math.sqrt(s) + eps);
+      }
+    },
+  };
+}
+
+/** clip_grad_norm_'s coefficient: min(1, maxNorm / (global L2 norm + 1e-6)), by which the gradients are scaled. */
+export function clipCoefficient(grads: Float32Array, maxNorm: number): number {
+  // Two accumulators halve the add latency chain of this memory-light loop.
+  let even = 0;
+  let odd = 0;
+  const n = grads.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    even += grads[i]! * grads[i]!;
+    odd += grads[i + 1]! * grads[i + 1]!;
+  }
+  if (i < n) even += grads[i]! * grads[i]!;
+  return Math.min(1, maxNorm / (Math.sqrt(even + odd) + 1e-6));
+}
