@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Pipeline, Step } from './pipeline.ts';
 import type { Session } from './session.ts';
-import type { Artifact, InputArtifact, StepContext, Tracker } from './plugin.ts';
+import type { Artifact, InputArtifact, RunInfo, StepContext, Tracker } from './plugin.ts';
+import { gitInfo, type GitInfo } from './git.ts';
 import type { RunRecord, RunSummary } from './records.ts';
 import type { ArtifactRef } from './store.ts';
 import { CorruptObject, MissingObject } from './store.ts';
@@ -209,6 +210,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
         env,
         secret: (name) => secrets.get(name),
         progress: (fraction, message) => observer.stepProgress(step.id, fraction, message === undefined ? undefined : secrets.redact(message)),
+        run: runInfo(),
       };
       const produced = await plugin.run(ctx, withResolvedModels(step.params, facts.models) as Record<string, unknown>, inputs);
       stepSignal.throwIfAborted();
@@ -249,6 +251,25 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     } finally {
       await rm(scratchDir, { recursive: true, force: true });
     }
+  };
+
+  const running = new Set<string>();
+  let git: GitInfo | undefined;
+  /** What a plugin may show of the run (a report's metadata); not part of any key. */
+  const runInfo = (): RunInfo => {
+    git ??= gitInfo(pipeline.root);
+    return {
+      pipeline: pipelineRel,
+      runId,
+      startedAt,
+      git,
+      steps: order.map((id) => {
+        const s = pipeline.steps.get(id)!;
+        const done = results.get(id);
+        const status = done?.status ?? (running.has(id) ? 'running' : 'pending');
+        return { id, uses: s.uses, params: s.params, status, ...(status === 'cached' ? { producedIn: records.get(id)?.runId } : {}) };
+      }),
+    };
   };
 
   // Scheduling: a step is ready when all its selected upstream steps are done.
@@ -296,6 +317,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
       hold(step, 1);
       void queue.add(async () => {
         let res: StepResult;
+        running.add(id);
         try {
           res = await runStep(step);
         } catch (error) {
@@ -306,6 +328,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
             cancel.abort(new Error(`step \`${id}\` failed`));
           }
         }
+        running.delete(id);
         hold(step, -1);
         finish(res);
         pump();

@@ -45,6 +45,34 @@ export interface Tracker {
   artifact(path: string, name?: string): void;
 }
 
+/**
+ * The run a step executes in, for steps that report on it. Never part of the cache key:
+ * a cached step's outputs keep describing the run that produced them.
+ */
+export interface RunInfo {
+  /** Project-relative pipeline file. */
+  readonly pipeline: string;
+  readonly runId: string;
+  /** ISO time the run started. */
+  readonly startedAt: string;
+  /** HEAD of the project's git checkout; empty outside one. */
+  readonly git: { readonly commit?: string; readonly dirty?: boolean };
+  /** Every step of the run in pipeline order, as things stood when this step started. */
+  readonly steps: readonly RunStepInfo[];
+}
+
+export interface RunStepInfo {
+  readonly id: string;
+  /** Plugin name. */
+  readonly uses: string;
+  /** Resolved params (secrets never appear in params). */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** `running`: this step and others running beside it; `pending`: not started (none of these is upstream). */
+  readonly status: 'executed' | 'cached' | 'failed' | 'skipped' | 'running' | 'pending';
+  /** For a cached step, the run that executed it. */
+  readonly producedIn?: string;
+}
+
 export interface StepContext {
   readonly stepId: string;
   /** Relative paths in params resolve against this folder. */
@@ -61,6 +89,8 @@ export interface StepContext {
   secret(name: string): string | undefined;
   /** Progress for long steps: a fraction in [0, 1] and an optional message (e.g. "12k steps/s, ETA 40s"). */
   progress(fraction: number, message?: string): void;
+  /** The run this step is part of; absent where the engine does not provide it (e.g. a test calling `run`). */
+  readonly run?: RunInfo;
 }
 
 export interface PortSpec {
