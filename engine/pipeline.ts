@@ -130,7 +130,7 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
       inputs: parseInputs(raw.inputs ?? {}),
       outputs: Object.keys(outputs),
       needs: raw.needs ?? [],
-      env: raw.env ?? [],
+      env: [...new Set([...(plugin.env ?? []), ...(raw.env ?? [])])],
       cache: raw.cache ?? true,
       alwaysRun: raw.always_run === true || plugin.alwaysRun?.(params) === true,
       resources: raw.resources ?? {},

@@ -121,6 +121,8 @@ export interface Plugin<P = Record<string, unknown>> {
   readonly inputs: Readonly<Record<string, PortSpec>>;
   /** Output ports; a function when they depend on params. */
   readonly outputs: Readonly<Record<string, PortSpec>> | ((params: P) => Record<string, PortSpec>);
+  /** Environment variables the outputs depend on; added to every step's `env:` (so to its key). */
+  readonly env?: readonly string[];
   /** Workspace files the step reads and writes, relative to the project root (DVC-style deps/outs). */
   files?(params: P): { deps?: string[]; outs?: string[] };
   /**

@@ -22,8 +22,9 @@ export default definePlugin<RegistryPromoteParams>({
   outputs: {
     decision: { description: '{ model, alias, challenger, champion, promoted, reason, checks[] }' },
   },
-  // The champion is outside the cache: decide afresh every run.
-  alwaysRun: () => true,
+  // Which registry (a server, or the filesystem one) is part of the key; the same inputs
+  // against the same registry are cached. Set `always_run: true` on the step to re-check each run.
+  env: ['MLFLOW_TRACKING_URI'],
   check(params) {
     const issues: ParamIssue[] = [];
     for (const field of ['alias', 'challenger_alias'] as const) {

@@ -21,8 +21,9 @@ export default definePlugin<RegistryRegisterParams>({
   outputs: {
     model: { description: '{ name, version, source } of the registered version.' },
   },
-  // The registry lives outside the cache: always check it (registering is idempotent).
-  alwaysRun: () => true,
+  // Which registry (a server, or the filesystem one) is part of the key; the same inputs
+  // against the same registry are cached. Set `always_run: true` on the step to re-check each run.
+  env: ['MLFLOW_TRACKING_URI'],
   check(params) {
     const problem = typeof params.alias === 'string' ? aliasProblem(params.alias) : undefined;
     return problem ? [{ path: ['alias'], message: problem }] : [];
