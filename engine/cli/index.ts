@@ -127,7 +127,9 @@ export async function main(argv: string[]): Promise<number> {
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.invalid;
     }
-    process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
+    // A message for people; the stack only on request.
+    const detail = process.env.TRADEPIPE_DEBUG ? ((error as Error).stack ?? String(error)) : error instanceof Error ? error.message : String(error);
+    process.stderr.write(`error: ${detail}\n`);
     return EXIT.failed;
   }
 }

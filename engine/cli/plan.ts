@@ -17,7 +17,11 @@ export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {
   for (const id of order) {
     const step = pipeline.steps.get(id)!;
     const upstreamOuts = new Set(step.deps.filter((d) => producedBy.has(d) && producedBy.get(d) !== id));
-    facts.set(id, await gatherFacts(step, pipeline.root, upstreamOuts, session.stats, session.code, process.env, session.store));
+    try {
+      facts.set(id, await gatherFacts(step, pipeline.root, upstreamOuts, session.stats, session.code, process.env, session.store));
+    } catch (error) {
+      throw new Error(`step \`${id}\`: ${(error as Error).message}`);
+    }
   }
   const plan: PlanStep[] = order.map((id) => {
     const step = pipeline.steps.get(id)!;
