@@ -80,7 +80,7 @@ test('a header naming an unknown ticker is refused', async () => {
 });
 
 test('policy agent without a model input says so', async () => {
-  await rejects(() => backtest.run(stepContext(), { policy: 'agent', env, tech_indicator_list: tech_indicator_list as [string] }, { data: tableInput(data) }), /policy `agent` needs the `model` input/);
+  await rejects(() => backtest.run(stepContext(), { policy: 'agent', env, tech_indicator_list: tech_indicator_list as [string] }, { data: tableInput(data) }), /^policy `agent` needs a model: connect the `model` input \(a trained agent directory\) or set `model: models:\/<name>@<alias>`; or choose another policy$/);
 });
 
 test.run();
