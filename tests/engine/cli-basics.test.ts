@@ -273,6 +273,25 @@ test('init scaffolds a project that runs immediately', async () => {
   }
 });
 
+test('always_run reruns a source every time but spares its dependents when the bytes are the same; cache: false never reuses', async () => {
+  const p = project({
+    'p.yaml': `steps:
+  source: { uses: exec, always_run: true, with: { cmd: "echo fixed > src.txt", outs: [src.txt] } }
+  use: { uses: exec, with: { cmd: "cat src.txt > use.txt", deps: [src.txt], outs: [use.txt] } }
+  stamp: { uses: exec, cache: false, with: { cmd: "date +%s%N > stamp.txt", outs: [stamp.txt] } }
+`,
+  });
+  try {
+    await p.runJson('p.yaml');
+    const again = await p.runJson('p.yaml');
+    assert.equal(again.statuses, { source: 'executed', use: 'cached', stamp: 'executed' });
+    const reason = (id: string) => again.result.steps.find((s) => s.id === id)!.reason;
+    assert.equal([reason('source'), reason('use'), reason('stamp')], ['always_run', 'up to date', 'cache: false']);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('editing shared code a plugin imports (outside its folder) reruns its steps; a README edit does not', async () => {
   const p = project({
     'package.json': '{ "type": "module" }',
