@@ -292,6 +292,25 @@ test('always_run reruns a source every time but spares its dependents when the b
   }
 });
 
+test('user plugins from an npm package, and a TypeScript file in a project without "type": "module"', async () => {
+  const plugin = (name: string) => `export default { name: '${name}', version: '1', description: 'd', inputs: {}, outputs: { value: {} }, paramsSchema: { type: 'object' },
+  async run() { return { value: { kind: 'json', value: '${name}' } }; } };\n`;
+  const p = project({
+    'node_modules/tradepipe-plugin-hello/package.json': '{ "name": "tradepipe-plugin-hello", "version": "1.0.0", "main": "index.mjs" }',
+    'node_modules/tradepipe-plugin-hello/index.mjs': plugin('hello'),
+    'plugins/local.ts': plugin('local'),
+    'p.yaml': 'plugins: { hello: tradepipe-plugin-hello, local: ./plugins/local.ts }\nsteps:\n  a: { uses: hello }\n  b: { uses: local }\n',
+  });
+  try {
+    const r = await p.runJson('p.yaml');
+    assert.is(r.code, 0, r.stderr);
+    assert.is((await p.run(['show', 'p.yaml', 'a'])).stdout.trim(), '"hello"');
+    assert.is((await p.run(['show', 'p.yaml', 'b'])).stdout.trim(), '"local"');
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('editing shared code a plugin imports (outside its folder) reruns its steps; a README edit does not', async () => {
   const p = project({
     'package.json': '{ "type": "module" }',
