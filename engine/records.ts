@@ -80,16 +80,35 @@ export function openRecords(paths: ProjectPaths): Records {
     return out.filter((f) => f.endsWith('.json'));
   };
 
+  // Records never change once written, and only the lock holder moves pointers, so a
+  // process may remember what it read: a cached step then costs one read of each.
+  const recordCache = new Map<string, RunRecord | undefined>();
+  const pointerCache = new Map<string, StepPointer | undefined>();
+  const readPointer = (path: string) => {
+    if (!pointerCache.has(path)) pointerCache.set(path, readJson<StepPointer>(path));
+    return pointerCache.get(path);
+  };
   return {
-    read: (key) => readJson<RunRecord>(recordPath(key)),
-    write: (record) => writeFileAtomic(recordPath(record.key), JSON.stringify(record, null, 1)),
-    pointer: (pipeline, stepId) => readJson<StepPointer>(pointerPath(pipeline, stepId)),
+    read(key) {
+      const hit = recordCache.get(key);
+      if (hit) return hit;
+      const record = readJson<RunRecord>(recordPath(key));
+      if (record) recordCache.set(key, record);
+      return record;
+    },
+    async write(record) {
+      await writeFileAtomic(recordPath(record.key), JSON.stringify(record, null, 1));
+      recordCache.set(record.key, record);
+    },
+    pointer: (pipeline, stepId) => readPointer(pointerPath(pipeline, stepId)),
     async point(pipeline, stepId, key, runId) {
       const path = pointerPath(pipeline, stepId);
-      const previous = readJson<StepPointer>(path);
+      const previous = readPointer(path);
       if (previous?.key === key) return;
       const history = [{ key, runId, at: new Date().toISOString() }, ...(previous?.history ?? []).filter((h) => h.key !== key)].slice(0, HISTORY);
-      await writeFileAtomic(path, JSON.stringify({ key, history } satisfies StepPointer));
+      const next: StepPointer = { key, history };
+      await writeFileAtomic(path, JSON.stringify(next));
+      pointerCache.set(path, next);
     },
     writeRun: (summary) => writeFileAtomic(join(paths.runs, `${summary.runId}.json`), JSON.stringify(summary)),
     runs() {
@@ -97,7 +116,10 @@ export function openRecords(paths: ProjectPaths): Records {
       return all.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
     },
     allRecordKeys: () => listJson(paths.records).map((f) => readJson<RunRecord>(f)?.key).filter((k): k is string => k !== undefined),
-    remove: (key) => rm(recordPath(key), { force: true }),
+    async remove(key) {
+      recordCache.delete(key);
+      await rm(recordPath(key), { force: true });
+    },
     allPointers: () => listJson(paths.steps).map((f) => readJson<StepPointer>(f)).filter((p): p is StepPointer => p !== undefined),
   };
 }
