@@ -42,12 +42,16 @@ async function pipelineRows(steps: number): Promise<BenchRow[]> {
     const label = steps.toLocaleString('en-US');
     const cold = await timed(['run', 'p.yaml'], dir);
     const cached = await timed(['run', 'p.yaml'], dir);
+    // The same decision without recording the run (tracking adds one cached child run per step).
+    const untracked = await timed(['run', 'p.yaml', '--no-track'], dir);
     writeFileSync(join(dir, 'p.yaml'), pipeline(steps, 1));
     const leaf = await timed(['run', 'p.yaml'], dir);
     const cachedTarget = steps === 1000 ? 1000 : steps === 10000 ? 5000 : undefined;
+    const target = (ms: number) => (cachedTarget ? { target: `< ${cachedTarget} ms`, ok: ms < cachedTarget } : {});
     return [
       { bench: 'engine', case: `cold run, ${label} steps`, value: Math.round(cold), unit: 'ms' },
-      { bench: 'engine', case: `fully cached rerun, ${label} steps (incl. process start)`, value: Math.round(cached), unit: 'ms', ...(cachedTarget ? { target: `< ${cachedTarget} ms`, ok: cached < cachedTarget } : {}) },
+      { bench: 'engine', case: `fully cached rerun, ${label} steps (incl. process start, tracked)`, value: Math.round(cached), unit: 'ms', ...target(cached) },
+      { bench: 'engine', case: `fully cached rerun, ${label} steps (incl. process start, --no-track)`, value: Math.round(untracked), unit: 'ms', ...target(untracked) },
       { bench: 'engine', case: `one-leaf change, ${label} steps`, value: Math.round(leaf), unit: 'ms' },
     ];
   } finally {
