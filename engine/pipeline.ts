@@ -9,7 +9,8 @@ import { basename, extname, resolve, join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYamlValue } from 'yaml';
 import { InvalidInput, type Diagnostic } from './errors.ts';
-import { yamlLoader, diagnosticAt, isPlainObject, type Path, type Positions } from './yaml-source.ts';
+import { yamlLoader, diagnosticAt, isPlainObject, Positions, type Path } from './yaml-source.ts';
+import { readSpecCache, writeSpecCache } from './spec-cache.ts';
 import { validateAt, suggestion } from './schema/validate.ts';
 import { findProjectRoot, projectRelative, displayPath } from './project.ts';
 import { locatePlugin, importPlugin, listBuiltins, type LoadedPlugin } from './registry.ts';
@@ -58,7 +59,6 @@ export interface Pipeline {
   readonly sources: readonly string[];
   /** What `run` prints at the end. */
   readonly summary: readonly SummaryItem[];
-  readonly positions: Positions;
 }
 
 export interface LoadOptions {
@@ -66,17 +66,45 @@ export interface LoadOptions {
   overrides?: readonly string[];
 }
 
+/** A pipeline file after YAML, `$ref`, includes, `${vars}`, `--set` and matrices: plain data. */
+export interface ResolvedSpec {
+  name: string;
+  plugins: Record<string, string>;
+  summary: string[];
+  steps: PipelineFile['steps'];
+  /** Every YAML file read: the pipeline and what it references. */
+  sources: string[];
+}
+
 export async function loadPipeline(file: string, opts: LoadOptions = {}): Promise<Pipeline> {
   const abs = resolve(file);
   const root = findProjectRoot(abs);
+  const overrides = opts.overrides ?? [];
+  const remembered = readSpecCache(root, abs, overrides);
+  if (remembered) {
+    try {
+      return await buildPipeline(remembered, abs, root, new Positions());
+    } catch (error) {
+      // Problems are reported from a fresh parse, which knows where each value came from.
+      if (!(error instanceof InvalidInput)) throw error;
+    }
+  }
+  const { spec, positions } = resolveSpec(abs, root, overrides);
+  const pipeline = await buildPipeline(spec, abs, root, positions);
+  writeSpecCache(root, abs, overrides, spec);
+  return pipeline;
+}
+
+function fail(diagnostics: Diagnostic[]): void {
+  if (diagnostics.length > 0) throw new InvalidInput(diagnostics);
+}
+
+function resolveSpec(abs: string, root: string, overrides: readonly string[]): { spec: ResolvedSpec; positions: Positions } {
   const loader = yamlLoader(root, displayPath);
   const loaded = loader.load(abs);
   if (loader.errors.length > 0) throw new InvalidInput(loader.errors);
   const { positions } = loaded;
   const doc = loaded.value;
-  const fail = (diagnostics: Diagnostic[]) => {
-    if (diagnostics.length > 0) throw new InvalidInput(diagnostics);
-  };
   if (!isPlainObject(doc)) fail([diagnosticAt(positions.nearest([]), 'a pipeline file must be a mapping with a `steps:` key')]);
   fail(validateAt(pipelineSchema, doc, [], positions, { noun: 'field', context: '' }));
   const spec = doc as unknown as PipelineFile;
@@ -85,12 +113,21 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   const sources = [...loaded.files, ...applyIncludes(spec, root, loader, pipelineSchema, positions, diagnostics)];
   fail(diagnostics);
   const interpolated = interpolate(spec.steps, (spec.vars ?? {}) as Record<string, unknown>, ['steps'], positions, diagnostics) as PipelineFile['steps'];
-  applyOverrides(interpolated, opts.overrides ?? [], positions, diagnostics);
+  applyOverrides(interpolated, overrides, positions, diagnostics);
   fail(diagnostics);
-  const stepsValue = expandMatrices(interpolated, positions, diagnostics);
+  const steps = expandMatrices(interpolated, positions, diagnostics);
   fail(diagnostics);
+  return {
+    spec: { name: spec.pipeline ?? basename(abs, extname(abs)), plugins: spec.plugins ?? {}, summary: spec.summary ?? [], steps, sources },
+    positions,
+  };
+}
 
-  const declared = spec.plugins ?? {};
+/** Plugins, params, ports and the graph. `positions` may be empty (a remembered spec): then errors carry no place. */
+async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, positions: Positions): Promise<Pipeline> {
+  const diagnostics: Diagnostic[] = [];
+  const stepsValue = spec.steps;
+  const declared = spec.plugins;
   const steps = new Map<string, Step>();
   for (const [id, raw] of Object.entries(stepsValue)) {
     const at = ['steps', id];
@@ -143,19 +180,9 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   fail(diagnostics);
   const { graph, order, diagnostics: graphProblems } = buildGraph(steps, positions);
   fail(graphProblems);
-  const summary = resolveSummary(spec.summary ?? [], steps, positions);
+  const summary = resolveSummary(spec.summary, steps, positions);
   fail(summary.diagnostics);
-  return {
-    name: spec.pipeline ?? basename(abs, extname(abs)),
-    file: abs,
-    root,
-    steps,
-    graph,
-    order,
-    sources,
-    summary: summary.items,
-    positions,
-  };
+  return { name: spec.name, file: abs, root, steps, graph, order, sources: spec.sources, summary: summary.items };
 }
 
 function parseInputs(inputs: Record<string, string>): Record<string, InputRef> {

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { project, withStatus } from '../helpers/project.ts';
+import { project, REPO, withStatus } from '../helpers/project.ts';
 
 const EXAMPLE = `pipeline: example
 steps:
@@ -233,6 +233,30 @@ steps:
     assert.is((await p.run(['show', 'pipelines.d/p.yaml', 'b'])).stdout.trim(), '7');
     await p.runJson('pipelines.d/p.yaml', ['--set', 'a.amount=6']);
     assert.is((await p.run(['show', 'pipelines.d/p.yaml', 'b.value'])).stdout.trim(), '8');
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('the remembered pipeline spec follows edits of referenced files, and errors still point at their line', async () => {
+  const p = project({
+    'hyperparameters/h.yaml': 'base:\n  amount: 5\n',
+    'pipelines.d/p.yaml': `plugins: { add: ${JSON.stringify(join(REPO, 'tests/fixtures/engine/plugins/add.ts'))} }
+steps:
+  a: { uses: add, with: { $ref: "hyperparameters/h.yaml#/base" } }
+`,
+  });
+  try {
+    await p.runJson('pipelines.d/p.yaml');
+    assert.ok(readdirSync(join(p.dir, '.tradepipe/specs')).length === 1, 'the resolved spec is remembered');
+    p.write('hyperparameters/h.yaml', 'base:\n  amount: 6\n');
+    const r = await p.runJson('pipelines.d/p.yaml');
+    assert.equal(r.statuses, { a: 'executed' });
+    assert.is((await p.run(['show', 'pipelines.d/p.yaml', 'a'])).stdout.trim(), '6');
+    p.write('hyperparameters/h.yaml', 'base:\n  amount: six\n');
+    const bad = await p.run(['validate', 'pipelines.d/p.yaml']);
+    assert.is(bad.code, 2);
+    assert.ok(bad.stderr.startsWith('error: hyperparameters/h.yaml:2:11: param `amount` for plugin `add` must be a number, got string "six"'), bad.stderr);
   } finally {
     p.cleanup();
   }

@@ -1,0 +1,59 @@
+/**
+ * Remembers a pipeline's resolved spec (after YAML, `$ref`, includes, vars, `--set`
+ * and matrices), keyed by the pipeline file and overrides and valid while every YAML
+ * file it read and the loader's own code are unchanged. Parsing YAML with positions
+ * is most of a large pipeline's start-up; a remembered spec skips it. Plugins, params
+ * and wiring are still checked on every load.
+ */
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hashBytes, hashJson } from './hash.ts';
+import { projectPaths } from './project.ts';
+import { writeFileAtomic } from './atomic.ts';
+import type { ResolvedSpec } from './pipeline.ts';
+
+interface Entry {
+  loader: string;
+  sources: [path: string, hash: string][];
+  spec: ResolvedSpec;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const LOADER_FILES = ['pipeline.ts', 'yaml-source.ts', 'compose.ts', '../schemas/pipeline.schema.json'].map((f) => join(here, f));
+
+let loaderHash: string | undefined;
+function loaderCode(): string {
+  loaderHash ??= hashJson(LOADER_FILES.map((f) => hashBytes(readFileSync(f))));
+  return loaderHash;
+}
+
+function entryPath(root: string, abs: string, overrides: readonly string[]): string {
+  return join(projectPaths(root).store, 'specs', `${hashJson({ abs, overrides }).slice(7, 39)}.json`);
+}
+
+function contentHash(path: string): string | undefined {
+  try {
+    return hashBytes(readFileSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+export function readSpecCache(root: string, abs: string, overrides: readonly string[]): ResolvedSpec | undefined {
+  let entry: Entry;
+  try {
+    entry = JSON.parse(readFileSync(entryPath(root, abs, overrides), 'utf8')) as Entry;
+  } catch {
+    return undefined;
+  }
+  if (entry.loader !== loaderCode()) return undefined;
+  return entry.sources.every(([path, hash]) => contentHash(path) === hash) ? entry.spec : undefined;
+}
+
+/** Best effort: a project folder that cannot be written still loads, only slower. */
+export function writeSpecCache(root: string, abs: string, overrides: readonly string[], spec: ResolvedSpec): void {
+  const sources = spec.sources.map((path): [string, string] => [path, contentHash(path) ?? 'missing']);
+  const entry: Entry = { loader: loaderCode(), sources, spec };
+  writeFileAtomic(entryPath(root, abs, overrides), JSON.stringify(entry)).catch(() => undefined);
+}
