@@ -163,6 +163,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     }
 
     observer.stepStarted(step.id, decision);
+    started.set(step.id, { at: t0, why: describeReasons(decision.reasons) });
     const record = await executeStep(step, decision, upstream, facts, t0);
     records.set(step.id, record);
     return result(step.id, 'executed', describeReasons(decision.reasons), t0, record);
@@ -254,6 +255,8 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   };
 
   const running = new Set<string>();
+  /** When and why each executing step started, for its result if it fails. */
+  const started = new Map<string, { at: number; why: string }>();
   let git: GitInfo | undefined;
   /** What a plugin may show of the run (a report's metadata); not part of any key. */
   const runInfo = (): RunInfo => {
@@ -322,7 +325,15 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
           res = await runStep(step);
         } catch (error) {
           const cancelled = signal.aborted || stepCancelled(id);
-          res = { id, status: cancelled ? 'skipped' : 'failed', reason: cancelled ? 'cancelled' : 'error', duration_ms: 0, outputs: {}, error: secrets.redact(messageOf(error)) };
+          const began = started.get(id);
+          res = {
+            id,
+            status: cancelled ? 'skipped' : 'failed',
+            reason: cancelled ? 'cancelled' : (began?.why ?? 'could not be planned'),
+            duration_ms: began ? Math.round(performance.now() - began.at) : 0,
+            outputs: {},
+            error: secrets.redact(messageOf(error)),
+          };
           if (!cancelled && !opts.keepGoing) {
             stopping = true;
             cancel.abort(new Error(`step \`${id}\` failed`));
