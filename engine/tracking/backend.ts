@@ -38,6 +38,8 @@ export interface RunQuery {
   experimentIds?: string[];
   /** Every tag must have exactly this value. */
   tags?: Record<string, string>;
+  /** Only runs without a parent run: lets a store skip its step runs' data. */
+  topLevel?: boolean;
   limit?: number;
 }
 
@@ -53,14 +55,21 @@ export interface TrackingBackend {
   readonly targetKey: string;
   /** For messages: the server URI (without credentials) or the store's folder. */
   readonly description: string;
+  /** Requests worth having in flight at once while shipping. */
+  readonly concurrency: number;
 
   ensureExperiment(name: string): Promise<string>;
   findRunByLocalId(experimentId: string, localRunId: string): Promise<RunRef | undefined>;
-  createRun(req: { experimentId: string; name: string; startTime: number; tags: [string, string][] }): Promise<RunRef>;
+  /** The runs whose `mlflow.parentRunId` is `parentRunId`, by their `tradepipe.local_run_id`: one lookup for all of a pipeline run's steps. */
+  listChildRuns(experimentId: string, parentRunId: string): Promise<Map<string, RunRef>>;
+  /** `tags` becomes the run's (the backend may keep the object: the caller hands it over). */
+  createRun(req: { experimentId: string; name: string; startTime: number; tags: Record<string, string> }): Promise<RunRef>;
   logBatch(runId: string, batch: Batch): Promise<void>;
   updateRun(runId: string, status: RunStatus, endTime: number): Promise<void>;
   /** Uploads a file or a directory's files under `artifactPath` of the run. */
   uploadArtifact(run: RunRef, artifactPath: string, localPath: string): Promise<void>;
+  /** Makes every write so far durable; the shipper calls it before recording progress. */
+  flush(): Promise<void>;
 
   listExperiments(): Promise<{ id: string; name: string }[]>;
   /** Newest first. */

@@ -1,50 +1,179 @@
 /**
- * The embedded tracking store, used when no MLFLOW_TRACKING_URI is set:
- * `<storeDir>/tracking/local/` holds `experiments.json` and one folder per run
- * (`run.json`, `metrics.jsonl`, `artifacts/`). It keeps MLflow's semantics where
+ * The embedded tracking store, used when no MLFLOW_TRACKING_URI is set. Under
+ * `<storeDir>/tracking/local/`:
+ *
+ *   experiments.json        [{ id, name }]
+ *   groups/<group>.head.jsonl  append-only log of the run events (create, params/tags,
+ *   groups/<group>.jsonl       update) of one pipeline run, and of its step runs
+ *   metrics/<runId>.jsonl   the metric points of one run
+ *   artifacts/<runId>/      uploaded artifacts
+ *
+ * A run id is its group (16 hex digits) followed by 16 random ones, so a run is found
+ * from its id without an index. A group is named after a hash of its pipeline run's
+ * local id (`tradepipe.local_run_id` up to the first `:`), so a run is also found from
+ * its local id by reading one group; `runs list` reads only the heads. Writes are kept
+ * in memory until `flush()`, which
+ * the shipper calls before it records progress: one append and one fdatasync per file
+ * per batch instead of an atomic rewrite per run. It keeps MLflow's semantics where
  * they matter: params are immutable, re-sent identical metric points count once.
  */
-import { randomUUID } from 'node:crypto';
-import { appendFile, cp, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MlflowError } from './client.ts';
-import { latestPoint, type ArtifactEntry, type MetricPoint, type RunQuery, type RunView, type TrackingBackend } from './backend.ts';
-import { readJson, withFileLock, writeJsonAtomic } from './files.ts';
+import { latestPoint, TAG, type ArtifactEntry, type MetricPoint, type RunQuery, type RunRef, type RunView, type TrackingBackend } from './backend.ts';
+import { appendLines, parseJsonLines, readJson, readLog, withFileLock, writeJsonAtomic } from './files.ts';
+import type { RunStatus } from './records.ts';
 
 type StoredRun = Omit<RunView, 'metrics'>;
 type StoredMetric = MetricPoint & { key: string };
+
+type GroupEvent =
+  | { op: 'create'; run: string; experiment: string; name: string; start: number; tags: Record<string, string> }
+  | { op: 'log'; run: string; params: Record<string, string>; tags: Record<string, string> }
+  | { op: 'update'; run: string; status: RunStatus; end: number };
+
+/** Where a run's events go: `head` for a run without a parent (the pipeline run), `body` for its step runs. */
+type Part = 'head' | 'body';
+const PARTS: Part[] = ['head', 'body'];
+
+interface Group {
+  paths: Record<Part, string>;
+  runs: Map<string, StoredRun>;
+  byLocalId: Map<string, string>;
+  /** Size of each log as this process last read or wrote it: another size means another process wrote. */
+  bytes: Record<Part, number>;
+  unflushed: Record<Part, GroupEvent[]>;
+}
 
 export function localStoreDir(storeDir: string): string {
   return join(storeDir, 'tracking', 'local');
 }
 
+const RUN_ID = /^[0-9a-f]{32}$/;
+const SUFFIX: Record<Part, string> = { head: '.head.jsonl', body: '.jsonl' };
+
+let randomPool = '';
+/** 16 random hex digits, drawn from a pool refilled 256 at a time: one randomBytes call per run cost more than the rest of creating it. */
+function random16(): string {
+  if (randomPool.length < 16) randomPool = randomBytes(2048).toString('hex');
+  const out = randomPool.slice(0, 16);
+  randomPool = randomPool.slice(16);
+  return out;
+}
+
 const notFound = (runId: string): MlflowError => new MlflowError(`run ${runId} not found in the local store`, 'RESOURCE_DOES_NOT_EXIST', 404);
+
+/** The group of a pipeline run and its steps, from any of their local run ids. */
+function groupOfLocalId(localRunId: string): string {
+  return createHash('sha256').update(localRunId.split(':')[0]!).digest('hex').slice(0, 16);
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+}
 
 export function localBackend(storeDir: string): TrackingBackend {
   const root = localStoreDir(storeDir);
   const experimentsFile = join(root, 'experiments.json');
-  const runDir = (runId: string): string => join(root, 'runs', runId);
-  const runFile = (runId: string): string => join(runDir(runId), 'run.json');
-  const metricsFile = (runId: string): string => join(runDir(runId), 'metrics.jsonl');
+  const groupsDir = join(root, 'groups');
+  const metricsFile = (runId: string): string => join(root, 'metrics', `${runId}.jsonl`);
+  const artifactsUri = pathToFileURL(join(root, 'artifacts')).href;
+  const artifactUriOf = (runId: string): string => `${artifactsUri}/${runId}`;
 
-  const readRun = (runId: string): Promise<StoredRun | undefined> =>
-    /^[0-9a-f]{32}$/.test(runId) ? readJson<StoredRun | undefined>(runFile(runId), undefined) : Promise.resolve(undefined);
+  const groups = new Map<string, Group>();
+  const unflushedMetrics = new Map<string, string[]>();
+  let experiments: { id: string; name: string }[] | undefined;
+
+  const apply = (group: Group, e: GroupEvent): void => {
+    if (e.op === 'create') {
+      if (group.runs.has(e.run)) return;
+      // The event's tags object is shared, never changed: `log` replaces it (thousands of runs, one copy each).
+      group.runs.set(e.run, { runId: e.run, experimentId: e.experiment, name: e.name, status: 'RUNNING', startTime: e.start, artifactUri: artifactUriOf(e.run), params: {}, tags: e.tags });
+      const localId = e.tags[TAG.localRunId];
+      if (localId) group.byLocalId.set(localId, e.run);
+      return;
+    }
+    const run = group.runs.get(e.run);
+    if (!run) return;
+    if (e.op === 'log') {
+      Object.assign(run.params, e.params);
+      run.tags = { ...run.tags, ...e.tags };
+    } else {
+      run.status = e.status;
+      run.endTime = e.end;
+    }
+  };
+
+  const pathsOf = (id: string): Record<Part, string> => ({ head: join(groupsDir, id + SUFFIX.head), body: join(groupsDir, id + SUFFIX.body) });
+
+  /** Folds a group's logs; with `parts` = ['head'], only its pipeline run. */
+  const read = async (id: string, parts: Part[], unflushed: Record<Part, GroupEvent[]> = { head: [], body: [] }): Promise<Group> => {
+    const paths = pathsOf(id);
+    const group: Group = { paths, runs: new Map(), byLocalId: new Map(), bytes: { head: 0, body: 0 }, unflushed };
+    for (const part of parts) {
+      const text = await readLog(paths[part]);
+      group.bytes[part] = Buffer.byteLength(text);
+      for (const e of parseJsonLines<GroupEvent>(text)) apply(group, e);
+    }
+    for (const part of PARTS) for (const e of unflushed[part]) apply(group, e);
+    return group;
+  };
+
+  const loading = new Map<string, Promise<Group>>();
+  /** A group as this process knows it; `fresh` first rereads it if another process wrote to it. Concurrent callers share one read. */
+  const group = async (id: string, fresh: boolean): Promise<Group> => {
+    const known = groups.get(id);
+    if (known && (!fresh || ((await fileSize(known.paths.head)) === known.bytes.head && (await fileSize(known.paths.body)) === known.bytes.body))) return known;
+    let pending = loading.get(id);
+    if (!pending) {
+      pending = read(id, PARTS, known?.unflushed)
+        .then((g) => {
+          groups.set(id, g);
+          return g;
+        })
+        .finally(() => loading.delete(id));
+      loading.set(id, pending);
+    }
+    return pending;
+  };
+
+  /** Records an event in the group as it is now (a reread may have replaced the object a caller saw). */
+  const emit = (groupId: string, e: GroupEvent): void => {
+    const g = groups.get(groupId)!;
+    const parent = e.op === 'create' ? e.tags[TAG.parentRunId] : g.runs.get(e.run)?.tags[TAG.parentRunId];
+    g.unflushed[parent ? 'body' : 'head'].push(e);
+    apply(g, e);
+  };
+
+  /** A run about to be written to; missing (another process created it, or the store was wiped) after one reread is RESOURCE_DOES_NOT_EXIST. */
+  const writable = async (runId: string): Promise<StoredRun> => {
+    const known = groups.get(runId.slice(0, 16))?.runs.get(runId);
+    if (known) return known;
+    if (!RUN_ID.test(runId)) throw notFound(runId);
+    for (const fresh of [false, true]) {
+      const run = (await group(runId.slice(0, 16), fresh)).runs.get(runId);
+      if (run) return run;
+    }
+    throw notFound(runId);
+  };
 
   const readMetrics = async (runId: string): Promise<StoredMetric[]> => {
-    let text: string;
-    try {
-      text = await readFile(metricsFile(runId), 'utf8');
-    } catch {
-      return [];
-    }
+    const lines = (await readLog(metricsFile(runId))).split('\n').concat(unflushedMetrics.get(runId) ?? []);
     const seen = new Set<string>();
     const out: StoredMetric[] = [];
-    for (const line of text.split('\n')) {
+    for (const line of lines) {
       if (!line || seen.has(line)) continue;
       seen.add(line);
-      const m = JSON.parse(line) as { key: string; value: number | string; step: number; timestamp: number };
-      out.push({ ...m, value: Number(m.value) });
+      const [m] = parseJsonLines<{ key: string; value: number | string; step: number; timestamp: number }>(line);
+      if (m) out.push({ key: m.key, value: Number(m.value), step: m.step, timestamp: m.timestamp });
     }
     return out;
   };
@@ -61,31 +190,41 @@ export function localBackend(storeDir: string): TrackingBackend {
       const p = latestPoint(points);
       if (p) metrics[key] = { value: p.value, step: p.step, timestamp: p.timestamp };
     }
-    return { ...run, metrics };
+    return { ...run, params: { ...run.params }, tags: { ...run.tags }, metrics };
   };
 
-  const mustRead = async (runId: string): Promise<StoredRun> => {
-    const run = await readRun(runId);
-    if (!run) throw notFound(runId);
-    return run;
+  const listExperiments = async (): Promise<{ id: string; name: string }[]> => {
+    experiments = await readJson<{ id: string; name: string }[]>(experimentsFile, []);
+    return experiments;
   };
 
-  const listExperiments = (): Promise<{ id: string; name: string }[]> => readJson(experimentsFile, []);
+  /** The groups a query can match: one when it names a parent run or a local run id, else all. */
+  const groupsFor = async (query: RunQuery): Promise<string[]> => {
+    const parent = query.tags?.[TAG.parentRunId];
+    if (parent !== undefined) return RUN_ID.test(parent) ? [parent.slice(0, 16)] : [];
+    const localId = query.tags?.[TAG.localRunId];
+    if (localId !== undefined) return [groupOfLocalId(localId)];
+    let names: string[] = [];
+    try {
+      names = await readdir(groupsDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const ids = names.filter((n) => n.endsWith(SUFFIX.body)).map((n) => n.slice(0, -(n.endsWith(SUFFIX.head) ? SUFFIX.head : SUFFIX.body).length));
+    return [...new Set([...ids, ...groups.keys()])];
+  };
 
   const searchRuns = async (query: RunQuery): Promise<RunView[]> => {
-    let ids: string[];
-    try {
-      ids = await readdir(join(root, 'runs'));
-    } catch {
-      return [];
-    }
     const runs: StoredRun[] = [];
-    for (const id of ids) {
-      const run = await readRun(id);
-      if (!run) continue;
-      if (query.experimentIds && !query.experimentIds.includes(run.experimentId)) continue;
-      if (query.tags && !Object.entries(query.tags).every(([k, v]) => run.tags[k] === v)) continue;
-      runs.push(run);
+    for (const id of await groupsFor(query)) {
+      // Top-level runs only: the heads suffice, step runs' logs stay unread.
+      const g = query.topLevel && !groups.has(id) ? await read(id, ['head']) : await group(id, true);
+      for (const run of g.runs.values()) {
+        if (query.topLevel && run.tags[TAG.parentRunId]) continue;
+        if (query.experimentIds && !query.experimentIds.includes(run.experimentId)) continue;
+        if (query.tags && !Object.entries(query.tags).every(([k, v]) => run.tags[k] === v)) continue;
+        runs.push(run);
+      }
     }
     runs.sort((a, b) => b.startTime - a.startTime || a.runId.localeCompare(b.runId));
     return Promise.all(runs.slice(0, query.limit ?? runs.length).map(view));
@@ -95,51 +234,67 @@ export function localBackend(storeDir: string): TrackingBackend {
     kind: 'local',
     targetKey: 'local',
     description: `local store ${root}`,
+    // Writes go to memory until flush(): nothing to overlap.
+    concurrency: 1,
 
     async ensureExperiment(name) {
-      const known = (await listExperiments()).find((e) => e.name === name);
+      const known = (experiments ?? (await listExperiments())).find((e) => e.name === name);
       if (known) return known.id;
       return withFileLock(experimentsFile, async () => {
         const all = await listExperiments();
         const existing = all.find((e) => e.name === name);
         if (existing) return existing.id;
         const id = String(all.length);
-        await writeJsonAtomic(experimentsFile, [...all, { id, name }]);
+        experiments = [...all, { id, name }];
+        await writeJsonAtomic(experimentsFile, experiments);
         return id;
       });
     },
 
     async findRunByLocalId(experimentId, localRunId) {
-      const [run] = await searchRuns({ experimentIds: [experimentId], tags: { 'tradepipe.local_run_id': localRunId }, limit: 1 });
-      return run && { runId: run.runId, artifactUri: run.artifactUri };
+      const g = await group(groupOfLocalId(localRunId), true);
+      const run = g.runs.get(g.byLocalId.get(localRunId) ?? '');
+      return run && run.experimentId === experimentId ? { runId: run.runId, artifactUri: run.artifactUri } : undefined;
+    },
+
+    async listChildRuns(experimentId, parentRunId) {
+      const out = new Map<string, RunRef>();
+      if (!RUN_ID.test(parentRunId)) return out;
+      for (const run of (await group(parentRunId.slice(0, 16), true)).runs.values()) {
+        const localId = run.tags[TAG.localRunId];
+        if (localId && run.experimentId === experimentId && run.tags[TAG.parentRunId] === parentRunId) out.set(localId, { runId: run.runId, artifactUri: run.artifactUri });
+      }
+      return out;
     },
 
     async createRun({ experimentId, name, startTime, tags }) {
-      const runId = randomUUID().replace(/-/g, '');
-      const artifactUri = pathToFileURL(join(runDir(runId), 'artifacts')).href;
-      await mkdir(join(runDir(runId), 'artifacts'), { recursive: true });
-      const run: StoredRun = { runId, experimentId, name, status: 'RUNNING', startTime, artifactUri, params: {}, tags: Object.fromEntries(tags) };
-      await writeJsonAtomic(runFile(runId), run);
-      return { runId, artifactUri };
+      const parent = tags[TAG.parentRunId];
+      const localId = tags[TAG.localRunId];
+      // A step run joins its pipeline run's group; a run tradepipe did not make gets a group of its own.
+      const groupId = parent && RUN_ID.test(parent) ? parent.slice(0, 16) : localId ? groupOfLocalId(localId) : random16();
+      const runId = groupId + random16();
+      if (!groups.has(groupId)) await group(groupId, false);
+      emit(groupId, { op: 'create', run: runId, experiment: experimentId, name, start: startTime, tags });
+      return { runId, artifactUri: artifactUriOf(runId) };
     },
 
     async logBatch(runId, batch) {
-      const run = await mustRead(runId);
+      const run = await writable(runId);
       const changed = batch.params.filter(([k, v]) => k in run.params && run.params[k] !== v);
       if (changed.length > 0) {
         throw new MlflowError(`Changing param values is not allowed: ${changed.map(([k]) => k).join(', ')} (run ${runId})`, 'INVALID_PARAMETER_VALUE', 400);
       }
-      if (batch.params.length > 0 || batch.tags.length > 0) {
-        await writeJsonAtomic(runFile(runId), { ...run, params: { ...run.params, ...Object.fromEntries(batch.params) }, tags: { ...run.tags, ...Object.fromEntries(batch.tags) } });
-      }
+      if (batch.params.length > 0 || batch.tags.length > 0) emit(runId.slice(0, 16), { op: 'log', run: runId, params: Object.fromEntries(batch.params), tags: Object.fromEntries(batch.tags) });
       if (batch.metrics.length > 0) {
-        const lines = batch.metrics.map((m) => JSON.stringify({ key: m.key, value: Number.isFinite(m.value) ? m.value : String(m.value), step: m.step, timestamp: m.timestamp }));
-        await appendFile(metricsFile(runId), lines.join('\n') + '\n');
+        const lines = unflushedMetrics.get(runId) ?? [];
+        for (const m of batch.metrics) lines.push(JSON.stringify({ key: m.key, value: Number.isFinite(m.value) ? m.value : String(m.value), step: m.step, timestamp: m.timestamp }));
+        unflushedMetrics.set(runId, lines);
       }
     },
 
     async updateRun(runId, status, endTime) {
-      await writeJsonAtomic(runFile(runId), { ...(await mustRead(runId)), status, endTime });
+      await writable(runId);
+      emit(runId.slice(0, 16), { op: 'update', run: runId, status, end: endTime });
     },
 
     async uploadArtifact(run, artifactPath, localPath) {
@@ -148,12 +303,38 @@ export function localBackend(storeDir: string): TrackingBackend {
       await cp(localPath, target, { recursive: true, force: true });
     },
 
+    async flush() {
+      for (const [id, g] of groups) {
+        if (PARTS.some((part) => g.bytes[part] > 0 && !existsSync(g.paths[part]))) {
+          // The store was wiped under us: what we hold refers to runs that are gone.
+          groups.delete(id);
+          throw new MlflowError(`the local store lost the runs of group ${id}`, 'RESOURCE_DOES_NOT_EXIST', 404);
+        }
+        for (const part of PARTS) {
+          const events = g.unflushed[part];
+          if (events.length === 0) continue;
+          g.unflushed[part] = [];
+          try {
+            g.bytes[part] += await appendLines(g.paths[part], events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+          } catch (err) {
+            g.unflushed[part] = [...events, ...g.unflushed[part]];
+            throw err;
+          }
+        }
+      }
+      for (const [runId, lines] of [...unflushedMetrics]) {
+        await appendLines(metricsFile(runId), lines.join('\n') + '\n');
+        unflushedMetrics.delete(runId);
+      }
+    },
+
     listExperiments,
 
     searchRuns,
 
     async getRun(runId) {
-      const run = await readRun(runId);
+      if (!RUN_ID.test(runId)) return undefined;
+      const run = (await group(runId.slice(0, 16), true)).runs.get(runId);
       return run && view(run);
     },
 

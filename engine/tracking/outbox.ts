@@ -3,13 +3,17 @@
  * `<storeDir>/tracking/outbox/<local run id>.jsonl`. Every tracking write lands
  * here before anything is sent anywhere, so a dead server or a crash loses nothing.
  *
- * Durability: each record is written to the kernel at once (a crash of the process
- * loses nothing); fdatasync runs for every structural record (run start/end,
- * artifact) and otherwise at most `syncIntervalMs` after a metric, so a power loss
- * can only lose that last window of metrics.
+ * Durability: a record is written to the kernel at once (a crash of the process
+ * loses nothing), except records the caller marks as cheap to lose (cached steps come
+ * by the thousand: `hold`), which go out in one write at most `holdMs` later and
+ * always before any later record. fdatasync runs when the writer is told a record
+ * matters now (the sink: a pipeline run's start and end, an executed step's end, an
+ * artifact) and otherwise at most `syncIntervalMs` after a record, so a power loss can
+ * only lose that last window (metrics, a burst of cached steps).
  */
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { OutboxRecord, RecordBody } from './records.ts';
 
 export const SEGMENT_SUFFIX = '.jsonl';
@@ -54,18 +58,20 @@ function readRange(path: string, from: number, length = Infinity): Buffer {
   }
 }
 
-/** Parses records starting at byte `from` (reading only from there); a torn or unparsable final line is left out. */
-export function readSegment(path: string, from = 0, maxBytes = Infinity): ParsedSegment {
+/**
+ * Parses records starting at byte `from` (reading at most `maxBytes` from there, and
+ * parsing at most `maxRecords`); a torn or unparsable final line is left out.
+ */
+export function readSegment(path: string, from = 0, maxBytes = Infinity, maxRecords = Infinity): ParsedSegment {
   const bytes = readRange(path, from, maxBytes);
   const records: ParsedSegment['records'] = [];
   let at = 0;
-  while (at < bytes.length) {
+  while (at < bytes.length && records.length < maxRecords) {
     const nl = bytes.indexOf(0x0a, at);
     if (nl < 0) break;
-    const line = bytes.subarray(at, nl).toString('utf8');
     let record: OutboxRecord;
     try {
-      record = JSON.parse(line) as OutboxRecord;
+      record = JSON.parse(bytes.toString('utf8', at, nl)) as OutboxRecord;
     } catch {
       break;
     }
@@ -75,34 +81,60 @@ export function readSegment(path: string, from = 0, maxBytes = Infinity): Parsed
   return { records, validLength: from + at };
 }
 
-/** Segment ids in the outbox, oldest first (by the start time in each segment's first record). */
-export function listSegments(storeDir: string): string[] {
-  let names: string[];
+/** A segment's first record (the pipeline run's start), reading little more than that record. */
+function firstRecord(path: string): OutboxRecord | undefined {
+  for (let maxBytes = 4096; ; maxBytes *= 16) {
+    const [first] = readSegment(path, 0, maxBytes).records;
+    if (first) return first.record;
+    if (statSync(path).size <= maxBytes) return undefined;
+  }
+}
+
+/** Segment ids in the outbox, in no particular order. */
+export function segmentIds(storeDir: string): string[] {
   try {
-    names = readdirSync(outboxDir(storeDir)).filter((n) => n.endsWith(SEGMENT_SUFFIX));
+    return readdirSync(outboxDir(storeDir))
+      .filter((n) => n.endsWith(SEGMENT_SUFFIX))
+      .map((n) => n.slice(0, -SEGMENT_SUFFIX.length));
   } catch {
     return [];
   }
-  const started = (name: string): number => {
-    // The first record (the pipeline run's start) is small: no need to read the whole segment.
-    const [first] = readSegment(join(outboxDir(storeDir), name), 0, 64 * 1024).records;
-    return first?.record.op === 'run' ? first.record.start : 0;
+}
+
+/** Segment ids in the outbox (those `keep` accepts), oldest first (by the start time in each segment's first record). */
+export function listSegments(storeDir: string, keep: (segmentId: string) => boolean = () => true): string[] {
+  const started = (id: string): number => {
+    const first = firstRecord(segmentPath(storeDir, id));
+    return first?.op === 'run' ? first.start : 0;
   };
-  return names
-    .map((n) => ({ id: n.slice(0, -SEGMENT_SUFFIX.length), start: started(n) }))
+  return segmentIds(storeDir)
+    .filter(keep)
+    .map((id) => ({ id, start: started(id) }))
     .sort((a, b) => a.start - b.start || a.id.localeCompare(b.id))
     .map((s) => s.id);
 }
 
 /** Appends records to one segment. Reopening an existing segment continues its numbering. */
+const fdatasyncAsync = promisify(fdatasync);
+
 export class SegmentWriter {
   readonly path: string;
   private fd: number;
   private seq: number;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Encoded records accepted by `hold` and not written yet. */
+  private held = '';
+  private holdTimer: NodeJS.Timeout | undefined;
+  /** The fdatasync under way (`synced`), and the next one, shared by everyone who asks before it starts. */
+  private syncRunning: Promise<void> | undefined;
+  private syncNext: Promise<void> | undefined;
 
-  constructor(path: string, private readonly syncIntervalMs = 200) {
+  constructor(
+    path: string,
+    private readonly syncIntervalMs = 200,
+    private readonly holdMs = 50,
+  ) {
     mkdirSync(join(path, '..'), { recursive: true });
     this.path = path;
     this.fd = openSync(path, 'a+');
@@ -116,15 +148,56 @@ export class SegmentWriter {
     return this.seq;
   }
 
-  append(body: RecordBody): number {
-    this.seq += 1;
-    writeSync(this.fd, JSON.stringify({ seq: this.seq, ...body }) + '\n');
-    if (body.op === 'metric' || body.op === 'params' || body.op === 'tags') this.scheduleSync();
-    else this.sync();
+  /** Appends records (after any held ones) in one write; `durable` syncs them to disk before returning, else within `syncIntervalMs`. */
+  append(records: RecordBody | readonly RecordBody[], durable = false): number {
+    this.write(this.encode(records));
+    if (durable) this.sync();
     return this.seq;
   }
 
+  /** Numbers records now and writes them within `holdMs`, together with whatever else comes meanwhile: one write for a burst. */
+  hold(records: RecordBody | readonly RecordBody[]): number {
+    this.held += this.encode(records);
+    if (!this.holdTimer) {
+      this.holdTimer = setTimeout(() => this.flush(), this.holdMs);
+      this.holdTimer.unref();
+    }
+    return this.seq;
+  }
+
+  /** Writes held records now (a reader of the segment is about to look). */
+  flush(): void {
+    if (this.held !== '' && this.fd >= 0) this.write('');
+  }
+
+  /**
+   * Resolves once everything written so far is on disk, without blocking the event loop;
+   * callers that ask while a sync runs share the next one (group commit).
+   */
+  synced(): Promise<void> {
+    this.flush();
+    this.syncNext ??= (async () => {
+      await this.syncRunning;
+      this.syncNext = undefined;
+      if (this.fd < 0) return;
+      this.dirty = false;
+      this.syncRunning = fdatasyncAsync(this.fd);
+      try {
+        await this.syncRunning;
+      } finally {
+        this.syncRunning = undefined;
+      }
+    })();
+    return this.syncNext;
+  }
+
+  /** Resolves when no `synced()` is under way (close() must not pull the file from under one). */
+  async idle(): Promise<void> {
+    while (this.syncNext ?? this.syncRunning) await (this.syncNext ?? this.syncRunning);
+  }
+
   sync(): void {
+    this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     fdatasyncSync(this.fd);
@@ -136,6 +209,23 @@ export class SegmentWriter {
     this.sync();
     closeSync(this.fd);
     this.fd = -1;
+  }
+
+  private encode(records: RecordBody | readonly RecordBody[]): string {
+    let text = '';
+    // `{"seq":N,` + the body's own members: no copy of the record just to number it.
+    for (const body of Array.isArray(records) ? records : [records]) text += `{"seq":${++this.seq},${JSON.stringify(body).slice(1)}\n`;
+    return text;
+  }
+
+  private write(text: string): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    const bytes = Buffer.from(this.held + text, 'utf8');
+    this.held = '';
+    let written = 0;
+    while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    this.scheduleSync();
   }
 
   private scheduleSync(): void {

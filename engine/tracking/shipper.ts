@@ -1,41 +1,30 @@
 /**
- * Ships outbox segments to a tracking backend, in order and idempotently.
+ * Ships outbox segments to a tracking backend, idempotently and in order per run.
  *
- * Per (target, segment) a state file under `<storeDir>/tracking/shipped/<target>/`
- * records the last shipped sequence number, its byte offset, and the mapping from
- * local run ids to the target's run ids. Resending is harmless: runs are found by
- * their `tradepipe.local_run_id` tag before being created, metric points keep their
- * original timestamps (MLflow stores an identical point once), params are re-sent
- * with the same values and tags overwrite themselves.
+ * Records are read in chunks. Within a chunk, each run's records form tasks applied in
+ * order (its data records merged into as few log-batch requests as MLflow's limits
+ * allow); different runs' tasks run concurrently, a few requests in flight. A step run
+ * is created after its pipeline run, a cached step's run after the run that produced
+ * its outputs, and the pipeline run ends after everything recorded before its end.
+ * After a chunk, the backend makes its writes durable and the ship state
+ * (ship-state.ts) records the settled prefix with one append.
+ *
+ * Resending is harmless: a run is looked up before it is created (the pipeline run by
+ * its `tradepipe.local_run_id` tag, its step runs with one listing of the pipeline run's
+ * children, skipped for a pipeline run created in this pass), metric points keep their
+ * original timestamps (MLflow stores an identical point once), params are re-sent with
+ * the same values and tags overwrite themselves.
  */
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { MLFLOW_LIMITS } from './limits.ts';
 import { MlflowError } from './client.ts';
 import { TAG, type Batch, type RunRef, type TrackingBackend } from './backend.ts';
 import type { Store } from '../store.ts';
 import { storedPath } from './objects.ts';
-import { readJson, withFileLock, writeJsonAtomic } from './files.ts';
+import { withFileLock } from './files.ts';
 import { readSegment, segmentPath } from './outbox.ts';
-import { decodeMetricValue, type OutboxRecord } from './records.ts';
-
-export interface ShipState {
-  shippedSeq: number;
-  /** Byte offset just past the last shipped record. */
-  offset: number;
-  runs: Record<string, RunRef>;
-  /** Records the target refused for good (bad data); skipped so they cannot block the rest. */
-  rejected: { fromSeq: number; toSeq: number; error: string }[];
-}
-
-const emptyState = (): ShipState => ({ shippedSeq: 0, offset: 0, runs: {}, rejected: [] });
-
-export function shipStatePath(storeDir: string, targetKey: string, segmentId: string): string {
-  return join(storeDir, 'tracking', 'shipped', targetKey, `${segmentId}.json`);
-}
-
-export function readShipState(storeDir: string, targetKey: string, segmentId: string): Promise<ShipState> {
-  return readJson(shipStatePath(storeDir, targetKey, segmentId), emptyState());
-}
+import { decodeMetricValue, type OutboxRecord, type RecordBody } from './records.ts';
+import { markComplete, readShipState, ShipLog, shipStatePath, type Rejection, type ShipState } from './ship-state.ts';
 
 export interface ShipContext {
   storeDir: string;
@@ -60,9 +49,13 @@ export interface ShipResult {
 }
 
 type Entry = { record: OutboxRecord; next: number };
+type RunRecord = Extract<RecordBody, { op: 'run' }>;
 
-const isData = (r: OutboxRecord): boolean => r.op === 'metric' || r.op === 'params' || r.op === 'tags';
-const WINDOW = 5000;
+const isData = (op: OutboxRecord['op']): boolean => op === 'metric' || op === 'params' || op === 'tags';
+
+/** Records applied between two commits of the ship state. */
+const CHUNK_RECORDS = 2000;
+const CHUNK_BYTES = 4 * 2 ** 20;
 
 /** Splits one run's data records into log-batch requests within MLflow's limits. */
 export function toBatches(records: OutboxRecord[]): Batch[] {
@@ -93,130 +86,316 @@ export function toBatches(records: OutboxRecord[]): Batch[] {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+const asMlflowError = (err: unknown): MlflowError => (err instanceof MlflowError ? err : new MlflowError(String((err as Error)?.message ?? err), 'CLIENT_ERROR', 400));
+
+type Maybe<T> = T | Promise<T>;
+
+/** Remembers lookups for one pass; a settled answer comes back without a promise, a failure is forgotten. */
+function memo<V>(): (key: string, make: () => Promise<V>) => Maybe<V> {
+  const settled = new Map<string, V>();
+  const pending = new Map<string, Promise<V>>();
+  return (key, make) => {
+    if (settled.has(key)) return settled.get(key)!;
+    let value = pending.get(key);
+    if (!value) {
+      value = make().then(
+        (v) => {
+          settled.set(key, v);
+          pending.delete(key);
+          return v;
+        },
+        (err: unknown) => {
+          pending.delete(key);
+          throw err;
+        },
+      );
+      pending.set(key, value);
+    }
+    return value;
+  };
+}
+
 /** Ships one segment's unshipped records. Holds a lock so two processes never ship the same segment. */
 export async function shipSegment(segmentId: string, ctx: ShipContext): Promise<ShipResult> {
   const statePath = shipStatePath(ctx.storeDir, ctx.backend.targetKey, segmentId);
-  return withFileLock(statePath, () => shipLocked(segmentId, statePath, ctx));
+  return withFileLock(statePath, async () => shipLocked(segmentId, await ShipLog.open(statePath), ctx));
 }
 
-async function shipLocked(segmentId: string, statePath: string, ctx: ShipContext): Promise<ShipResult> {
+/** The next unshipped records, at most a chunk. */
+function readChunk(path: string, state: ShipState): Entry[] {
+  for (let maxBytes = CHUNK_BYTES; ; maxBytes *= 2) {
+    const { records } = readSegment(path, state.offset, maxBytes, CHUNK_RECORDS);
+    // A single record larger than the window: read a larger one.
+    if (records.length === 0 && (statSync(path, { throwIfNoEntry: false })?.size ?? 0) > state.offset + maxBytes) continue;
+    return records.filter((e) => e.record.seq > state.shippedSeq);
+  }
+}
+
+/**
+ * What one pass learns about the target, so that each fact costs one request at most.
+ * Answers already known come back without a promise: a cached step's lookups cost no await.
+ */
+function targetLookups(segmentId: string, log: ShipLog, ctx: ShipContext) {
   const { backend } = ctx;
-  let state = await readJson<ShipState>(statePath, emptyState());
-  let entries: Entry[] = readSegment(segmentPath(ctx.storeDir, segmentId), state.offset).records.filter((e) => e.record.seq > state.shippedSeq);
-  const rejected: string[] = [];
+  const experiments = memo<string>();
+  const children = memo<Map<string, RunRef>>();
+  const states = memo<ShipState>();
+  /** Per pipeline run (segment): its step runs on the target, by local id. */
+  const stepRuns = memo<Map<string, RunRef>>();
+  const childrenOf = (experiment: string, parentRunId: string): Maybe<Map<string, RunRef>> => children(parentRunId, () => backend.listChildRuns(experiment, parentRunId));
+  /** Local ids of the runs this pass created: those have no children on the target yet. */
+  const created = new Set<string>();
+
+  const resolve = (localId: string, experiment: string): Maybe<RunRef | undefined> => {
+    const known = log.state.runs[localId];
+    if (known) return known;
+    const colon = localId.indexOf(':');
+    const segment = colon < 0 ? localId : localId.slice(0, colon);
+    if (segment !== segmentId) {
+      const state = states(segment, () => readShipState(ctx.storeDir, backend.targetKey, segment));
+      if (state instanceof Promise) return state.then(() => resolve(localId, experiment));
+      const recorded = state.runs[localId];
+      if (recorded) return recorded;
+    }
+    // Not recorded: ask the target, once per producing pipeline run.
+    const runs = stepRuns(segment, async () => {
+      const root = log.state.runs[segment] ?? (await backend.findRunByLocalId(experiment, segment));
+      return root ? backend.listChildRuns(experiment, root.runId) : new Map<string, RunRef>();
+    });
+    return runs instanceof Promise ? runs.then((m) => m.get(localId)) : runs.get(localId);
+  };
+
+  return {
+    created,
+    experimentId: (name: string): Maybe<string> => experiments(name, () => backend.ensureExperiment(name)),
+    /** The target's run for a run record, if it was created before (by an earlier pass that did not record it). */
+    existing(r: RunRecord, experiment: string): Maybe<RunRef | undefined> {
+      const known = log.state.runs[r.run];
+      if (known) return known;
+      if (!r.parent) return backend.findRunByLocalId(experiment, r.run);
+      const parent = log.state.runs[r.parent];
+      if (!parent || created.has(r.parent)) return undefined;
+      const listed = childrenOf(experiment, parent.runId);
+      return listed instanceof Promise ? listed.then((m) => m.get(r.run)) : listed.get(r.run);
+    },
+    /** The target's run for a step run of any segment (a cached step's producer). */
+    resolve,
+  };
+}
+
+/** Consecutive records of one run, applied in order by one task. */
+interface Task {
+  run: string;
+  steps: { op: OutboxRecord['op']; indices: number[] }[];
+  /** Earlier tasks this one waits for: the run's previous task, and others (see planTasks). */
+  after: Task[];
+  finished: boolean;
+  done: Promise<void>;
+  finish(): void;
+}
+
+/**
+ * Cuts a chunk into tasks: one per run, plus a new one where a run must wait for
+ * others (its creation waits for its parent's and its producer's; the pipeline run's
+ * end waits for everything before it).
+ */
+function planTasks(entries: Entry[], segmentId: string): Task[] {
+  const tasks: Task[] = [];
+  const open = new Map<string, Task>();
+  const creator = new Map<string, Task>();
+  const start = (run: string, after: Task[]): Task => {
+    const previous = open.get(run);
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => {
+      finish = () => {
+        task.finished = true;
+        resolve();
+      };
+    });
+    const task: Task = { run, steps: [], after: previous ? [previous, ...after] : after, finished: false, done, finish };
+    tasks.push(task);
+    open.set(run, task);
+    return task;
+  };
+  entries.forEach(({ record }, i) => {
+    let task: Task;
+    if (record.op === 'run') {
+      const after = [record.parent, record.producedBy].flatMap((id) => (id && creator.has(id) ? [creator.get(id)!] : []));
+      task = start(record.run, after);
+      creator.set(record.run, task);
+    } else if (record.op === 'end' && record.run === segmentId) task = start(record.run, [...tasks]);
+    else task = open.get(record.run) ?? start(record.run, []);
+    const last = task.steps.at(-1);
+    if (isData(record.op) && last && isData(last.op)) last.indices.push(i);
+    else task.steps.push({ op: record.op, indices: [i] });
+  });
+  return tasks;
+}
+
+interface ChunkOutcome {
+  /** Leading entries applied or rejected for good: they need not be sent again. */
+  settled: number;
+  applied: number;
+  rejections: Rejection[];
+  /** Why the chunk stopped early (transient trouble, no access, lost runs). */
+  error?: MlflowError;
+  timedOut: boolean;
+}
+
+async function shipLocked(segmentId: string, log: ShipLog, ctx: ShipContext): Promise<ShipResult> {
+  const { backend } = ctx;
+  const path = segmentPath(ctx.storeDir, segmentId);
+  const notes: string[] = [];
   let shipped = 0;
   let resetDone = false;
   let backoff = ctx.backoffMs ?? 250;
+  let lookups = targetLookups(segmentId, log, ctx);
+  /** This pass shipped the pipeline run's end: the segment is complete once the rest is. */
+  let closedNow = false;
+  /** The transient failure being retried: a pass that runs out of time reports it. */
+  let retrying: MlflowError | undefined;
 
-  const commit = async (last: Entry, count: number): Promise<void> => {
-    state.shippedSeq = last.record.seq;
-    state.offset = last.next;
-    await writeJsonAtomic(statePath, state);
-    shipped += count;
-  };
-
-  const resolveRun = async (localId: string, experimentId: string): Promise<RunRef | undefined> => {
-    const known = state.runs[localId];
-    if (known) return known;
-    // A step run of another pipeline run: its own segment's ship state knows it.
-    const otherSegment = localId.split(':')[0] ?? localId;
-    if (otherSegment !== segmentId) {
-      const other = await readShipState(ctx.storeDir, backend.targetKey, otherSegment);
-      if (other.runs[localId]) return other.runs[localId];
-    }
-    return backend.findRunByLocalId(experimentId, localId);
+  const stopped = (error?: MlflowError): ShipResult => {
+    const pending = readSegment(path, log.state.offset).records.filter((e) => e.record.seq > log.state.shippedSeq).length;
+    return { done: pending === 0, shipped, pending, error: error?.message, rejected: notes };
   };
 
   const runOf = (localId: string): RunRef => {
-    const ref = state.runs[localId];
+    const ref = log.state.runs[localId];
     if (!ref) throw new MlflowError(`outbox record for run ${localId} comes before that run's start record`, 'INVALID_OUTBOX', 400);
     return ref;
   };
 
-  /** Applies entries [i, j) and returns j. */
-  const apply = async (i: number): Promise<number> => {
-    const { record } = entries[i]!;
-    if (record.op === 'run') {
-      const experimentId = await backend.ensureExperiment(record.experiment);
-      let ref = state.runs[record.run] ?? (await backend.findRunByLocalId(experimentId, record.run));
-      if (!ref) {
-        // The local id tag is what makes a resend find this run instead of creating it again.
-        const tags: [string, string][] = [...Object.entries(record.tags), [TAG.localRunId, record.run]];
-        if (record.parent) tags.push([TAG.parentRunId, runOf(record.parent).runId]);
-        if (record.producedBy) {
-          const producer = await resolveRun(record.producedBy, experimentId);
-          if (producer) tags.push([TAG.producedBy, producer.runId]);
-        }
-        ref = await backend.createRun({ experimentId, name: record.name, startTime: record.start, tags });
+  const create = async (r: RunRecord): Promise<void> => {
+    const id = lookups.experimentId(r.experiment);
+    const experimentId = typeof id === 'string' ? id : await id;
+    const found = lookups.existing(r, experimentId);
+    let ref = found instanceof Promise ? await found : found;
+    if (!ref) {
+      // The local id tag is what makes a resend find this run instead of creating it again.
+      const tags = r.tags;
+      tags[TAG.localRunId] = r.run;
+      if (r.parent) tags[TAG.parentRunId] = runOf(r.parent).runId;
+      if (r.producedBy) {
+        const resolved = lookups.resolve(r.producedBy, experimentId);
+        const producer = resolved instanceof Promise ? await resolved : resolved;
+        if (producer) tags[TAG.producedBy] = producer.runId;
       }
-      state.runs[record.run] = ref;
-      return i + 1;
+      ref = await backend.createRun({ experimentId, name: r.name, startTime: r.start, tags });
+      lookups.created.add(r.run);
     }
-    if (record.op === 'artifact') {
-      if (!ctx.store.has(record.hash)) throw new MlflowError(`artifact ${record.path} (${record.hash}) is missing from the project's store`, 'ARTIFACT_MISSING', 400);
-      await backend.uploadArtifact(runOf(record.run), record.path, await storedPath(ctx.store, record));
-      return i + 1;
-    }
-    if (record.op === 'end') {
-      await backend.updateRun(runOf(record.run).runId, record.status, record.end);
-      return i + 1;
-    }
-    // A window of consecutive data records, grouped per run (order within a run kept).
-    let j = i;
-    const byRun = new Map<string, OutboxRecord[]>();
-    while (j < entries.length && j - i < WINDOW && isData(entries[j]!.record)) {
-      const r = entries[j]!.record;
-      const list = byRun.get(r.run);
-      if (list) list.push(r);
-      else byRun.set(r.run, [r]);
-      j++;
-    }
-    for (const [localId, records] of byRun) {
-      const runId = runOf(localId).runId;
-      for (const batch of toBatches(records)) await backend.logBatch(runId, batch);
-    }
-    return j;
+    if (log.state.runs[r.run]?.runId !== ref.runId) log.recordRun(r.run, ref);
   };
 
-  let i = 0;
-  while (i < entries.length) {
-    if (Date.now() > ctx.deadline) break;
-    try {
-      const j = await apply(i);
-      await commit(entries[j - 1]!, j - i);
-      i = j;
-      backoff = ctx.backoffMs ?? 250;
-    } catch (err) {
-      const error = err instanceof MlflowError ? err : new MlflowError(String((err as Error)?.message ?? err), 'CLIENT_ERROR', 400);
-      if (error.transient) {
-        const wait = Math.min(backoff, ctx.deadline - Date.now());
-        if (wait <= 0) return { done: false, shipped, pending: entries.length - i, error: error.message, rejected };
-        await sleep(wait);
-        backoff = Math.min(backoff * 2, ctx.maxBackoffMs ?? 5000);
-        continue;
-      }
-      if (error.unauthorized) return { done: false, shipped, pending: entries.length - i, error: error.message, rejected };
-      if (error.errorCode === 'RESOURCE_DOES_NOT_EXIST' && !resetDone) {
-        // The target lost runs we mapped (a wiped server): ship the whole segment again.
-        resetDone = true;
-        state = emptyState();
-        entries = readSegment(segmentPath(ctx.storeDir, segmentId)).records;
-        i = 0;
-        continue;
-      }
-      const j = isData(entries[i]!.record) ? nextNonData(entries, i) : i + 1;
-      const note = `seq ${entries[i]!.record.seq}-${entries[j - 1]!.record.seq}: ${error.message}`;
-      state.rejected.push({ fromSeq: entries[i]!.record.seq, toSeq: entries[j - 1]!.record.seq, error: error.message });
-      rejected.push(note);
-      await commit(entries[j - 1]!, 0);
-      i = j;
-    }
-  }
-  return { done: i >= entries.length, shipped, pending: entries.length - i, rejected };
-}
+  const apply = async (records: OutboxRecord[]): Promise<void> => {
+    const record = records[0]!;
+    if (isData(record.op)) {
+      const { runId } = runOf(record.run);
+      for (const batch of toBatches(records)) await backend.logBatch(runId, batch);
+    } else if (record.op === 'run') await create(record);
+    else if (record.op === 'artifact') {
+      if (!ctx.store.has(record.hash)) throw new MlflowError(`artifact ${record.path} (${record.hash}) is missing from the project's store`, 'ARTIFACT_MISSING', 400);
+      await backend.uploadArtifact(runOf(record.run), record.path, await storedPath(ctx.store, record));
+    } else if (record.op === 'end') await backend.updateRun(runOf(record.run).runId, record.status, record.end);
+  };
 
-function nextNonData(entries: Entry[], i: number): number {
-  let j = i;
-  while (j < entries.length && j - i < WINDOW && isData(entries[j]!.record)) j++;
-  return j;
+  const applyChunk = async (entries: Entry[]): Promise<ChunkOutcome> => {
+    const APPLIED = 1;
+    const REJECTED = 2;
+    const outcome = new Uint8Array(entries.length);
+    const rejected: { last: number; rejection: Rejection }[] = [];
+    let error: MlflowError | undefined;
+    let timedOut = false;
+
+    const run = async (task: Task): Promise<void> => {
+      for (const { indices } of task.steps) {
+        if (error) return;
+        if (Date.now() > ctx.deadline) {
+          timedOut = true;
+          return;
+        }
+        try {
+          await apply(indices.map((i) => entries[i]!.record));
+          for (const i of indices) outcome[i] = APPLIED;
+        } catch (err) {
+          const e = asMlflowError(err);
+          if (e.transient || e.unauthorized || (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' && !resetDone)) {
+            error ??= e;
+            return;
+          }
+          // Refused for good: recorded, and the run's later records still go.
+          for (const i of indices) outcome[i] = REJECTED;
+          const last = indices.at(-1)!;
+          rejected.push({ last, rejection: { fromSeq: entries[indices[0]!]!.record.seq, toSeq: entries[last]!.record.seq, error: e.message } });
+        }
+      }
+    };
+
+    // Workers take tasks in outbox order; a task's prerequisites are earlier tasks, already taken, so none waits forever.
+    const tasks = planTasks(entries, segmentId);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < tasks.length) {
+        const task = tasks[next++]!;
+        const waiting = task.after.filter((t) => !t.finished);
+        if (waiting.length > 0) await Promise.all(waiting.map((t) => t.done));
+        await run(task);
+        task.finish();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, backend.concurrency) }, worker));
+
+    let settled = 0;
+    while (settled < entries.length && outcome[settled] !== 0) settled++;
+    let applied = 0;
+    for (let i = 0; i < settled; i++) if (outcome[i] === APPLIED) applied++;
+    // Rejections past the settled prefix are sent again (and judged again) next time.
+    const rejections = rejected.filter((r) => r.last < settled).sort((a, b) => a.rejection.fromSeq - b.rejection.fromSeq).map((r) => r.rejection);
+    return { settled, applied, rejections, error, timedOut };
+  };
+
+  for (;;) {
+    if (Date.now() > ctx.deadline) return stopped(retrying);
+    const entries = readChunk(path, log.state);
+    if (entries.length === 0) {
+      if (log.state.closed && (closedNow || shipped > 0)) await markComplete(ctx.storeDir, backend.targetKey, segmentId);
+      return { done: true, shipped, pending: 0, rejected: notes };
+    }
+    const chunk = await applyChunk(entries);
+    let error = chunk.error;
+    try {
+      await backend.flush();
+      for (const r of chunk.rejections) log.recordRejection(r);
+      const last = chunk.settled > 0 ? entries[chunk.settled - 1]! : undefined;
+      const closed = entries.slice(0, chunk.settled).some(({ record }) => record.op === 'end' && record.run === segmentId);
+      if (last || log.dirty) await log.commit(last ? last.record.seq : log.state.shippedSeq, last ? last.next : log.state.offset, closed);
+      closedNow ||= closed;
+      shipped += chunk.applied;
+      notes.push(...chunk.rejections.map((r) => `seq ${r.fromSeq}-${r.toSeq}: ${r.error}`));
+    } catch (err) {
+      error = asMlflowError(err);
+    }
+    if (!error) {
+      if (chunk.timedOut) return stopped(retrying);
+      backoff = ctx.backoffMs ?? 250;
+      retrying = undefined;
+      continue;
+    }
+    if (error.transient) {
+      retrying = error;
+      const wait = Math.min(backoff, ctx.deadline - Date.now());
+      if (wait <= 0) return stopped(error);
+      await sleep(wait);
+      backoff = Math.min(backoff * 2, ctx.maxBackoffMs ?? 5000);
+      continue;
+    }
+    if (error.errorCode === 'RESOURCE_DOES_NOT_EXIST' && !resetDone) {
+      // The target lost runs we mapped (a wiped server): ship the whole segment again.
+      resetDone = true;
+      log.reset();
+      lookups = targetLookups(segmentId, log, ctx);
+      continue;
+    }
+    return stopped(error);
+  }
 }

@@ -7,20 +7,21 @@
  * to the target (MLflow server or embedded store). Server trouble never fails the
  * pipeline: `finish` reports it as warnings and the data waits for `track sync`.
  */
-import { basename } from 'node:path';
+import { statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { lockSync } from 'proper-lockfile';
 import type { Tracker } from '../plugin.ts';
 import { TAG, type RunRef } from './backend.ts';
-import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import { pathSize, putPath, snapshotSync, storedPath } from './objects.ts';
 import { fitValue, flattenParams, mlflowKey } from './flatten.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, MLFLOW_LIMITS } from './limits.ts';
-import { assertSegmentId, listSegments, readSegment, segmentPath, SegmentWriter } from './outbox.ts';
+import { assertSegmentId, listSegments, segmentPath, SegmentWriter } from './outbox.ts';
 import { encodeMetricValue, type RecordBody, type RunStatus } from './records.ts';
 import { redactorFromEnv } from './redact.ts';
 import type { ModelRegistry } from './registry/types.ts';
-import { readShipState, shipSegment, type ShipResult } from './shipper.ts';
+import { shipSegment, type ShipResult } from './shipper.ts';
+import { completeSegments, readShipState, shippedOffset } from './ship-state.ts';
 import { openTarget, type TargetOptions, type TrackingTarget } from './target.ts';
 
 export type FinalStatus = 'FINISHED' | 'FAILED' | 'KILLED';
@@ -167,18 +168,26 @@ export function openTracking(opts: TrackingOptions): RunTracking {
   const rejections: string[] = [];
 
   let closed = false;
-  const append = (body: RecordBody): void => {
+  /**
+   * `durable`: on disk before returning (a boundary worth an fdatasync), else within 200 ms.
+   * `held`: cheap to lose in a crash (a cached step: its outcome is in the engine's run
+   * records too), so written with the next record or within 50 ms, one write per burst.
+   */
+  const append = (body: RecordBody | RecordBody[], how: { durable?: boolean; held?: boolean } = {}): void => {
     if (!writer) throw new Error('tracking: start() must come before anything else');
+    const bodies = Array.isArray(body) ? body : [body];
     if (closed) {
       // A plugin's stray async work after the pipeline run ended: nothing to attach it to.
-      warn(`tracking: ${body.op} for ${body.run} after the pipeline run finished is ignored`);
+      for (const b of bodies) warn(`tracking: ${b.op} for ${b.run} after the pipeline run finished is ignored`);
       return;
     }
-    writer.append(body);
+    if (how.held) writer.hold(bodies);
+    else writer.append(bodies, how.durable);
   };
 
   /** One pass over the pending segments, oldest first; stops at the first one that cannot finish. */
   const shipPass = async (deadline: number): Promise<ShipResult | undefined> => {
+    writer?.flush();
     let last: ShipResult | undefined;
     for (const segment of [...segments]) {
       last = await shipSegment(segment, { storeDir, backend, store, deadline });
@@ -223,16 +232,18 @@ export function openTracking(opts: TrackingOptions): RunTracking {
   /** Older segments with records this target has not received (history from before a server was configured, say). */
   const pendingOlderSegments = async (own: string): Promise<string[]> => {
     const out: string[] = [];
-    for (const segment of listSegments(storeDir)) {
-      if (segment === own) continue;
-      const state = await readShipState(storeDir, backend.targetKey, segment);
-      if (readSegment(segmentPath(storeDir, segment), state.offset).records.length > 0) out.push(segment);
+    const complete = await completeSegments(storeDir, backend.targetKey);
+    for (const segment of listSegments(storeDir, (id) => id !== own && !complete.has(id))) {
+      const size = statSync(segmentPath(storeDir, segment), { throwIfNoEntry: false })?.size ?? 0;
+      if ((await shippedOffset(storeDir, backend.targetKey, segment)) < size) out.push(segment);
     }
     return out;
   };
 
-  const runRecord = (localId: string, fields: { parent?: string; name: string; start: number; tags: Record<string, string>; producedBy?: string }): void => {
-    append({ op: 'run', run: localId, experiment, ...fields, tags: { ...fields.tags, [TAG.runName]: fields.name } });
+  /** `fields.tags` is a fresh object of the caller's: it gets the run name and goes into the record as is. */
+  const runRecord = (localId: string, fields: { parent?: string; name: string; start: number; tags: Record<string, string>; producedBy?: string }): RecordBody => {
+    fields.tags[TAG.runName] = fields.name;
+    return { op: 'run', run: localId, experiment, ...fields };
   };
 
   const stepLocalId = (stepId: string): string => {
@@ -259,7 +270,7 @@ export function openTracking(opts: TrackingOptions): RunTracking {
 
     constructor(private readonly step: StepInfo) {
       this.localRunId = stepLocalId(step.stepId);
-      runRecord(this.localRunId, { parent: info!.localRunId, name: step.stepId, start: this.start, tags: { ...stepTags(step), [TAG.runKind]: 'step' } });
+      append(runRecord(this.localRunId, { parent: info!.localRunId, name: step.stepId, start: this.start, tags: { ...stepTags(step), [TAG.runKind]: 'step' } }));
       this.params(step.params as Record<string, unknown>);
       openSteps.add(this);
     }
@@ -336,10 +347,14 @@ export function openTracking(opts: TrackingOptions): RunTracking {
       if (this.finished) return;
       const tags: Record<string, string> = { [TAG.durationMs]: String(Math.round(durationMs)) };
       for (const [port, ref] of Object.entries(outputs)) tags[mlflowKey(TAG.outputPrefix + port)] = typeof ref === 'string' ? ref : ref.hash;
-      append({ op: 'tags', run: this.localRunId, tags });
-      append({ op: 'end', run: this.localRunId, status, end: this.start + Math.max(0, Math.round(durationMs)) });
+      append([
+        { op: 'tags', run: this.localRunId, tags },
+        { op: 'end', run: this.localRunId, status, end: this.start + Math.max(0, Math.round(durationMs)) },
+      ]);
       this.finished = true;
       openSteps.delete(this);
+      // On disk before the engine goes on with this step; other steps keep running meanwhile.
+      await writer!.synced();
     }
 
     /** Ends a run the engine never finished (the pipeline was stopped). */
@@ -358,7 +373,7 @@ export function openTracking(opts: TrackingOptions): RunTracking {
     /** Moves a snapshot into the project's store and records it: uploaded if small enough, else referenced by hash. */
     private async storeArtifact(snapshot: string, artifactPath: string): Promise<void> {
       const ref = await putPath(store, snapshot, true);
-      if (ref.size <= maxUploadBytes) append({ op: 'artifact', run: this.localRunId, path: artifactPath, kind: ref.kind, hash: ref.hash, bytes: ref.size });
+      if (ref.size <= maxUploadBytes) append({ op: 'artifact', run: this.localRunId, path: artifactPath, kind: ref.kind, hash: ref.hash, bytes: ref.size }, { durable: true });
       else append({ op: 'tags', run: this.localRunId, tags: { [mlflowKey(TAG.artifactRefPrefix + artifactPath)]: `${ref.hash} (${ref.size} bytes, over the ${maxUploadBytes}-byte upload limit)` } });
     }
 
@@ -366,8 +381,7 @@ export function openTracking(opts: TrackingOptions): RunTracking {
       const path = artifactName(artifactPath);
       const kind: 'file' | 'dir' = artifact.kind === 'dir' ? 'dir' : 'file';
       const stored = store.has(artifact.hash) ? { kind, hash: artifact.hash } : await putPath(store, artifact.path);
-      append({ op: 'artifact', run: this.localRunId, path, kind: stored.kind, hash: stored.hash, bytes: await pathSize(await storedPath(store, stored)) });
-      writer!.sync();
+      append({ op: 'artifact', run: this.localRunId, path, kind: stored.kind, hash: stored.hash, bytes: await pathSize(await storedPath(store, stored)) }, { durable: true });
       const deadline = Date.now() + timeoutMs;
       let result: ShipResult | undefined;
       // A pass already in flight may have read the outbox before our record: go again until it is done.
@@ -400,7 +414,7 @@ export function openTracking(opts: TrackingOptions): RunTracking {
         ...(run.gitCommit ? { [TAG.gitCommit]: run.gitCommit, [TAG.mlflowGitCommit]: run.gitCommit } : {}),
         ...(run.gitDirty === undefined ? {} : { [TAG.gitDirty]: String(run.gitDirty) }),
       };
-      runRecord(run.localRunId, { name: run.pipeline, start: run.startedAt, tags: { ...commonTags, [TAG.runKind]: 'pipeline' } });
+      append(runRecord(run.localRunId, { name: run.pipeline, start: run.startedAt, tags: { ...commonTags, [TAG.runKind]: 'pipeline' } }), { durable: true });
       segments = [run.localRunId];
       void pendingOlderSegments(run.localRunId).then(
         (older) => {
@@ -421,14 +435,11 @@ export function openTracking(opts: TrackingOptions): RunTracking {
       const localId = stepLocalId(step.stepId);
       const producedBy = step.producedBy && (step.producedBy.includes(':') ? step.producedBy : `${step.producedBy}:${step.stepId}`);
       const now = Date.now();
-      runRecord(localId, {
-        parent: info.localRunId,
-        name: step.stepId,
-        start: now,
-        producedBy,
-        tags: { ...stepTags(step), [TAG.runKind]: 'cached', [TAG.cached]: 'true', ...(producedBy ? { [TAG.producedByLocal]: producedBy } : {}) },
-      });
-      append({ op: 'end', run: localId, status: 'FINISHED', end: now });
+      const tags = stepTags(step);
+      tags[TAG.runKind] = 'cached';
+      tags[TAG.cached] = 'true';
+      if (producedBy) tags[TAG.producedByLocal] = producedBy;
+      append([runRecord(localId, { parent: info.localRunId, name: step.stepId, start: now, producedBy, tags }), { op: 'end', run: localId, status: 'FINISHED', end: now }], { held: true });
     },
 
     async finish(status) {
@@ -438,6 +449,7 @@ export function openTracking(opts: TrackingOptions): RunTracking {
       for (const step of openSteps) step.abandon(status === 'FINISHED' ? 'KILLED' : status);
       append({ op: 'end', run: info.localRunId, status, end: Date.now() });
       closed = true;
+      await writer.idle();
       writer.close();
       releaseWriterLock?.();
       if (loop) clearTimeout(loop);

@@ -52,7 +52,7 @@ test('register stores the version as a content-hash reference with its run artif
   const { value, hash } = await registerModel('aaa', { 'Sharpe ratio': 1.0, 'Max drawdown': -0.2 });
   assert.is(value.name, 'ppo');
   assert.is(value.version, '1');
-  assert.match(value.source, /^file:\/\/.*\/tracking\/local\/runs\/[0-9a-f]{32}\/artifacts\/model$/);
+  assert.match(value.source, /^file:\/\/.*\/tracking\/local\/artifacts\/[0-9a-f]{32}\/model$/);
   assert.is(readFileSync(new URL(value.source + '/policy/weights.bin'), 'utf8'), 'aaa');
   const v = await registry.getVersion('ppo', '1');
   assert.is(v?.contentHash, hash);
@@ -127,7 +127,7 @@ test('models list / show / promote', async () => {
   assert.is(lines[0], 'model     ppo');
   assert.is(lines[1], 'aliases   challenger=3, champion=2');
   assert.match(lines[5]!, /^ {2}VERSION +ALIASES +STATUS +CREATED \(UTC\) +CONTENT HASH +SOURCE +STATS$/);
-  assert.match(lines[6]!, /^ {2}3 +challenger +READY +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +sha256:[0-9a-f]{12} +file:\/\/\S+\/artifacts\/model +Sharpe ratio=1\.8, Max drawdown=-0\.4$/);
+  assert.match(lines[6]!, /^ {2}3 +challenger +READY +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +sha256:[0-9a-f]{12} +file:\/\/\S+\/artifacts\/[0-9a-f]{32}\/model +Sharpe ratio=1\.8, Max drawdown=-0\.4$/);
   assert.match(lines[7]!, /^ {2}2 +champion +READY /);
 
   const manual = captureIO(project.store);

@@ -14,7 +14,7 @@ export function mlflowBinary(): string | undefined {
   return which.status === 0 ? which.stdout.trim() : undefined;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

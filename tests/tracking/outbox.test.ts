@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSegment, SegmentWriter, assertSegmentId } from '../../engine/tracking/outbox.ts';
+import { assertSegmentId, listSegments, readSegment, segmentIds, segmentPath, SegmentWriter } from '../../engine/tracking/outbox.ts';
 import { toBatches } from '../../engine/tracking/shipper.ts';
 import type { OutboxRecord } from '../../engine/tracking/records.ts';
 
@@ -39,6 +39,48 @@ test('a torn last line (crash mid-write) is ignored, then cut when the segment i
   const lines = readFileSync(path, 'utf8').trim().split('\n');
   assert.is(lines.length, 2);
   assert.equal(JSON.parse(lines[1]!), { seq: 2, op: 'tags', run: 'b', tags: { y: '2' } });
+});
+
+test('held records are numbered at once and written in one go: before the next record, on flush, or within holdMs', async () => {
+  const path = join(dir, 'c.jsonl');
+  const w = new SegmentWriter(path, 200, 30);
+  w.append({ op: 'run', run: 'c', experiment: 'e', name: 'p', start: 1, tags: {} });
+  w.hold([
+    { op: 'run', run: 'c:s1', parent: 'c', experiment: 'e', name: 's1', start: 2, tags: {} },
+    { op: 'end', run: 'c:s1', status: 'FINISHED', end: 2 },
+  ]);
+  assert.is(w.lastSeq, 3);
+  assert.equal(readSegment(path).records.map((r) => r.record.seq), [1]);
+  w.append({ op: 'metric', run: 'c', key: 'k', value: 1, step: 0, t: 3 });
+  assert.equal(readSegment(path).records.map((r) => r.record.seq), [1, 2, 3, 4]);
+  w.hold({ op: 'end', run: 'c', status: 'FINISHED', end: 4 });
+  w.flush();
+  assert.equal(readSegment(path).records.map((r) => r.record.seq), [1, 2, 3, 4, 5]);
+  w.hold({ op: 'tags', run: 'c', tags: { late: '1' } });
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  assert.equal(readSegment(path).records.map((r) => r.record.seq), [1, 2, 3, 4, 5, 6]);
+  w.hold({ op: 'tags', run: 'c', tags: { last: '1' } });
+  w.close();
+  assert.equal(readSegment(path).records.at(-1)!.record, { seq: 7, op: 'tags', run: 'c', tags: { last: '1' } });
+});
+
+test('listSegments orders by the start in each first record, reading only the segments it keeps', () => {
+  const store = mkdtempSync(join(tmpdir(), 'tracking-list-'));
+  try {
+    const write = (id: string, start: number) => {
+      const w = new SegmentWriter(segmentPath(store, id));
+      w.append({ op: 'run', run: id, experiment: 'e', name: 'p', start, tags: { big: 'x'.repeat(10_000) } });
+      w.close();
+    };
+    write('late', 300);
+    write('early', 100);
+    write('middle', 200);
+    assert.equal(listSegments(store), ['early', 'middle', 'late']);
+    assert.equal(listSegments(store, (id) => id !== 'middle'), ['early', 'late']);
+    assert.equal(segmentIds(store).sort(), ['early', 'late', 'middle']);
+  } finally {
+    rmSync(store, { recursive: true, force: true });
+  }
 });
 
 test('segment ids must be safe file names', () => {

@@ -32,6 +32,7 @@ export function runsList(args: RunsListArgs, io: CommandIO): Promise<number> {
     const runs = await backend.searchRuns({
       experimentIds: await experimentIds(backend, args.experiment),
       tags: { [TAG.runKind]: 'pipeline' },
+      topLevel: true,
       limit: args.limit ?? 20,
     });
     if (runs.length === 0) {

@@ -1,7 +1,8 @@
 /** `tradepipe track sync`: ship whatever the outbox holds that the target has not received. */
 import { checkSync } from 'proper-lockfile';
-import { listSegments, readSegment, segmentPath, SegmentWriter } from '../outbox.ts';
+import { listSegments, readSegment, segmentIds, segmentPath, SegmentWriter } from '../outbox.ts';
 import { shipSegment } from '../shipper.ts';
+import { completeSegments } from '../ship-state.ts';
 import { openTarget } from '../target.ts';
 import { errorMessage, type CommandIO } from './common.ts';
 
@@ -37,10 +38,12 @@ export async function trackSync(args: SyncArgs, io: CommandIO): Promise<number> 
   try {
     const { backend, store, storeDir } = openTarget(io);
     const deadline = Date.now() + (args.timeoutS ?? 600) * 1000;
-    const segments = listSegments(storeDir);
+    const total = segmentIds(storeDir).length;
+    // Segments the target has completely are skipped without being opened.
+    const complete = await completeSegments(storeDir, backend.targetKey);
     let shipped = 0;
     let failed = false;
-    for (const segment of segments) {
+    for (const segment of listSegments(storeDir, (id) => !complete.has(id))) {
       const closed = closeAbandonedRuns(storeDir, segment);
       if (closed.length > 0) io.stderr.write(`warning: run ${segment} was interrupted; marked ${closed.length} unfinished run(s) KILLED\n`);
       const result = await shipSegment(segment, { storeDir, backend, store, deadline });
@@ -53,7 +56,7 @@ export async function trackSync(args: SyncArgs, io: CommandIO): Promise<number> 
         break;
       }
     }
-    io.stdout.write(failed ? `stopped; run \`tradepipe track sync\` again once ${backend.description} is reachable\n` : `up to date with ${backend.description} (${segments.length} run(s), ${shipped} record(s) shipped now)\n`);
+    io.stdout.write(failed ? `stopped; run \`tradepipe track sync\` again once ${backend.description} is reachable\n` : `up to date with ${backend.description} (${total} run(s), ${shipped} record(s) shipped now)\n`);
     return failed ? 1 : 0;
   } catch (err) {
     io.stderr.write(`error: ${errorMessage(err)}\n`);
