@@ -114,7 +114,7 @@ const REGISTRY_ACCESS = Symbol('tradepipe.registryAccess');
 /** The registry access a step's tracker carries; a clear error when the tracker is not the engine's. */
 export function modelRegistryFor(track: Tracker): StepRegistryAccess {
   const access = (track as Partial<Record<typeof REGISTRY_ACCESS, StepRegistryAccess>>)[REGISTRY_ACCESS];
-  if (!access) throw new Error('the model registry is only reachable through the tracker the engine gives a step (ctx.track from openTracking)');
+  if (!access) throw new Error('the model registry needs tracking (a version\'s source is its run\'s artifacts): run without `--no-track` or TRADEPIPE_TRACKING=off');
   return access;
 }
 
