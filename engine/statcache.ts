@@ -33,8 +33,11 @@ export interface StatCache {
   hashFile(path: string): Promise<{ hash: string; size: number }>;
   /** A file's hash, or a directory's: the hash of its sorted (path, hash) listing. */
   hashPath(path: string): Promise<PathHash>;
-  /** Tell the cache the hash of a file we just wrote ourselves, sparing a read. */
-  remember(path: string, hash: string): Promise<void>;
+  /**
+   * Tell the cache the hash of a file we just wrote ourselves, sparing a read. `immutable`:
+   * a read-only store object nobody writes again, so the racily-clean guard does not apply.
+   */
+  remember(path: string, hash: string, opts?: { immutable?: boolean }): Promise<void>;
   save(): Promise<void>;
 }
 
@@ -47,9 +50,9 @@ export function openStatCache(file: string): StatCache {
   }
   let dirty = false;
 
-  const remember = async (path: string, hash: string, known?: { size: number; mtimeMs: number; ino: number }) => {
+  const remember = async (path: string, hash: string, known?: { size: number; mtimeMs: number; ino: number }, immutable = false) => {
     const s = known ?? (await stat(path));
-    if (Date.now() - s.mtimeMs < RACY_MS) {
+    if (!immutable && Date.now() - s.mtimeMs < RACY_MS) {
       if (entries[path]) {
         delete entries[path];
         dirty = true;
@@ -83,7 +86,7 @@ export function openStatCache(file: string): StatCache {
   return {
     hashFile: hashOneFile,
     hashPath,
-    remember: (path, hash) => remember(path, hash),
+    remember: (path, hash, opts) => remember(path, hash, undefined, opts?.immutable === true),
     async save() {
       if (!dirty) return;
       await writeFileAtomic(file, JSON.stringify(entries));

@@ -65,7 +65,7 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     await mkdir(dirname(target), { recursive: true });
     await chmod(tmp, 0o444);
     await rename(tmp, target);
-    await stats.remember(target, hash);
+    await stats.remember(target, hash, { immutable: true });
   };
 
   const putBytes = async (data: Uint8Array | string) => {
