@@ -24,14 +24,39 @@ export async function schemaFiles(): Promise<{ schema: string; types: string }[]
   return pairs;
 }
 
+/** `$ref`s to other schema files, as `[path relative to the schema, title]`. */
+async function externalRefs(schemaPath: string, schema: unknown): Promise<[string, string][]> {
+  const refs = new Set<string>();
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (k === '$ref' && typeof child === 'string' && !child.startsWith('#')) refs.add(child.split('#')[0]!);
+        else walk(child);
+      }
+    }
+  };
+  walk(schema);
+  const out: [string, string][] = [];
+  for (const ref of [...refs].sort()) {
+    const target = JSON.parse(await readFile(join(root, dirname(schemaPath), ref), 'utf8')) as { title?: string };
+    if (!target.title) throw new Error(`${schemaPath}: referenced schema ${ref} needs a title to be imported by name`);
+    out.push([ref, target.title]);
+  }
+  return out;
+}
+
 export async function generate(schemaPath: string): Promise<string> {
   const schema = JSON.parse(await readFile(join(root, schemaPath), 'utf8'));
   const name = schema.title ?? basename(schemaPath, '.schema.json');
-  const banner = `/* Generated from ${schemaPath} by \`npm run gen:types\`. Do not edit. */`;
+  // Types of other schema files are imported from their own generated module, not copied in.
+  const imports = (await externalRefs(schemaPath, schema)).map(([ref, title]) => `import type { ${title} } from '${ref.replace(/^(?!\.)/, './').replace(/params\.schema\.json$/, 'params.ts').replace(/\.schema\.json$/, '.ts')}';`);
+  const banner = [`/* Generated from ${schemaPath} by \`npm run gen:types\`. Do not edit. */`, ...imports].join('\n');
   return compile(schema, name, {
     bannerComment: banner,
     cwd: join(root, dirname(schemaPath)),
     additionalProperties: false,
+    declareExternallyReferenced: imports.length === 0,
     style: { singleQuote: true },
   });
 }

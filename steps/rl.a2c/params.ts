@@ -1,4 +1,5 @@
 /* Generated from steps/rl.a2c/params.schema.json by `npm run gen:types`. Do not edit. */
+import type {StockTradingEnvConfig} from '../../schemas/stock_trading_env_config.ts';
 
 /**
  * Train an A2C agent (Stable-Baselines3 semantics and defaults) in FinRL's StockTradingEnv on a feature table.
@@ -93,47 +94,4 @@ export interface A2CParams {
    * Updates between rows of `curve` and logged metrics (SB3 learn(log_interval); 100 for A2C).
    */
   log_interval?: number;
-}
-/**
- * Environment settings (FinRL env_kwargs), e.g. `{ $ref: config/environments/stock_trading_env_config.yaml }`; unset fields take that file's defaults.
- */
-export interface StockTradingEnvConfig {
-  /**
-   * Most shares traded per ticker and step: an action in [-1, 1] is multiplied by hmax and truncated toward zero.
-   */
-  hmax?: number;
-  /**
-   * Cash at reset.
-   */
-  initial_amount?: number;
-  /**
-   * Shares held at reset: one count for every ticker, or one per ticker in ticker order.
-   */
-  num_stock_shares?: number | [number, ...number[]];
-  /**
-   * Transaction cost of a buy as a fraction of its value: one for every ticker, or one per ticker in ticker order.
-   */
-  buy_cost_pct?: number | [number, ...number[]];
-  /**
-   * Transaction cost of a sale as a fraction of its value: one for every ticker, or one per ticker in ticker order.
-   */
-  sell_cost_pct?: number | [number, ...number[]];
-  /**
-   * The reward is the change of total asset value times this factor.
-   */
-  reward_scaling?: number;
-  /**
-   * When the turbulence read on the previous step is at or above this, every position is liquidated and buying is blocked. null disables it.
-   */
-  turbulence_threshold?: number | null;
-  /**
-   * Feature column holding the turbulence index (read from the first ticker of each date, as FinRL does).
-   */
-  risk_indicator_col?: string;
-  /**
-   * Feature columns placed in the state, indicator-major. Defaults to FinRL's INDICATORS.
-   *
-   * @minItems 1
-   */
-  tech_indicator_list?: [string, ...string[]];
 }
