@@ -77,6 +77,8 @@ export interface ExecuteOptions extends SelectOptions {
   /** The run's id (tracking names its outbox segment after it); generated when absent. */
   runId?: string;
   tracking?: RunTrackingHooks;
+  /** The checkout's commit when the caller already asked git (tracking does); else read on first need. */
+  git?: GitInfo;
   /** Cancels single steps while the rest of the run goes on (watch mode: an edit made them obsolete). A cancelled step is skipped, and its dependents with it. */
   stepSignal?(id: string): AbortSignal;
 }
@@ -257,7 +259,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   const running = new Set<string>();
   /** When and why each executing step started, for its result if it fails. */
   const started = new Map<string, { at: number; why: string }>();
-  let git: GitInfo | undefined;
+  let git = opts.git;
   /** What a plugin may show of the run (a report's metadata); not part of any key. */
   const runInfo = (): RunInfo => {
     git ??= gitInfo(pipeline.root);

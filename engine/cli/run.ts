@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { execute, newRunId, type RunResult } from '../executor.ts';
 import type { RunTracking } from '../tracking/sink.ts';
-import { gitInfo } from '../git.ts';
+import { gitInfo, type GitInfo } from '../git.ts';
 import { openSession } from '../session.ts';
 import { acquireLock } from '../lock.ts';
 import { consoleReporter, summarize } from '../reporter.ts';
@@ -64,15 +64,16 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
   const runId = newRunId();
   const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
   let tracking: RunTracking | undefined;
+  let git: GitInfo | undefined;
   let result: RunResult;
   try {
     if (trackingEnabled(flags.track, process.env)) {
       const { openTracking } = await import('../tracking/sink.ts');
       tracking = openTracking({ store: session.store, env: process.env, log: { warn } });
-      const git = gitInfo(pipeline.root);
+      git = gitInfo(pipeline.root);
       tracking.start({ localRunId: runId, pipeline: pipeline.name, file: projectRelative(pipeline.root, pipeline.file), gitCommit: git.commit, gitDirty: git.dirty, startedAt: Date.now() });
     }
-    result = await execute(pipeline, session, { ...select, jobs, keepGoing: flags.keepGoing === true, resources, signal: controller.signal, env: process.env, runId, tracking }, reporter);
+    result = await execute(pipeline, session, { ...select, jobs, keepGoing: flags.keepGoing === true, resources, signal: controller.signal, env: process.env, runId, tracking, git }, reporter);
     if (tracking) {
       const { warnings } = await tracking.finish(result.status === 'succeeded' ? 'FINISHED' : result.status === 'cancelled' ? 'KILLED' : 'FAILED');
       for (const w of warnings) warn(w);
