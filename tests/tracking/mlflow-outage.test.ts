@@ -11,7 +11,7 @@ import { captureIO, tempProject, warnings } from './support.ts';
 import { mlflowBinary, startMlflowServer, type MlflowServer } from './mlflow-server.ts';
 
 const bin = mlflowBinary();
-if (!bin && process.env.CI === 'true') throw new Error('tracking/mlflow-outage: no mlflow executable under CI=true (MLFLOW_BIN unset and none on PATH; source .ci/mlflow-server.sh)');
+if (!bin && process.env.CI === 'true') throw new Error('tracking/mlflow-outage: no mlflow executable under CI=true (MLFLOW_BIN unset and none on PATH; source .ci/services/mlflow.sh)');
 if (!bin) console.log('SKIP tracking/mlflow-outage: no mlflow executable (set MLFLOW_BIN or put mlflow on PATH)');
 
 if (bin) {

@@ -1,6 +1,6 @@
 /**
  * A private MLflow server process for tests that stop and restart one (the outage
- * test). Uses MLFLOW_BIN (exported by .ci/mlflow-server.sh) or `mlflow` on PATH.
+ * test). Uses MLFLOW_BIN (exported by .ci/services/mlflow.sh) or `mlflow` on PATH.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

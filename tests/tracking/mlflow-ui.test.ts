@@ -1,6 +1,6 @@
 /**
  * What a person sees: two runs of a pipeline (the second with cached steps) in the MLflow UI of a
- * real server (MLFLOW_TRACKING_URI, started by .ci/mlflow-server.sh), in headless Chromium. The
+ * real server (MLFLOW_TRACKING_URI, started by .ci/services/mlflow.sh), in headless Chromium. The
  * runs table shows each pipeline run with its step runs nested under it, and the plugin, cached,
  * epochs and loss columns hold what the runs logged. Leaves tests/artifacts/tracking/mlflow-ui.png.
  */

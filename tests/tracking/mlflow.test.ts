@@ -1,5 +1,5 @@
 /**
- * Against a real MLflow server (MLFLOW_TRACKING_URI, started by .ci/mlflow-server.sh):
+ * Against a real MLflow server (MLFLOW_TRACKING_URI, started by .ci/services/mlflow.sh):
  * everything a run writes is read back through the REST API.
  */
 import { test } from 'uvu';

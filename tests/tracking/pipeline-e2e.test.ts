@@ -1,6 +1,6 @@
 /**
  * A real `bin/tradepipe run` against a real MLflow server (MLFLOW_TRACKING_URI, started by
- * .ci/mlflow-server.sh), read back through MLflow's REST API: experiment, parent run, one nested
+ * .ci/services/mlflow.sh), read back through MLflow's REST API: experiment, parent run, one nested
  * run per executed step with its tags, params, metric history and artifact; then a rerun whose
  * cached steps are lightweight child runs pointing at the runs that produced their outputs.
  */

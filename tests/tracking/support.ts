@@ -86,13 +86,13 @@ export function modelDir(root: string, name: string, weights: string): string {
 }
 
 /**
- * The MLflow server integration tests need: MLFLOW_TRACKING_URI, set by .ci/mlflow-server.sh.
+ * The MLflow server integration tests need: MLFLOW_TRACKING_URI, set by .ci/services/mlflow.sh.
  * Without it they print a visible SKIP; under CI=true its absence is a failure.
  */
 export function mlflowUriOrSkip(topic: string): string | undefined {
   const uri = process.env.MLFLOW_TRACKING_URI;
   if (uri) return uri;
-  if (process.env.CI === 'true') throw new Error(`tracking/${topic}: MLFLOW_TRACKING_URI not set under CI=true (source .ci/mlflow-server.sh)`);
+  if (process.env.CI === 'true') throw new Error(`tracking/${topic}: MLFLOW_TRACKING_URI not set under CI=true (source .ci/services/mlflow.sh)`);
   console.log(`SKIP tracking/${topic}: MLFLOW_TRACKING_URI not set`);
   return undefined;
 }

@@ -1,33 +1,35 @@
-# Sourced by .ci/run (bash): starts a throwaway MLflow tracking server for the
-# tracking integration tests and exports
+# A CI service (see .ci/run): `mlflow_install` builds the venv, `mlflow_start` starts a
+# throwaway MLflow tracking server for the tracking integration tests and exports
 #   MLFLOW_TRACKING_URI  http://127.0.0.1:<free port>
 #   MLFLOW_BIN           the mlflow executable (tests start their own server for the outage test)
-# The server stops when the sourcing shell exits (EXIT trap, chained after any existing one),
-# or earlier with `mlflow_server_stop`.
+# `mlflow_stop` stops it (.ci/run calls it on exit).
 #
-# MLflow is installed with pip into a venv cached under ~/.cache (or $XDG_CACHE_HOME), so only
-# the first run on a machine pays for the install (~1 min); the server itself starts in ~10 s.
+# MLflow is installed with pip into a venv under $TRADEPIPE_CI_CACHE, so only the first run on a
+# machine pays for the install (~1 min); the server itself starts in ~10 s.
 
 TRADEPIPE_MLFLOW_VERSION="3.17.2"
 
-mlflow_server_start() {
-  local cache_root="${XDG_CACHE_HOME:-$HOME/.cache}"
-  if [ ! -d "$cache_root" ]; then
-    # No cache folder on this machine: install into a temporary one, removed at stop.
-    TRADEPIPE_MLFLOW_TMP_CACHE="$(mktemp -d)"
-    cache_root="$TRADEPIPE_MLFLOW_TMP_CACHE"
-  fi
-  local venv="$cache_root/tradepipe/mlflow-$TRADEPIPE_MLFLOW_VERSION"
+mlflow_venv() {
+  echo "${TRADEPIPE_CI_CACHE}/mlflow-$TRADEPIPE_MLFLOW_VERSION"
+}
+
+mlflow_install() {
+  local venv
+  venv="$(mlflow_venv)"
   # A venv is not relocatable: build it in place; the marker says the install completed.
   if [ ! -f "$venv/.installed" ]; then
-    echo "mlflow-server: installing mlflow==$TRADEPIPE_MLFLOW_VERSION into $venv" >&2
+    echo "mlflow: installing mlflow==$TRADEPIPE_MLFLOW_VERSION into $venv" >&2
     rm -rf "$venv"
     mkdir -p "$(dirname "$venv")"
     python3 -m venv "$venv" || return 1
     "$venv/bin/pip" install --quiet --disable-pip-version-check "mlflow==$TRADEPIPE_MLFLOW_VERSION" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) || return 1
     touch "$venv/.installed"
   fi
+}
 
+mlflow_start() {
+  local venv
+  venv="$(mlflow_venv)"
   TRADEPIPE_MLFLOW_DIR="$(mktemp -d)"
   local port
   port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -45,7 +47,7 @@ mlflow_server_start() {
     if python3 -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('$url/health', timeout=2).status == 200 else 1)" 2>/dev/null; then
       export MLFLOW_TRACKING_URI="$url"
       export MLFLOW_BIN="$venv/bin/mlflow"
-      echo "mlflow-server: mlflow $TRADEPIPE_MLFLOW_VERSION up at $url (pid $TRADEPIPE_MLFLOW_PID, data $TRADEPIPE_MLFLOW_DIR)" >&2
+      echo "mlflow: mlflow $TRADEPIPE_MLFLOW_VERSION up at $url (pid $TRADEPIPE_MLFLOW_PID, data $TRADEPIPE_MLFLOW_DIR)" >&2
       return 0
     fi
     if ! kill -0 "$TRADEPIPE_MLFLOW_PID" 2>/dev/null; then
@@ -53,14 +55,14 @@ mlflow_server_start() {
     fi
     sleep 0.5
   done
-  echo "mlflow-server: the server did not become healthy; its log:" >&2
+  echo "mlflow: the server did not become healthy; its log:" >&2
   tail -n 40 "$TRADEPIPE_MLFLOW_DIR/server.log" >&2
-  mlflow_server_stop
+  mlflow_stop
   return 1
 }
 
 # Every command tolerates failure: this runs from an EXIT trap, possibly under `set -e`.
-mlflow_server_stop() {
+mlflow_stop() {
   if [ -n "${TRADEPIPE_MLFLOW_PID:-}" ]; then
     kill -TERM -- "-$TRADEPIPE_MLFLOW_PID" 2>/dev/null || true
     local i
@@ -75,13 +77,4 @@ mlflow_server_stop() {
     rm -rf "$TRADEPIPE_MLFLOW_DIR" || true
     TRADEPIPE_MLFLOW_DIR=""
   fi
-  if [ -n "${TRADEPIPE_MLFLOW_TMP_CACHE:-}" ]; then
-    rm -rf "$TRADEPIPE_MLFLOW_TMP_CACHE" || true
-    TRADEPIPE_MLFLOW_TMP_CACHE=""
-  fi
 }
-
-_tradepipe_previous_exit_trap="$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")"
-trap "mlflow_server_stop; ${_tradepipe_previous_exit_trap}" EXIT
-
-mlflow_server_start

@@ -1,0 +1,67 @@
+/**
+ * The plugin SDK: the only module files under `steps/` import from the engine
+ * (published as `tradepipe/sdk`). Everything here is a stable contract; whatever is
+ * not exported here is an engine internal a plugin must not reach.
+ *
+ * Heavy format libraries (Parquet, Arrow, CSV) load on first use, so importing the
+ * SDK costs a plugin nothing at start-up.
+ */
+import type { Table } from './table/table.ts';
+
+export type {
+  Artifact,
+  ArtifactKind,
+  InputArtifact,
+  Logger,
+  ParamIssue,
+  Plugin,
+  PortSpec,
+  RunInfo,
+  RunStepInfo,
+  StepContext,
+  Tracker,
+} from './plugin.ts';
+export { definePlugin, instancesOf } from './plugin.ts';
+
+// Tables: the columnar value that moves between steps.
+export type { Column, ColumnType, Table } from './table/table.ts';
+export { columnType, orderedTable, table } from './table/table.ts';
+export type { JsonRow } from './table/rows.ts';
+export { column, intColumn, numberColumn, selectRows, sortBy, stringColumn, toJsonRows } from './table/rows.ts';
+export type { ParseCsvOptions } from './table/csv.ts';
+
+/** Parses CSV text into a table; errors name `options.file` and the line. */
+export async function parseCsv(text: string, options: import('./table/csv.ts').ParseCsvOptions): Promise<Table> {
+  return (await import('./table/csv.ts')).parseCsv(text, options);
+}
+
+/** The 1-based line of record `index` in CSV `text`, for messages. */
+export async function csvRecordLine(text: string, index: number): Promise<number> {
+  return (await import('./table/csv.ts')).csvRecordLine(text, index);
+}
+
+export async function toCsv(t: Table): Promise<string> {
+  return (await import('./table/csv.ts')).toCsv(t);
+}
+
+export async function readParquet(bytes: Uint8Array): Promise<Table> {
+  return (await import('./table/parquet.ts')).fromParquet(bytes);
+}
+
+/** The same table always gives the same bytes. */
+export async function writeParquet(t: Table): Promise<Uint8Array> {
+  return (await import('./table/parquet.ts')).toParquet(t);
+}
+
+// Files.
+export { writeFileAtomic } from './atomic.ts';
+
+// Validation of plugin-owned YAML/JSON configs, with positions and "did you mean".
+export type { Diagnostic } from './errors.ts';
+export { InvalidInput } from './errors.ts';
+export { suggestion, validateAt } from './schema/validate.ts';
+export type { Path as YamlPath } from './yaml-source.ts';
+export { Positions, yamlLoader } from './yaml-source.ts';
+
+// Formatting shared with the engine's own messages.
+export { formatDuration } from './reporter.ts';
