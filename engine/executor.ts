@@ -20,6 +20,8 @@ import { buildManifest, gatherFacts, withResolvedModels, MISSING, type StepFacts
 import { inputArtifact, storeArtifact } from './artifacts.ts';
 import { projectRelative } from './project.ts';
 import { openSecrets } from './secrets.ts';
+import { cacheKey } from './key.ts';
+import type { RemoteHooks } from './remote/cache.ts';
 
 export type StepStatus = 'executed' | 'cached' | 'skipped' | 'failed';
 
@@ -81,6 +83,8 @@ export interface ExecuteOptions extends SelectOptions {
   git?: GitInfo;
   /** Cancels single steps while the rest of the run goes on (watch mode: an edit made them obsolete). A cancelled step is skipped, and its dependents with it. */
   stepSignal?(id: string): AbortSignal;
+  /** A shared cache: read-through before deciding, write-behind after executing. */
+  remote?: RemoteHooks;
 }
 
 /** The steps a run touches, and which are forced, from targets/--from/--force. */
@@ -123,7 +127,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   const pipelineRel = projectRelative(pipeline.root, pipeline.file);
   const { selected, forced } = selectSteps(pipeline, opts);
   const order = pipeline.order.filter((id) => selected.has(id));
-  const view = session.view(pipelineRel);
+  const view = opts.remote ? opts.remote.view(session.view(pipelineRel)) : session.view(pipelineRel);
   const secrets = openSecrets(pipeline.root, opts.env);
   const records = new Map<string, RunRecord>();
   const results = new Map<string, StepResult>();
@@ -150,10 +154,12 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     const manifest = buildManifest(step, facts, upstream);
     const missing = Object.entries(manifest.deps).filter(([, h]) => h === MISSING).map(([p]) => p);
     if (missing.length > 0) throw new Error(`dep ${missing.map((p) => `\`${p}\``).join(', ')} does not exist`);
+    await opts.remote?.lookup(cacheKey(manifest), view);
     let decision = decide(step.id, manifest, view, { forced: forced.has(step.id), cache: step.cache, alwaysRun: step.alwaysRun });
 
     if (decision.action === 'cached' && decision.record) {
-      const reused = await reuse(step, decision.record);
+      const fetched = decision.reasons[0]?.kind === 'remote' ? await opts.remote!.fetch(decision.record) : true;
+      const reused = fetched === true ? await reuse(step, decision.record) : fetched;
       if (reused === true) {
         records.set(step.id, decision.record);
         await session.records.point(pipelineRel, step.id, decision.record.key, decision.record.runId);
@@ -167,6 +173,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     observer.stepStarted(step.id, decision);
     started.set(step.id, { at: t0, why: describeReasons(decision.reasons) });
     const record = await executeStep(step, decision, upstream, facts, t0);
+    if (step.cache) opts.remote?.executed(record);
     records.set(step.id, record);
     return result(step.id, 'executed', describeReasons(decision.reasons), t0, record);
   };

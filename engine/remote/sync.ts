@@ -1,0 +1,123 @@
+/**
+ * `tradepipe push` and `pull`: whole records moved in parallel, like `dvc push/pull`.
+ * Objects go first and a record only after all of its objects, so an interrupted push
+ * leaves no record pointing at missing objects, and a rerun sends only what is missing.
+ */
+import PQueue from 'p-queue';
+import type { Session } from '../session.ts';
+import type { RunRecord } from '../records.ts';
+import type { RemoteBackend } from './backend.ts';
+import type { RemoteConfig } from './config.ts';
+import { shareRecord } from './signing.ts';
+import type { TransferProgress } from './progress.ts';
+import { downloadObject, downloadRecord, recordKey, recordObjects, uploadObject } from './transfer.ts';
+
+export interface SyncReport {
+  /** Records written (push) or completed locally (pull). */
+  records: number;
+  /** Records the other side already had. */
+  recordsPresent: number;
+  objects: number;
+  objectsPresent: number;
+  bytes: number;
+  failures: string[];
+}
+
+export interface SyncOptions {
+  jobs: number;
+  signingKey?: string;
+  progress: TransferProgress;
+  signal?: AbortSignal;
+}
+
+const emptyReport = (): SyncReport => ({ records: 0, recordsPresent: 0, objects: 0, objectsPresent: 0, bytes: 0, failures: [] });
+
+export async function push(session: Session, backend: RemoteBackend, records: readonly RunRecord[], opts: SyncOptions): Promise<SyncReport> {
+  const report = emptyReport();
+  const queue = new PQueue({ concurrency: Math.max(1, opts.jobs) });
+  const uploads = new Map<string, Promise<boolean>>();
+  const upload = (hash: string) => {
+    let pending = uploads.get(hash);
+    if (!pending) {
+      opts.progress.expect(1);
+      pending = queue.add(async () => {
+        try {
+          const sent = await uploadObject(session.store, backend, hash, { signal: opts.signal, onBytes: (n) => opts.progress.bytes(n) });
+          if (sent > 0) (report.objects++, (report.bytes += sent));
+          else report.objectsPresent++;
+          return true;
+        } catch (error) {
+          report.failures.push(`object ${hash}: ${(error as Error).message}`);
+          return false;
+        } finally {
+          opts.progress.done();
+        }
+      });
+      uploads.set(hash, pending);
+    }
+    return pending;
+  };
+  await Promise.all(
+    records.map(async (record) => {
+      let objects: string[];
+      try {
+        objects = await recordObjects(session.store, record);
+      } catch (error) {
+        report.failures.push(`step \`${record.stepId}\` (${record.key}): ${(error as Error).message}`);
+        return;
+      }
+      const missing = objects.filter((h) => !session.store.has(h));
+      if (missing.length > 0) {
+        report.failures.push(`step \`${record.stepId}\` (${record.key}): ${missing.length} of its objects are not in the local store (pull or run it first)`);
+        return;
+      }
+      const sent = await Promise.all(objects.map(upload));
+      if (!sent.every(Boolean)) return;
+      const created = await queue.add(() => backend.create(recordKey(record.key), JSON.stringify(shareRecord(record, opts.signingKey))));
+      if (created) report.records++;
+      else report.recordsPresent++;
+    }),
+  );
+  return report;
+}
+
+/** Downloads (verified) every object of the given records that the local store lacks, then records them locally. */
+export async function pull(session: Session, config: RemoteConfig, backend: RemoteBackend, records: readonly RunRecord[], opts: SyncOptions): Promise<SyncReport> {
+  const report = emptyReport();
+  const queue = new PQueue({ concurrency: Math.max(1, opts.jobs) });
+  const downloads = new Map<string, Promise<unknown>>();
+  const download = (hash: string) => {
+    let pending = downloads.get(hash);
+    if (!pending) {
+      opts.progress.expect(1);
+      pending = queue.add(async () => {
+        try {
+          const got = await downloadObject(session.store, backend, hash, config.write, { signal: opts.signal, onBytes: (n) => opts.progress.bytes(n) });
+          if (got > 0) (report.objects++, (report.bytes += got));
+          else report.objectsPresent++;
+        } finally {
+          opts.progress.done();
+        }
+      });
+      downloads.set(hash, pending);
+    }
+    return pending;
+  };
+  await Promise.all(
+    records.map(async (record) => {
+      const known = session.records.read(record.key) !== undefined;
+      try {
+        await downloadRecord(session.store, record, download);
+      } catch (error) {
+        report.failures.push(`step \`${record.stepId}\` (${record.key}): ${(error as Error).message}`);
+        return;
+      }
+      if (known) report.recordsPresent++;
+      else {
+        await session.records.write(record);
+        report.records++;
+      }
+    }),
+  );
+  return report;
+}
