@@ -10,7 +10,7 @@ import type { RemoteBackend } from './backend.ts';
 import type { RemoteConfig } from './config.ts';
 import { shareRecord } from './signing.ts';
 import type { TransferProgress } from './progress.ts';
-import { downloadObject, downloadRecord, recordKey, recordObjects, uploadObject } from './transfer.ts';
+import { downloadObject, downloadRecord, listObjects, recordKey, recordObjects, uploadObject } from './transfer.ts';
 
 export interface SyncReport {
   /** Records written (push) or completed locally (pull). */
@@ -30,19 +30,23 @@ export interface SyncOptions {
   signal?: AbortSignal;
 }
 
+/** From this many objects on, push lists the remote's objects once instead of asking about each. */
+const LIST_FROM_OBJECTS = 256;
+
 const emptyReport = (): SyncReport => ({ records: 0, recordsPresent: 0, objects: 0, objectsPresent: 0, bytes: 0, failures: [] });
 
 export async function push(session: Session, backend: RemoteBackend, records: readonly RunRecord[], opts: SyncOptions): Promise<SyncReport> {
   const report = emptyReport();
   const queue = new PQueue({ concurrency: Math.max(1, opts.jobs) });
   const uploads = new Map<string, Promise<boolean>>();
+  let present: Map<string, number> | undefined;
   const upload = (hash: string) => {
     let pending = uploads.get(hash);
     if (!pending) {
       opts.progress.expect(1);
       pending = queue.add(async () => {
         try {
-          const sent = await uploadObject(session.store, backend, hash, { signal: opts.signal, onBytes: (n) => opts.progress.bytes(n) });
+          const sent = await uploadObject(session.store, backend, hash, { signal: opts.signal, onBytes: (n) => opts.progress.bytes(n), present });
           if (sent > 0) (report.objects++, (report.bytes += sent));
           else report.objectsPresent++;
           return true;
@@ -57,25 +61,29 @@ export async function push(session: Session, backend: RemoteBackend, records: re
     }
     return pending;
   };
-  await Promise.all(
-    records.map(async (record) => {
-      let objects: string[];
-      try {
-        objects = await recordObjects(session.store, record);
-      } catch (error) {
-        report.failures.push(`step \`${record.stepId}\` (${record.key}): ${(error as Error).message}`);
-        return;
-      }
+  const wanted: { record: RunRecord; objects: string[] }[] = [];
+  for (const record of records) {
+    try {
+      const objects = await recordObjects(session.store, record);
       const missing = objects.filter((h) => !session.store.has(h));
-      if (missing.length > 0) {
-        report.failures.push(`step \`${record.stepId}\` (${record.key}): ${missing.length} of its objects are not in the local store (pull or run it first)`);
-        return;
-      }
+      if (missing.length === 0) wanted.push({ record, objects });
+      else report.failures.push(`step \`${record.stepId}\` (${record.key}): ${missing.length} of its objects are not in the local store (pull or run it first)`);
+    } catch (error) {
+      report.failures.push(`step \`${record.stepId}\` (${record.key}): ${(error as Error).message}`);
+    }
+  }
+  if (new Set(wanted.flatMap((w) => w.objects)).size >= LIST_FROM_OBJECTS) present = await listObjects(backend);
+  await Promise.all(
+    wanted.map(async ({ record, objects }) => {
       const sent = await Promise.all(objects.map(upload));
       if (!sent.every(Boolean)) return;
-      const created = await queue.add(() => backend.create(recordKey(record.key), JSON.stringify(shareRecord(record, opts.signingKey))));
-      if (created) report.records++;
-      else report.recordsPresent++;
+      try {
+        const created = await queue.add(() => backend.create(recordKey(record.key), JSON.stringify(shareRecord(record, opts.signingKey))));
+        if (created) report.records++;
+        else report.recordsPresent++;
+      } catch (error) {
+        report.failures.push(`record of step \`${record.stepId}\` (${record.key}): ${(error as Error).message}`);
+      }
     }),
   );
   return report;
