@@ -20,6 +20,8 @@ export interface TestRemote {
   /** The `remote:` section for tradepipe.yaml. */
   yaml: string;
   backend: RemoteBackend;
+  /** s3 only: where the remote lives in the bucket. */
+  s3?: { endpoint: string; bucket: string; prefix: string };
   cleanup(): void;
 }
 
@@ -37,19 +39,21 @@ export async function testRemote(kind: RemoteKind, opts: { read?: boolean; write
   const flags = `    read: ${opts.read ?? true}\n    write: ${opts.write ?? true}\n`;
   let yaml: string;
   let dir: string | undefined;
+  let s3: TestRemote['s3'];
   if (kind === 'file') {
     dir = mkdtempSync(join(tmpdir(), 'tradepipe-remote-'));
     yaml = `remote:\n  shared:\n    url: ${pathToFileURL(dir).href}\n${flags}`;
   } else {
-    const s3 = s3OrSkip('shared-cache');
-    if (!s3) return undefined;
-    yaml = `remote:\n  shared:\n    url: s3://${s3.bucket}/test-${randomBytes(6).toString('hex')}\n    endpoint: ${s3.endpoint}\n${flags}`;
+    const server = s3OrSkip('shared-cache');
+    if (!server) return undefined;
+    s3 = { ...server, prefix: `test-${randomBytes(6).toString('hex')}` };
+    yaml = `remote:\n  shared:\n    url: s3://${s3.bucket}/${s3.prefix}\n    endpoint: ${s3.endpoint}\n${flags}`;
   }
   const scratch = mkdtempSync(join(tmpdir(), 'tradepipe-remote-cfg-'));
   writeFileSync(join(scratch, 'tradepipe.yaml'), yaml);
   const backend = await openBackend(loadRemotes(scratch)[0]!);
   rmSync(scratch, { recursive: true, force: true });
-  return { kind, yaml, backend, cleanup: () => dir && rmSync(dir, { recursive: true, force: true }) };
+  return { kind, yaml, backend, s3, cleanup: () => dir && rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** A project (a clone) using the remote; `files` are the pipeline files. */
