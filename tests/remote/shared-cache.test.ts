@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execa } from 'execa';
@@ -233,6 +233,14 @@ for (const kind of KINDS) {
         assert.is(await assertRecordsComplete(remote), 4);
         const r = await b.runJson(FILE, ['--no-track']);
         assert.equal(withStatus(r.statuses, 'executed'), []);
+
+        // `pull` without a file repairs the records gc keeps: here, a store that lost its objects.
+        rmSync(join(b.dir, '.tradepipe/objects'), { recursive: true, force: true });
+        const repaired = await b.run(['pull']);
+        assert.is(repaired.code, 0, repaired.stderr);
+        assert.match(repaired.stderr, /^pull from shared .*: 7 objects received \(\d+ B\), 0 already there; 0 records added, 3 already there;/m, repaired.stderr);
+        const local = await b.runJson(FILE, ['--no-track', '--no-remote']);
+        assert.equal(withStatus(local.statuses, 'executed'), []);
       } finally {
         a.cleanup();
         b.cleanup();
