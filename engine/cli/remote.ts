@@ -111,18 +111,22 @@ async function withLock<T>(session: Session, body: () => Promise<T>): Promise<T>
   }
 }
 
-async function pushCommand(file: string | undefined, steps: string[], flags: SyncFlags): Promise<number> {
+/** What push and pull share: flags checked, the project (a pipeline's, or the one here), its remote. */
+async function prepareSync(file: string | undefined, steps: string[], flags: SyncFlags, command: 'push' | 'pull') {
   const jobs = parseJobs(flags.jobs);
   const keep = parseKeep(flags.keep);
   const pipeline = file === undefined ? undefined : await load(file);
+  if (pipeline) checkStepNames(pipeline, steps, command);
   const root = pipeline?.root ?? projectHere();
-  const config = requireRemote(root, flags.remote, 'push');
-  const session = openSession(root);
-  const backend = await openBackend(config);
+  const config = requireRemote(root, flags.remote, command);
+  return { jobs, keep, pipeline, root, config, session: openSession(root), backend: await openBackend(config) };
+}
+
+async function pushCommand(file: string | undefined, steps: string[], flags: SyncFlags): Promise<number> {
+  const { jobs, keep, pipeline, config, session, backend } = await prepareSync(file, steps, flags, 'push');
   return withLock(session, async () => {
     let keys: string[];
     if (pipeline) {
-      checkStepNames(pipeline, steps, 'push');
       const rel = projectRelative(pipeline.root, pipeline.file);
       const { selected } = selectSteps(pipeline, { targets: steps });
       keys = pipeline.order.filter((id) => selected.has(id)).flatMap((id) => session.records.pointer(rel, id)?.key ?? []);
@@ -135,13 +139,7 @@ async function pushCommand(file: string | undefined, steps: string[], flags: Syn
 }
 
 async function pullCommand(file: string | undefined, steps: string[], flags: SyncFlags): Promise<number> {
-  const jobs = parseJobs(flags.jobs);
-  const keep = parseKeep(flags.keep);
-  const pipeline = file === undefined ? undefined : await load(file);
-  const root = pipeline?.root ?? projectHere();
-  const config = requireRemote(root, flags.remote, 'pull');
-  const session = openSession(root);
-  const backend = await openBackend(config);
+  const { jobs, keep, pipeline, root, config, session, backend } = await prepareSync(file, steps, flags, 'pull');
   return withLock(session, async () => {
     const progress = transferProgress(process.stderr, `pull ${config.name}`);
     const opts = { jobs, signingKey: signingKey(), progress };
@@ -151,7 +149,6 @@ async function pullCommand(file: string | undefined, steps: string[], flags: Syn
       const records = [...gcRoots(session.records, keep).keptKeys].map((k) => session.records.read(k)).filter((r): r is RunRecord => r !== undefined && !view.complete(r));
       return printReport('pull from', config, await pull(session, config, backend, records, opts), progress.close());
     }
-    checkStepNames(pipeline, steps, 'pull');
     // The steps' current keys, as `run` would compute them, looked up in the remote.
     const remote = (await openCliRemote(root, config.name, session, { jobs, forceRead: true }))!;
     const { order, decisions } = await planPipeline(pipeline, { targets: steps }, remote);

@@ -35,32 +35,40 @@ const LIST_FROM_OBJECTS = 256;
 
 const emptyReport = (): SyncReport => ({ records: 0, recordsPresent: 0, objects: 0, objectsPresent: 0, bytes: 0, failures: [] });
 
-export async function push(session: Session, backend: RemoteBackend, records: readonly RunRecord[], opts: SyncOptions): Promise<SyncReport> {
-  const report = emptyReport();
+/** Runs `work` at most once per object, `jobs` at a time, with progress. */
+function transfers<T>(opts: SyncOptions, work: (hash: string) => Promise<T>): { queue: PQueue; once(hash: string): Promise<T> } {
   const queue = new PQueue({ concurrency: Math.max(1, opts.jobs) });
-  const uploads = new Map<string, Promise<boolean>>();
-  let present: Map<string, number> | undefined;
-  const upload = (hash: string) => {
-    let pending = uploads.get(hash);
+  const started = new Map<string, Promise<T>>();
+  const once = (hash: string) => {
+    let pending = started.get(hash);
     if (!pending) {
       opts.progress.expect(1);
-      pending = queue.add(async () => {
-        try {
-          const sent = await uploadObject(session.store, backend, hash, { signal: opts.signal, onBytes: (n) => opts.progress.bytes(n), present });
-          if (sent > 0) (report.objects++, (report.bytes += sent));
-          else report.objectsPresent++;
-          return true;
-        } catch (error) {
-          report.failures.push(`object ${hash}: ${(error as Error).message}`);
-          return false;
-        } finally {
-          opts.progress.done();
-        }
-      });
-      uploads.set(hash, pending);
+      pending = queue.add(() => work(hash).finally(() => opts.progress.done()));
+      started.set(hash, pending);
     }
     return pending;
   };
+  return { queue, once };
+}
+
+/** Counts one object: moved (its byte count) or already on the other side (0). */
+function count(report: SyncReport, bytes: number): void {
+  if (bytes > 0) (report.objects++, (report.bytes += bytes));
+  else report.objectsPresent++;
+}
+
+export async function push(session: Session, backend: RemoteBackend, records: readonly RunRecord[], opts: SyncOptions): Promise<SyncReport> {
+  const report = emptyReport();
+  let present: Map<string, number> | undefined;
+  const { queue, once: upload } = transfers(opts, async (hash) => {
+    try {
+      count(report, await uploadObject(session.store, backend, hash, { signal: opts.signal, onBytes: (n) => opts.progress.bytes(n), present }));
+      return true;
+    } catch (error) {
+      report.failures.push(`object ${hash}: ${(error as Error).message}`);
+      return false;
+    }
+  });
   const wanted: { record: RunRecord; objects: string[] }[] = [];
   for (const record of records) {
     try {
@@ -92,25 +100,9 @@ export async function push(session: Session, backend: RemoteBackend, records: re
 /** Downloads (verified) every object of the given records that the local store lacks, then records them locally. */
 export async function pull(session: Session, config: RemoteConfig, backend: RemoteBackend, records: readonly RunRecord[], opts: SyncOptions): Promise<SyncReport> {
   const report = emptyReport();
-  const queue = new PQueue({ concurrency: Math.max(1, opts.jobs) });
-  const downloads = new Map<string, Promise<unknown>>();
-  const download = (hash: string) => {
-    let pending = downloads.get(hash);
-    if (!pending) {
-      opts.progress.expect(1);
-      pending = queue.add(async () => {
-        try {
-          const got = await downloadObject(session.store, backend, hash, config.write, { signal: opts.signal, onBytes: (n) => opts.progress.bytes(n) });
-          if (got > 0) (report.objects++, (report.bytes += got));
-          else report.objectsPresent++;
-        } finally {
-          opts.progress.done();
-        }
-      });
-      downloads.set(hash, pending);
-    }
-    return pending;
-  };
+  const { once: download } = transfers(opts, async (hash) => {
+    count(report, await downloadObject(session.store, backend, hash, config.write, { signal: opts.signal, onBytes: (n) => opts.progress.bytes(n) }));
+  });
   await Promise.all(
     records.map(async (record) => {
       const known = session.records.read(record.key) !== undefined;
