@@ -53,6 +53,12 @@ for (const kind of KINDS) {
 
         const status = await b.run(['status', FILE]);
         assert.match(status.stdout, /^src +in remote +found in remote shared \(run \S+ on \S+\)$/m);
+        const json = JSON.parse((await b.run(['status', FILE, '--json'])).stdout) as { steps: { id: string; status: string; source: string }[] };
+        assert.equal(json.steps.map((x) => [x.id, x.status, x.source]), [['raw', 'up-to-date', 'remote'], ['src', 'up-to-date', 'remote'], ['down', 'up-to-date', 'remote'], ['report', 'up-to-date', 'remote']]);
+        const dry = await b.run(['run', FILE, '--dry-run']);
+        assert.match(dry.stdout, /^report +in remote +found in remote shared/m);
+        const without = await b.run(['status', FILE, '--no-remote']);
+        assert.match(without.stdout, /^src +stale +never run$/m);
         const explain = await b.run(['status', FILE, '--explain', 'down']);
         assert.match(explain.stdout, /^down \(plugin `add`\) in p: up-to-date — found in remote shared \(run /);
 
