@@ -35,9 +35,10 @@ export class RemoteObjectCorrupt extends Error {
     readonly hash: string,
     readonly actual: string,
     remote: string,
-    quarantined: boolean,
+    /** What became of the remote copy. */
+    remoteCopy: string,
   ) {
-    super(`object ${hash} in remote ${remote} is corrupted (its bytes hash to ${actual}); ${quarantined ? 'moved to quarantine/ in the remote and' : 'kept'} locally in .tradepipe/corrupt/`);
+    super(`object ${hash} in remote ${remote} is corrupted (its bytes hash to ${actual}); kept locally in .tradepipe/corrupt/, ${remoteCopy}`);
   }
 }
 
@@ -108,8 +109,14 @@ export async function downloadObject(store: Store, backend: RemoteBackend, hash:
     const stamp = Date.now();
     await mkdir(store.paths.corrupt, { recursive: true });
     await rename(tmp, join(store.paths.corrupt, `remote-${hexOf(hash)}.${stamp}`));
-    if (quarantine) await backend.move(objectKey(hash), `quarantine/${hexOf(hash)}.${stamp}`);
-    throw new RemoteObjectCorrupt(hash, actual, backend.url, quarantine);
+    let remoteCopy = 'left in the remote (read-only here)';
+    if (quarantine) {
+      remoteCopy = await backend.move(objectKey(hash), `quarantine/${hexOf(hash)}.${stamp}`).then(
+        () => 'moved to quarantine/ in the remote',
+        (error: Error) => `left in the remote (moving it to quarantine/ failed: ${error.message})`,
+      );
+    }
+    throw new RemoteObjectCorrupt(hash, actual, backend.url, remoteCopy);
   }
   await store.adopt(tmp, hash);
   return bytes;

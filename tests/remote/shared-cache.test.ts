@@ -99,7 +99,7 @@ for (const kind of KINDS) {
         const r = await b.runJson(FILE, ['--no-track']);
         assert.is(r.code, 0, r.stderr);
         assert.equal(r.statuses, { raw: 'cached', src: 'executed', down: 'cached', report: 'cached' });
-        assert.match(r.stderr, new RegExp(`object ${hash} in remote .* is corrupted \\(its bytes hash to sha256:[0-9a-f]{64}\\)`));
+        assert.match(r.stderr, new RegExp(`object ${hash} in remote .* is corrupted \\(its bytes hash to sha256:[0-9a-f]{64}\\); kept locally in .tradepipe/corrupt/, moved to quarantine/ in the remote; the step executes instead`));
         assert.match(r.result.steps.find((s) => s.id === 'src')!.reason, /^remote shared copy unusable: object sha256:/);
         assert.is(r.result.steps.find((s) => s.id === 'src')!.outputs.value, hash, 'the re-executed step produced the true bytes');
         assert.ok(readdirSync(join(b.dir, '.tradepipe/corrupt')).some((f) => f.startsWith('remote-')), 'the bad download is kept locally');
