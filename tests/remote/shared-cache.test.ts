@@ -4,12 +4,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execa } from 'execa';
 import { BIN, withStatus } from '../helpers/project.ts';
 import { objectKey } from '../../engine/remote/transfer.ts';
+import { hashFile } from '../../engine/hash.ts';
 import { readText } from '../../engine/remote/backend.ts';
 import { clone, remoteKeys, smallPipeline, testRemote, type RemoteKind, type TestRemote } from './support.ts';
 
@@ -199,9 +200,21 @@ for (const kind of KINDS) {
           const again = await a.run(['push', FILE]);
           assert.match(again.stderr, /: 0 objects sent \(0 B\), 305 already there; 0 records written, 4 already there;/);
 
+          // A pull killed mid-way leaves only whole, verified objects in the store; its rerun completes.
+          const pulling = execa(BIN, ['pull', FILE, '--jobs', '2'], { cwd: c.dir, reject: false, env: { NO_COLOR: '1' } });
+          const objectsDir = join(c.dir, '.tradepipe/objects');
+          const stored = () => (existsSync(objectsDir) ? readdirSync(objectsDir).flatMap((d) => readdirSync(join(objectsDir, d)).map((f) => `sha256:${d}${f}`)) : []);
+          for (let i = 0; i < 1000 && stored().length < 20; i++) await new Promise((r) => setTimeout(r, 20));
+          pulling.kill('SIGKILL');
+          assert.is((await pulling).signal, 'SIGKILL');
+          const before = stored();
+          assert.ok(before.length > 0 && before.length < 305, `killed mid-way (${before.length} objects in)`);
+          for (const h of before) assert.is(await hashFile(join(objectsDir, h.slice(7, 9), h.slice(9))), h, 'every stored object is whole');
+
           const pulled = await c.run(['pull', FILE]);
           assert.is(pulled.code, 0, pulled.stderr);
-          assert.match(pulled.stderr, /pull from shared .*: 305 objects received .*; 4 records added/);
+          assert.match(pulled.stderr, /^pull from shared .*: [1-9]\d* objects received/m);
+          assert.is(stored().length, 305, 'the rerun completed the store');
           const status = await c.run(['status', FILE, '--no-remote']);
           assert.equal(status.stdout.split('\n').map((l) => l.split(/ +/)[1]), ['up-to-date', 'up-to-date', 'up-to-date', 'up-to-date']);
           const run = await c.runJson(FILE, ['--no-track', '--no-remote']);
