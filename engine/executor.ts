@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Pipeline, Step } from './pipeline.ts';
 import type { Session } from './session.ts';
-import type { Artifact, InputArtifact, RunInfo, StepContext, Tracker } from './plugin.ts';
+import type { Artifact, InputArtifact, RunInfo, StepContext, StepModelRegistry, Tracker } from './plugin.ts';
 import { gitInfo, type GitInfo } from './git.ts';
 import type { RunRecord, RunSummary } from './records.ts';
 import type { ArtifactRef } from './store.ts';
@@ -50,6 +50,8 @@ export interface RunObserver {
 
 /** A tracker for one executed step; `finish` waits for its artifacts to be copied. */
 export interface StepTracker extends Tracker {
+  /** Provided as the step's `ctx.registry`. */
+  readonly registry?: StepModelRegistry;
   finish(status: 'FINISHED' | 'FAILED' | 'KILLED', durationMs: number, outputs?: Record<string, string>): Promise<void>;
 }
 
@@ -214,6 +216,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
         secret: (name) => secrets.get(name),
         progress: (fraction, message) => observer.stepProgress(step.id, fraction, message === undefined ? undefined : secrets.redact(message)),
         run: runInfo(),
+        registry: tracker?.registry,
       };
       const produced = await plugin.run(ctx, withResolvedModels(step.params, facts.models) as Record<string, unknown>, inputs);
       stepSignal.throwIfAborted();

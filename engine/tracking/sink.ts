@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { lockSync } from 'proper-lockfile';
-import type { Tracker } from '../plugin.ts';
+import type { StepModelRegistry, StoredArtifact, Tracker } from '../plugin.ts';
 import { TAG, type RunRef } from './backend.ts';
 import { pathSize, putPath, snapshotSync, storedPath } from './objects.ts';
 import { fitValue, flattenParams, mlflowKey } from './flatten.ts';
@@ -66,6 +66,8 @@ export type OutputRef = string | { hash: string };
 export interface StepTracking extends Tracker {
   /** `<pipeline localRunId>:<stepId>`; record it with the cache entry to link later cached runs. */
   readonly localRunId: string;
+  /** The target's model registry as the step's `ctx.registry`: artifacts it publishes attach to this step's run. */
+  readonly registry: StepModelRegistry;
   /** Waits for artifact copies (call before removing the step's scratch dir), then closes the run. */
   finish(status: FinalStatus, durationMs: number, outputs?: Record<string, OutputRef>): Promise<void>;
 }
@@ -88,34 +90,6 @@ export interface TrackingOptions extends TargetOptions {
   maxUploadBytes?: number;
   /** Background shipping period while the pipeline runs (default 1 s). */
   shipIntervalMs?: number;
-}
-
-/** A step input as the registry needs it (an InputArtifact fits). */
-export interface StoredArtifact {
-  kind: string;
-  hash: string;
-  path: string;
-}
-
-/** What `registry.*` steps reach through their `ctx.track` (see `modelRegistryFor`). */
-export interface StepRegistryAccess {
-  readonly registry: ModelRegistry;
-  readonly target: TrackingTarget;
-  /**
-   * Attaches a stored artifact to the step's run, ships it now, and returns the artifact
-   * URI the registry should use as the version's source. Throws when the target cannot
-   * be reached within `timeoutMs`.
-   */
-  publishArtifact(artifact: StoredArtifact, artifactPath: string, timeoutMs?: number): Promise<{ source: string; runId: string }>;
-}
-
-const REGISTRY_ACCESS = Symbol('tradepipe.registryAccess');
-
-/** The registry access a step's tracker carries; a clear error when the tracker is not the engine's. */
-export function modelRegistryFor(track: Tracker): StepRegistryAccess {
-  const access = (track as Partial<Record<typeof REGISTRY_ACCESS, StepRegistryAccess>>)[REGISTRY_ACCESS];
-  if (!access) throw new Error('the model registry needs tracking (a version\'s source is its run\'s artifacts): run without `--no-track` or TRADEPIPE_TRACKING=off');
-  return access;
 }
 
 /** Resolves to undefined after `ms` if `promise` has not settled; leaves no timer behind. */
@@ -275,11 +249,21 @@ export function openTracking(opts: TrackingOptions): RunTracking {
       openSteps.add(this);
     }
 
-    get [REGISTRY_ACCESS](): StepRegistryAccess {
+    get registry(): StepModelRegistry {
+      const models = target.registry;
       return {
-        registry: target.registry,
-        target,
+        description: models.description,
+        getVersion: (name, version) => models.getVersion(name, version),
+        getVersionByAlias: (name, alias) => models.getVersionByAlias(name, alias),
+        findVersionByHash: (name, contentHash) => models.findVersionByHash(name, contentHash),
+        createVersion: (req) => models.createVersion(req),
+        setVersionTag: (name, version, key, value) => models.setVersionTag(name, version, key, value),
+        setAlias: (name, alias, version) => models.setAlias(name, alias, version),
         publishArtifact: (artifact, artifactPath, timeoutMs) => this.publish(artifact, artifactPath, timeoutMs ?? 120_000),
+        runMetrics: async (runId) => {
+          const run = await target.backend.getRun(runId);
+          return run && Object.fromEntries(Object.entries(run.metrics).map(([k, p]) => [k, p.value]));
+        },
       };
     }
 

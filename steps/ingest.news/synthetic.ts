@@ -9,8 +9,7 @@
  * Each ticker has its own seeded stream (../lib/ingest/random.ts) consumed in date
  * order over the whole price history, so filters don't change the headlines kept.
  */
-import { numberColumn, stringColumn } from '../../engine/table/rows.ts';
-import type { Table } from '../../engine/table/table.ts';
+import { numberColumn, stringColumn, type Table } from '../../engine/sdk.ts';
 import { Draws } from '../lib/ingest/random.ts';
 import { PHRASES, fill } from './headlines.ts';
 import { LABELS, type Label, type NewsRow } from './news.ts';

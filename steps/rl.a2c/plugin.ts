@@ -3,7 +3,7 @@
  * FinRL's StockTradingEnv on a feature table, sharing rl.ppo's rollout, network and
  * model format. See README.md.
  */
-import { definePlugin } from '../../engine/plugin.ts';
+import { definePlugin } from '../../engine/sdk.ts';
 import { agentInputs, agentOutputs } from '../lib/agent/ports.ts';
 import { withEnvConfigSchema } from '../lib/trading-env/index.ts';
 import type { A2CParams } from './params.ts';

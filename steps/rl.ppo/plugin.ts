@@ -3,7 +3,7 @@
  * in FinRL's StockTradingEnv on a feature table. Rollouts run in plain JS, gradient
  * updates on the tfjs backend chosen by `device`. See README.md.
  */
-import { definePlugin } from '../../engine/plugin.ts';
+import { definePlugin } from '../../engine/sdk.ts';
 import { agentInputs, agentOutputs } from '../lib/agent/ports.ts';
 import { withEnvConfigSchema } from '../lib/trading-env/index.ts';
 import type { PpoParams } from './params.ts';

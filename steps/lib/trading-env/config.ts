@@ -5,9 +5,7 @@
 import { relative } from 'node:path';
 import schemaJson from '../../../schemas/stock_trading_env_config.schema.json' with { type: 'json' };
 import type { StockTradingEnvConfig } from '../../../schemas/stock_trading_env_config.ts';
-import { InvalidInput } from '../../../engine/errors.ts';
-import { validateAt } from '../../../engine/schema/validate.ts';
-import { Positions, yamlLoader } from '../../../engine/yaml-source.ts';
+import { InvalidInput, Positions, validateAt, yamlLoader } from '../../../engine/sdk.ts';
 
 export type { StockTradingEnvConfig };
 
