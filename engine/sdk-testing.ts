@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inputArtifact, storeArtifact } from './artifacts.ts';
 import type { Artifact, InputArtifact, Plugin, RunInfo, StepContext, StepModelRegistry, Tracker } from './plugin.ts';
-import { validateAt } from './schema/validate.ts';
+import { validateFillingDefaults } from './schema/validate.ts';
 import { openSecrets } from './secrets.ts';
-import { openSession } from './session.ts';
+import { openSession } from './cache-session.ts';
 import type { Store } from './store.ts';
 import { Positions } from './yaml-source.ts';
 
@@ -87,7 +87,7 @@ export async function storedInput(ctx: StoreContext, artifact: Artifact): Promis
 /** Validates `params` against the plugin's schema and fills its defaults, as the engine does; a violation throws. */
 export function resolveParams<P>(plugin: Plugin<P>, params: Record<string, unknown>): P {
   const resolved = structuredClone(params);
-  const problems = validateAt(plugin.paramsSchema, resolved, [], new Positions(), { noun: 'param', context: ` for plugin \`${plugin.name}\`` });
+  const problems = validateFillingDefaults(plugin.paramsSchema, resolved, [], new Positions(), { noun: 'param', context: ` for plugin \`${plugin.name}\`` });
   if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
   return resolved as P;
 }

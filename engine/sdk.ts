@@ -71,7 +71,8 @@ export { writeFileAtomic } from './atomic.ts';
 // Validation of plugin-owned YAML/JSON configs, with positions and "did you mean".
 export type { Diagnostic } from './errors.ts';
 export { InvalidInput } from './errors.ts';
-export { suggestion, validateAt } from './schema/validate.ts';
+// `validateAt` is the earlier name of `validateFillingDefaults`, kept for plugins written against it.
+export { suggestion, validateFillingDefaults, validateFillingDefaults as validateAt } from './schema/validate.ts';
 export type { Path as YamlPath } from './yaml-source.ts';
 export { Positions, yamlLoader } from './yaml-source.ts';
 

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { startWatch, type Cycle, type WatchReporter } from '../watch.ts';
+import { startWatch, type Cycle, type WatchReporter } from '../watch/start-watch.ts';
 import { formatDuration } from '../format.ts';
 import type { RunObserver, StepResult } from '../executor.ts';
 import { load, checkStepNames, collect, printInvalid, EXIT, Exit } from './common.ts';

@@ -1,6 +1,7 @@
 /**
  * Generates TypeScript types from every JSON Schema in the project:
- *   schemas/<name>.schema.json        -> schemas/<name>.ts
+ *   schemas/<name>.schema.json        -> schemas/<name>.ts (shared by steps; they refer to no step)
+ *   config/<name>.schema.json         -> config/<name>.ts (project config, may refer to steps' params)
  *   steps/<plugin>/params.schema.json -> steps/<plugin>/params.ts
  * `--check` writes nothing and exits 1 listing stale files (the test suite runs it).
  */
@@ -14,8 +15,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export async function schemaFiles(): Promise<{ schema: string; types: string }[]> {
   const pairs: { schema: string; types: string }[] = [];
-  for (const f of (await readdir(join(root, 'schemas'))).sort()) {
-    if (f.endsWith('.schema.json')) pairs.push({ schema: join('schemas', f), types: join('schemas', f.replace('.schema.json', '.ts')) });
+  for (const dir of ['schemas', 'config']) {
+    for (const f of (await readdir(join(root, dir))).sort()) {
+      if (f.endsWith('.schema.json')) pairs.push({ schema: join(dir, f), types: join(dir, f.replace('.schema.json', '.ts')) });
+    }
   }
   for (const d of (await readdir(join(root, 'steps'))).sort()) {
     const schema = join('steps', d, 'params.schema.json');

@@ -25,7 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MlflowError } from './client.ts';
 import { latestPoint, TAG, type ArtifactEntry, type MetricPoint, type RunQuery, type RunRef, type RunView, type TrackingBackend } from './backend.ts';
 import { appendLines, parseJsonLines, readJson, readLog, withFileLock, writeJsonAtomic } from './files.ts';
-import type { RunStatus } from './records.ts';
+import type { RunStatus } from './outbox-records.ts';
 
 type StoredRun = Omit<RunView, 'metrics'>;
 type StoredMetric = MetricPoint & { key: string };

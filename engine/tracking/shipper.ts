@@ -23,7 +23,7 @@ import type { Store } from '../store.ts';
 import { storedPath } from './objects.ts';
 import { withFileLock } from './files.ts';
 import { readSegment, segmentPath } from './outbox.ts';
-import { decodeMetricValue, type OutboxRecord, type RecordBody } from './records.ts';
+import { decodeMetricValue, type OutboxRecord, type RecordBody } from './outbox-records.ts';
 import { markComplete, readShipState, ShipLog, shipStatePath, type Rejection, type ShipState } from './ship-state.ts';
 
 export interface ShipContext {

@@ -17,7 +17,7 @@ import { pathSize, putPath, snapshotSync, storedPath } from './objects.ts';
 import { fitValue, flattenParams, mlflowKey } from './flatten.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, MLFLOW_LIMITS } from './limits.ts';
 import { assertSegmentId, listSegments, segmentPath, SegmentWriter } from './outbox.ts';
-import { encodeMetricValue, type RecordBody, type RunStatus } from './records.ts';
+import { encodeMetricValue, type RecordBody, type RunStatus } from './outbox-records.ts';
 import { redactorFromEnv } from './redact.ts';
 import type { ModelRegistry } from './registry/types.ts';
 import { shipSegment, type ShipResult } from './shipper.ts';

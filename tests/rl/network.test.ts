@@ -17,7 +17,7 @@ import { ppoLoss, type Minibatch } from '../../steps/lib/agent/losses.ts';
 import { saveModel } from '../../steps/lib/agent/model-io.ts';
 import { backward, buildNetwork, forward, initParams, meanOf, tanh, valueOf, view, type Network } from '../../steps/lib/agent/network.ts';
 import { createNormalizer } from '../../steps/lib/agent/normalizer.ts';
-import { Draws } from '../../steps/lib/ingest/random.ts';
+import { Draws } from '../../steps/lib/random.ts';
 
 const spec = { obsDim: 5, actionDim: 3, netArch: { pi: [8, 6], vf: [7] }, activation: 'tanh' as const, logStdInit: -0.5 };
 

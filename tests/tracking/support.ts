@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { openSession } from '../../engine/session.ts';
+import { openSession } from '../../engine/cache-session.ts';
 import type { Store } from '../../engine/store.ts';
 import type { InputArtifact, StepContext, StepModelRegistry, Tracker } from '../../engine/sdk.ts';
 import { testStepContext } from '../../engine/sdk-testing.ts';

@@ -7,17 +7,17 @@
  * cancels the steps it made obsolete; the other running steps finish. An invalid
  * edit is reported and the last valid pipeline stays loaded.
  */
-import { InvalidInput } from './errors.ts';
-import { loadPipeline, type Pipeline } from './pipeline.ts';
-import { openSession } from './session.ts';
-import { acquireLock } from './lock.ts';
-import { codeHash, forgetCodeHashes } from './facts.ts';
-import { forgetPlugins } from './registry.ts';
-import { projectRelative } from './project.ts';
-import { execute, selectSteps, type RunObserver, type RunResult } from './executor.ts';
-import { watchTargets, impactOf, sameTargets, type WatchTargets } from './watch/targets.ts';
-import { watchFiles } from './watch/watcher.ts';
-import { changedSteps, stepsUsing, withDescendants } from './watch/affected.ts';
+import { InvalidInput } from '../errors.ts';
+import { loadPipeline, type Pipeline } from '../pipeline.ts';
+import { openSession } from '../cache-session.ts';
+import { acquireLock } from '../lock.ts';
+import { codeHash, forgetCodeHashes } from '../step-facts.ts';
+import { forgetPlugins } from '../plugin-loader.ts';
+import { projectRelative } from '../project.ts';
+import { execute, selectSteps, type RunObserver, type RunResult } from '../executor.ts';
+import { watchTargets, impactOf, sameTargets, type WatchTargets } from './targets.ts';
+import { watchFiles } from './watcher.ts';
+import { changedSteps, stepsUsing, withDescendants } from './affected.ts';
 
 export interface WatchOptions {
   /** Steps to keep up to date, with what they need; every step when empty. */
