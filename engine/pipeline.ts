@@ -13,7 +13,7 @@ import { yamlLoader, diagnosticAt, isPlainObject, Positions, type Path } from '.
 import { readSpecCache, writeSpecCache } from './spec-cache.ts';
 import { validateFillingDefaults, suggestion } from './schema/validate.ts';
 import { findProjectRoot, projectRelative, displayPath } from './project.ts';
-import { locatePlugin, importPlugin, listBuiltins, type LoadedPlugin } from './plugin-loader.ts';
+import { locatePlugin, importPlugin, listBuiltins, } from './plugin-loader.ts';
 import { buildGraph, type StepGraph } from './graph.ts';
 import { applyIncludes, expandMatrices, basePort } from './compose.ts';
 import { resolveSummary, type SummaryItem } from './summary.ts';
@@ -110,7 +110,7 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
       diagnostics.push(diagnosticAt(positions.get([...at, 'uses']), message));
       continue;
     }
-    let plugin;
+    let plugin: Awaited<ReturnType<typeof importPlugin>>;
     try {
       plugin = await importPlugin(located.entry);
     } catch (error) {

@@ -344,7 +344,7 @@ export function localBackend(storeDir: string): TrackingBackend {
 
     async listArtifacts(run, path = '') {
       const dir = join(fileURLToPath(run.artifactUri), path);
-      let entries;
+      let entries: import('node:fs').Dirent[];
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch {

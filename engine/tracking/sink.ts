@@ -19,10 +19,9 @@ import { DEFAULT_MAX_UPLOAD_BYTES, MLFLOW_LIMITS } from './limits.ts';
 import { assertSegmentId, listSegments, segmentPath, SegmentWriter } from './outbox.ts';
 import { encodeMetricValue, type RecordBody, type RunStatus } from './outbox-records.ts';
 import { redactorFromEnv } from './redact.ts';
-import type { ModelRegistry } from './registry/types.ts';
 import { shipSegment, type ShipResult } from './shipper.ts';
 import { completeSegments, readShipState, shippedOffset } from './ship-state.ts';
-import { openTarget, type TargetOptions, type TrackingTarget } from './target.ts';
+import { openTarget, type TargetOptions, } from './target.ts';
 
 export type FinalStatus = 'FINISHED' | 'FAILED' | 'KILLED';
 

@@ -197,7 +197,7 @@ test('saved model: policy.json + tfjs weights.bin; loadAgent acts deterministica
   assert.is(readFileSync(join(dir, 'weights.bin')).byteLength, net.size * 4);
   // The weights file is what tfjs's own decoder reads.
   const decoded = tfjs.io.decodeWeights(new Uint8Array(readFileSync(join(dir, 'weights.bin'))).buffer, policy.weightsManifest[0].weights);
-  assert.equal(Array.from(decoded['log_std']!.dataSync()), Array.from(view(params, net.logStd)));
+  assert.equal(Array.from(decoded.log_std!.dataSync()), Array.from(view(params, net.logStd)));
   tfjs.dispose(Object.values(decoded));
 
   const agent = await loadAgent(dir);

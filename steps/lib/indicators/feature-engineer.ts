@@ -4,7 +4,7 @@
  * the turbulence index merged on date, then `ffill().bfill()` over the (date, tic)-sorted table.
  */
 import { type Column, orderedTable, type Table } from '../../../engine/sdk.ts';
-import { columnsRead, PRICE_COLUMNS, type IndicatorSpec } from './catalog.ts';
+import { columnsRead, type PRICE_COLUMNS, type IndicatorSpec } from './catalog.ts';
 import { forwardBackwardFilled } from './fill.ts';
 import { byTicker, numberColumn, panelOf, stringColumn, type Panel } from './panel.ts';
 import { computeTicker, createWorkspace, type TickerPrices } from './stockstats.ts';
