@@ -7,20 +7,20 @@
  * to the target (MLflow server or embedded store). Server trouble never fails the
  * pipeline: `finish` reports it as warnings and the data waits for `track sync`.
  */
-import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { lockSync } from 'proper-lockfile';
 import type { StepModelRegistry, StoredArtifact, Tracker } from '../plugin.ts';
 import { TAG, type RunRef } from './backend.ts';
 import { pathSize, putPath, snapshotSync, storedPath } from './objects.ts';
 import { fitValue, flattenParams, mlflowKey } from './flatten.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, MLFLOW_LIMITS } from './limits.ts';
-import { assertSegmentId, listSegments, segmentPath, SegmentWriter } from './outbox.ts';
+import { assertSegmentId, segmentPath } from './outbox.ts';
 import { encodeMetricValue, type RecordBody, type RunStatus } from './outbox-records.ts';
 import { redactorFromEnv, type Redactor } from './redact.ts';
-import { shipSegment, type ShipResult } from './shipper.ts';
-import { completeSegments, readShipState, shippedOffset } from './ship-state.ts';
+import type { ShipResult } from './shipper.ts';
+import { readShipState } from './ship-state.ts';
+import { RunOutbox } from './run-outbox.ts';
+import { ShipLoop } from './ship-loop.ts';
 import { openTarget, type TargetOptions, type TrackingTarget } from './target.ts';
 
 export type FinalStatus = 'FINISHED' | 'FAILED' | 'KILLED';
@@ -137,153 +137,6 @@ interface SinkSettings {
   maxUploadBytes: number;
   shipIntervalMs: number;
   experimentOverride: string | undefined;
-}
-
-/** The run's outbox segment, locked while the run writes it; every tracking write goes through `append`. */
-class RunOutbox {
-  private writer: SegmentWriter | undefined;
-  private releaseLock: (() => void) | undefined;
-  closed = false;
-
-  constructor(private readonly warn: (message: string) => void) {}
-
-  get opened(): boolean {
-    return this.writer !== undefined;
-  }
-
-  open(file: string): void {
-    this.writer = new SegmentWriter(file);
-    this.releaseLock = lockSync(file, { realpath: false, stale: 30_000, update: 10_000, onCompromised: () => undefined });
-  }
-
-  /**
-   * `durable`: on disk before returning (a boundary worth an fdatasync), else within 200 ms.
-   * `held`: cheap to lose in a crash (a cached step: its outcome is in the engine's run
-   * records too), so written with the next record or within 50 ms, one write per burst.
-   */
-  append(body: RecordBody | RecordBody[], how: { durable?: boolean; held?: boolean } = {}): void {
-    if (!this.writer) throw new Error('tracking: start() must come before anything else');
-    const bodies = Array.isArray(body) ? body : [body];
-    if (this.closed) {
-      // A plugin's stray async work after the pipeline run ended: nothing to attach it to.
-      for (const b of bodies) this.warn(`tracking: ${b.op} for ${b.run} after the pipeline run finished is ignored`);
-      return;
-    }
-    if (how.held) this.writer.hold(bodies);
-    else this.writer.append(bodies, how.durable);
-  }
-
-  flush(): void {
-    this.writer?.flush();
-  }
-
-  synced(): Promise<void> {
-    return this.writer!.synced();
-  }
-
-  /** Closes the segment after its last write and releases the lock. */
-  async close(): Promise<void> {
-    await this.writer!.idle();
-    this.writer!.close();
-    this.releaseLock?.();
-  }
-}
-
-/** Ships pending outbox segments to the target: in the background while the run goes on, and on demand. */
-class ShipLoop {
-  /** Segments (older first) this run ships; the run's own is last. */
-  segments: string[] = [];
-  /** The run's own segment, kept until the run ends. */
-  own: string | undefined;
-  inFlight: Promise<ShipResult | undefined> | undefined;
-  lastResult: ShipResult | undefined;
-  readonly rejections: string[] = [];
-  private loop: NodeJS.Timeout | undefined;
-  private consecutiveFailures = 0;
-  private nextAttemptAt = 0;
-  private warnedDown = false;
-
-  constructor(
-    private readonly target: TrackingTarget,
-    private readonly outbox: RunOutbox,
-    private readonly shipIntervalMs: number,
-    private readonly warn: (message: string) => void,
-  ) {}
-
-  /** Ships the run's own segment, and older ones this target has not received, from now on. */
-  begin(own: string): void {
-    this.own = own;
-    this.segments = [own];
-    void this.pendingOlderSegments(own).then(
-      (older) => {
-        this.segments = [...older, ...this.segments];
-      },
-      () => undefined,
-    );
-    this.tick();
-  }
-
-  stop(): void {
-    if (this.loop) clearTimeout(this.loop);
-  }
-
-  ship(deadline: number): Promise<ShipResult | undefined> {
-    if (!this.inFlight) {
-      this.inFlight = this.shipPass(deadline)
-        .catch((err: unknown): ShipResult => ({ done: false, shipped: 0, pending: -1, error: String((err as Error)?.message ?? err), rejected: [] }))
-        .then((result) => {
-          this.lastResult = result;
-          if (result && !result.done && result.error) {
-            this.consecutiveFailures += 1;
-            this.nextAttemptAt = Date.now() + Math.min(30_000, this.shipIntervalMs * 2 ** this.consecutiveFailures);
-            if (!this.warnedDown) {
-              this.warnedDown = true;
-              const { backend, storeDir } = this.target;
-              this.warn(`tracking: cannot ship to ${backend.description} (${result.error}); buffering in ${segmentPath(storeDir, this.own ?? '')} and retrying`);
-            }
-          } else {
-            this.consecutiveFailures = 0;
-          }
-          return result;
-        })
-        .finally(() => {
-          this.inFlight = undefined;
-        });
-    }
-    return this.inFlight;
-  }
-
-  /** One pass over the pending segments, oldest first; stops at the first one that cannot finish. */
-  private async shipPass(deadline: number): Promise<ShipResult | undefined> {
-    const { storeDir, backend, store } = this.target;
-    this.outbox.flush();
-    let last: ShipResult | undefined;
-    for (const segment of [...this.segments]) {
-      last = await shipSegment(segment, { storeDir, backend, store, deadline });
-      this.rejections.push(...last.rejected);
-      if (!last.done) return last;
-      if (segment !== this.own) this.segments = this.segments.filter((s) => s !== segment);
-    }
-    return last;
-  }
-
-  private tick(): void {
-    if (Date.now() >= this.nextAttemptAt) void this.ship(Date.now() + Math.max(5000, this.shipIntervalMs));
-    this.loop = setTimeout(() => this.tick(), this.shipIntervalMs);
-    this.loop.unref();
-  }
-
-  /** Older segments with records this target has not received (history from before a server was configured, say). */
-  private async pendingOlderSegments(own: string): Promise<string[]> {
-    const { storeDir, backend } = this.target;
-    const out: string[] = [];
-    const complete = await completeSegments(storeDir, backend.targetKey);
-    for (const segment of listSegments(storeDir, (id) => id !== own && !complete.has(id))) {
-      const size = statSync(segmentPath(storeDir, segment), { throwIfNoEntry: false })?.size ?? 0;
-      if ((await shippedOffset(storeDir, backend.targetKey, segment)) < size) out.push(segment);
-    }
-    return out;
-  }
 }
 
 /** One pipeline run's tracking: its run record, its steps' runs, its outbox and shipping. */
