@@ -22,10 +22,18 @@ const LARGE_MB = Number(process.env.TRADEPIPE_BENCH_LARGE_MB ?? 256);
 function remoteSection(write: boolean): { yaml: string; label: string; cleanup(): void } {
   const { TRADEPIPE_S3_ENDPOINT: endpoint, TRADEPIPE_S3_BUCKET: bucket } = process.env;
   if (endpoint && bucket) {
-    return { yaml: `remote:\n  url: s3://${bucket}/bench-${randomBytes(6).toString('hex')}\n  endpoint: ${endpoint}\n  write: ${write}\n`, label: 's3 (SeaweedFS, loopback)', cleanup() {} };
+    return {
+      yaml: `remote:\n  url: s3://${bucket}/bench-${randomBytes(6).toString('hex')}\n  endpoint: ${endpoint}\n  write: ${write}\n`,
+      label: 's3 (SeaweedFS, loopback)',
+      cleanup() {},
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), 'tradepipe-bench-remote-'));
-  return { yaml: `remote:\n  url: ${pathToFileURL(dir).href}\n  write: ${write}\n`, label: 'file://', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    yaml: `remote:\n  url: ${pathToFileURL(dir).href}\n  write: ${write}\n`,
+    label: 'file://',
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Runs the CLI, sampling its peak resident set (VmHWM) until it exits. */
@@ -93,7 +101,14 @@ async function npmStartRows(): Promise<BenchRow[]> {
     const hit = await measured(['run', file], b);
     return [
       { bench: 'remote', case: '`npm start` pipeline, local cold run', value: Math.round(cold.ms), unit: 'ms' },
-      { bench: 'remote', case: `\`npm start\` pipeline, empty store, every step from the remote (${remote.label})`, value: Math.round(hit.ms), unit: 'ms', target: '< 1/4 of the cold run', ok: hit.ms < cold.ms / 4 },
+      {
+        bench: 'remote',
+        case: `\`npm start\` pipeline, empty store, every step from the remote (${remote.label})`,
+        value: Math.round(hit.ms),
+        unit: 'ms',
+        target: '< 1/4 of the cold run',
+        ok: hit.ms < cold.ms / 4,
+      },
     ];
   } finally {
     cleanup();

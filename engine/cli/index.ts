@@ -13,7 +13,7 @@ import { registerWatch } from './watch.ts';
 import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
 import { findProjectRoot } from '../project.ts';
-import { openSession } from '../session.ts';
+import { openSession } from '../cache-session.ts';
 import { addRemoteOptions, openCliRemote, registerRemote, remoteGcCommand, type RemoteFlag } from './remote.ts';
 import { formatBytes } from '../format.ts';
 

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInput } from '../errors.ts';
-import { openSession, type Session } from '../session.ts';
+import { openSession, type Session } from '../cache-session.ts';
 import { acquireLock } from '../lock.ts';
 import { findProjectRoot, projectRelative } from '../project.ts';
 import { formatBytes } from '../format.ts';
@@ -43,11 +43,21 @@ function chosen(root: string, flag: RemoteFlag | true): RemoteConfig | undefined
 }
 
 /** The remote a run or status reads through (and a run writes behind to), if any. */
-export async function openCliRemote(root: string, flag: RemoteFlag, session: Session, opts: { jobs?: number; signal?: AbortSignal; forceRead?: boolean } = {}): Promise<RemoteCache | undefined> {
+export async function openCliRemote(
+  root: string,
+  flag: RemoteFlag,
+  session: Session,
+  opts: { jobs?: number; signal?: AbortSignal; forceRead?: boolean } = {},
+): Promise<RemoteCache | undefined> {
   const config = chosen(root, flag);
   if (!config) return undefined;
   const effective = opts.forceRead ? { ...config, read: true } : config;
-  return openRemoteCache(effective, await openBackend(config), session, { signingKey: signingKey(), jobs: opts.jobs ?? DEFAULT_JOBS, warn, signal: opts.signal });
+  return openRemoteCache(effective, await openBackend(config), session, {
+    signingKey: signingKey(),
+    jobs: opts.jobs ?? DEFAULT_JOBS,
+    warn,
+    signal: opts.signal,
+  });
 }
 
 function signingKey(): string | undefined {
@@ -57,7 +67,9 @@ function signingKey(): string | undefined {
 function requireRemote(root: string, flag: RemoteFlag, command: string): RemoteConfig {
   const config = chosen(root, flag);
   if (config) return config;
-  process.stderr.write(`error: ${command}: no remote: ${flag === false ? '--no-remote given' : `add a \`remote:\` section to ${join(root, 'tradepipe.yaml')}`}\n`);
+  process.stderr.write(
+    `error: ${command}: no remote: ${flag === false ? '--no-remote given' : `add a \`remote:\` section to ${join(root, 'tradepipe.yaml')}`}\n`,
+  );
   throw new Exit(EXIT.invalid);
 }
 
@@ -146,14 +158,22 @@ async function pullCommand(file: string | undefined, steps: string[], flags: Syn
     if (!pipeline) {
       // The records gc keeps, where the local store lacks some of their objects.
       const view = session.view('');
-      const records = [...gcRoots(session.records, keep).keptKeys].map((k) => session.records.read(k)).filter((r): r is RunRecord => r !== undefined && !view.complete(r));
+      const records = [...gcRoots(session.records, keep).keptKeys]
+        .map((k) => session.records.read(k))
+        .filter((r): r is RunRecord => r !== undefined && !view.complete(r));
       return printReport('pull from', config, await pull(session, config, backend, records, opts), progress.close());
     }
     // The steps' current keys, as `run` would compute them, looked up in the remote.
     const remote = (await openCliRemote(root, config.name, session, { jobs, forceRead: true }))!;
     const { order, decisions } = await planPipeline(pipeline, { targets: steps }, remote);
     const hits = order.map((id) => decisions.get(id)!).filter((d) => d.reasons[0]?.kind === 'remote');
-    const report = await pull(session, config, backend, hits.map((d) => d.record!), opts);
+    const report = await pull(
+      session,
+      config,
+      backend,
+      hits.map((d) => d.record!),
+      opts,
+    );
     const rel = projectRelative(pipeline.root, pipeline.file);
     const view = session.view(rel);
     for (const d of hits) {
@@ -177,7 +197,9 @@ export async function remoteGcCommand(root: string, flag: string | true, dryRun:
   const r = await collectRemoteGarbage(await openBackend(config), { dryRun, graceMs: grace * 60_000, warn });
   const verb = dryRun ? 'would remove' : 'removed';
   const uploads = dryRun ? '' : `, ${r.droppedUploads} abandoned uploads`;
-  process.stdout.write(`remote ${config.name}: ${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedQuarantined} quarantined${uploads}; ${r.records} records kept\n`);
+  process.stdout.write(
+    `remote ${config.name}: ${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedQuarantined} quarantined${uploads}; ${r.records} records kept\n`,
+  );
   return EXIT.ok;
 }
 

@@ -7,7 +7,7 @@
 import PQueue from 'p-queue';
 import type { CacheView, Reason, SharedHit } from '../planner.ts';
 import type { RunRecord } from '../records.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../cache-session.ts';
 import { readText, type RemoteBackend } from './backend.ts';
 import type { RemoteConfig } from './config.ts';
 import { openSharedRecord, shareRecord } from './signing.ts';
@@ -96,7 +96,7 @@ export function openRemoteCache(config: RemoteConfig, backend: RemoteBackend, se
     try {
       const objects = await recordObjects(session.store, record);
       const sent = await Promise.all(objects.map((h) => transfers.add(() => uploadObject(session.store, backend, h, transfer))));
-      for (const bytes of sent) if (bytes > 0) (report.objects++, (report.bytes += bytes));
+      for (const bytes of sent) if (bytes > 0) report.objects++, (report.bytes += bytes);
       // Last: a reader that finds the record finds its objects.
       if (await backend.create(recordKey(record.key), JSON.stringify(shareRecord(record, opts.signingKey)))) report.records++;
     } catch (error) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidInput, type Diagnostic } from '../errors.ts';
 import { diagnosticAt, isPlainObject, yamlLoader, type Positions } from '../yaml-source.ts';
-import { validateAt } from '../schema/validate.ts';
+import { validateFillingDefaults } from '../schema/validate.ts';
 import { displayPath } from '../project.ts';
 
 export type RemoteLocation = { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region?: string } | { kind: 'file'; dir: string };
@@ -65,7 +65,7 @@ export function loadRemotes(root: string): RemoteConfig[] {
 export function parseRemotes(section: unknown, positions: Positions): { remotes: RemoteConfig[]; diagnostics: Diagnostic[] } {
   const single = isPlainObject(section) && 'url' in section;
   const context = ' of `remote` in tradepipe.yaml';
-  const problems = validateAt(single ? remoteSchema : namedSchema, section, ['remote'], positions, { noun: 'field', context });
+  const problems = validateFillingDefaults(single ? remoteSchema : namedSchema, section, ['remote'], positions, { noun: 'field', context });
   if (problems.length > 0) return { remotes: [], diagnostics: problems };
   const entries: [string, Record<string, unknown>, (string | number)[]][] = single
     ? [[SINGLE_REMOTE, section as Record<string, unknown>, ['remote']]]
@@ -84,7 +84,8 @@ export function parseRemotes(section: unknown, positions: Positions): { remotes:
     else remotes.push(remote);
   }
   const defaults = entries.filter(([, raw]) => raw.default === true);
-  if (defaults.length > 1) diagnostics.push(diagnosticAt(positions.get([...defaults[1]![2], 'default']), `only one remote may be the default; \`${defaults[0]![0]}\` already is`));
+  if (defaults.length > 1)
+    diagnostics.push(diagnosticAt(positions.get([...defaults[1]![2], 'default']), `only one remote may be the default; \`${defaults[0]![0]}\` already is`));
   return { remotes, diagnostics };
 }
 

@@ -19,7 +19,10 @@ export interface RemoteGcReport {
   droppedUploads: number;
 }
 
-export async function collectRemoteGarbage(backend: RemoteBackend, opts: { dryRun: boolean; graceMs: number; warn(message: string): void }): Promise<RemoteGcReport> {
+export async function collectRemoteGarbage(
+  backend: RemoteBackend,
+  opts: { dryRun: boolean; graceMs: number; warn(message: string): void },
+): Promise<RemoteGcReport> {
   const report: RemoteGcReport = { records: 0, unreadableRecords: 0, removedObjects: 0, freedBytes: 0, removedQuarantined: 0, droppedUploads: 0 };
   const cutoff = new Date(Date.now() - opts.graceMs);
   const live = new Set<string>();

@@ -79,7 +79,9 @@ export function s3Backend(location: Extract<RemoteLocation, { kind: 's3' }>, url
         const start = (n - 1) * PART_SIZE;
         const end = Math.min(size, start + PART_SIZE);
         const Body = createReadStream(file, { start, end: end - 1 });
-        const r = await client.send(new UploadPartCommand({ Bucket, Key, UploadId: uploadId, PartNumber: n, Body, ContentLength: end - start }), { abortSignal: signal });
+        const r = await client.send(new UploadPartCommand({ Bucket, Key, UploadId: uploadId, PartNumber: n, Body, ContentLength: end - start }), {
+          abortSignal: signal,
+        });
         done.set(n, { PartNumber: n, ETag: r.ETag });
       });
     }
@@ -143,7 +145,14 @@ export function s3Backend(location: Extract<RemoteLocation, { kind: 's3' }>, url
       let keyMarker: string | undefined;
       let idMarker: string | undefined;
       do {
-        const page = await client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: location.prefix ? `${location.prefix}/` : undefined, KeyMarker: keyMarker, UploadIdMarker: idMarker }));
+        const page = await client.send(
+          new ListMultipartUploadsCommand({
+            Bucket,
+            Prefix: location.prefix ? `${location.prefix}/` : undefined,
+            KeyMarker: keyMarker,
+            UploadIdMarker: idMarker,
+          }),
+        );
         for (const u of page.Uploads ?? []) {
           if (!u.Initiated || u.Initiated >= olderThan) continue;
           await client.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key, UploadId: u.UploadId }));

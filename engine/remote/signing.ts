@@ -38,7 +38,11 @@ export function shareRecord(record: RunRecord, key: string | undefined): SharedR
 }
 
 /** The record in a remote blob, or why it cannot be trusted. */
-export function openSharedRecord(text: string, expectedKey: string, signingKey: string | undefined): { ok: true; shared: SharedRecord } | { ok: false; problem: string } {
+export function openSharedRecord(
+  text: string,
+  expectedKey: string,
+  signingKey: string | undefined,
+): { ok: true; shared: SharedRecord } | { ok: false; problem: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -50,7 +54,8 @@ export function openSharedRecord(text: string, expectedKey: string, signingKey: 
   if (typeof value.signature !== 'string') return { ok: false, problem: 'is unsigned (TRADEPIPE_REMOTE_KEY is set)' };
   const expected = Buffer.from(mac(value, signingKey));
   const actual = Buffer.from(value.signature);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return { ok: false, problem: 'has a wrong signature (signed with another key, or altered)' };
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual))
+    return { ok: false, problem: 'has a wrong signature (signed with another key, or altered)' };
   return { ok: true, shared: value };
 }
 
@@ -59,7 +64,9 @@ function isSharedRecord(v: unknown): v is SharedRecord {
   const r = v.record;
   const refs = [r.outputs, r.files];
   if (typeof r.key !== 'string' || typeof r.runId !== 'string' || typeof r.stepId !== 'string' || !refs.every(isPlainObject)) return false;
-  return refs.every((group) => Object.values(group as object).every((ref) => isPlainObject(ref) && typeof ref.hash === 'string' && /^sha256:[0-9a-f]{64}$/.test(ref.hash)));
+  return refs.every((group) =>
+    Object.values(group as object).every((ref) => isPlainObject(ref) && typeof ref.hash === 'string' && /^sha256:[0-9a-f]{64}$/.test(ref.hash)),
+  );
 }
 
 function safeUser(): string {

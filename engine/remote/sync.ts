@@ -4,7 +4,7 @@
  * leaves no record pointing at missing objects, and a rerun sends only what is missing.
  */
 import PQueue from 'p-queue';
-import type { Session } from '../session.ts';
+import type { Session } from '../cache-session.ts';
 import type { RunRecord } from '../records.ts';
 import type { RemoteBackend } from './backend.ts';
 import type { RemoteConfig } from './config.ts';
@@ -53,7 +53,7 @@ function transfers<T>(opts: SyncOptions, work: (hash: string) => Promise<T>): { 
 
 /** Counts one object: moved (its byte count) or already on the other side (0). */
 function count(report: SyncReport, bytes: number): void {
-  if (bytes > 0) (report.objects++, (report.bytes += bytes));
+  if (bytes > 0) report.objects++, (report.bytes += bytes);
   else report.objectsPresent++;
 }
 
@@ -75,7 +75,8 @@ export async function push(session: Session, backend: RemoteBackend, records: re
       const objects = await recordObjects(session.store, record);
       const missing = objects.filter((h) => !session.store.has(h));
       if (missing.length === 0) wanted.push({ record, objects });
-      else report.failures.push(`step \`${record.stepId}\` (${record.key}): ${missing.length} of its objects are not in the local store (pull or run it first)`);
+      else
+        report.failures.push(`step \`${record.stepId}\` (${record.key}): ${missing.length} of its objects are not in the local store (pull or run it first)`);
     } catch (error) {
       report.failures.push(`step \`${record.stepId}\` (${record.key}): ${(error as Error).message}`);
     }
@@ -98,7 +99,13 @@ export async function push(session: Session, backend: RemoteBackend, records: re
 }
 
 /** Downloads (verified) every object of the given records that the local store lacks, then records them locally. */
-export async function pull(session: Session, config: RemoteConfig, backend: RemoteBackend, records: readonly RunRecord[], opts: SyncOptions): Promise<SyncReport> {
+export async function pull(
+  session: Session,
+  config: RemoteConfig,
+  backend: RemoteBackend,
+  records: readonly RunRecord[],
+  opts: SyncOptions,
+): Promise<SyncReport> {
   const report = emptyReport();
   const { once: download } = transfers(opts, async (hash) => {
     count(report, await downloadObject(session.store, backend, hash, config.write, { signal: opts.signal, onBytes: (n) => opts.progress.bytes(n) }));

@@ -21,7 +21,12 @@ function messages(yaml: string): string[] {
   try {
     load(yaml);
   } catch (error) {
-    if (error instanceof InvalidInput) return error.diagnostics.map((d) => formatDiagnostic(d, { color: false }).split('\n')[0]!.replace(/^.*?tradepipe\.yaml/, 'tradepipe.yaml'));
+    if (error instanceof InvalidInput)
+      return error.diagnostics.map((d) =>
+        formatDiagnostic(d, { color: false })
+          .split('\n')[0]!
+          .replace(/^.*?tradepipe\.yaml/, 'tradepipe.yaml'),
+      );
     throw error;
   }
   return [];
@@ -42,7 +47,10 @@ test('one remote: named `default`, read and write on unless turned off, S3 bucke
 
 test('several named remotes: `default: true` picks the default, else the first; --remote picks by name, --no-remote none', () => {
   const remotes = load('remote:\n  team: { url: s3://team-bucket }\n  mount: { url: "file:///mnt/shared/cache", default: true }\n');
-  assert.equal(remotes.map((r) => r.name), ['mount', 'team']);
+  assert.equal(
+    remotes.map((r) => r.name),
+    ['mount', 'team'],
+  );
   assert.equal(remotes[0]!.location, { kind: 'file', dir: '/mnt/shared/cache' });
   assert.is(chooseRemote(remotes, undefined)!.name, 'mount');
   assert.is(chooseRemote(remotes, 'team')!.name, 'team');
@@ -51,11 +59,21 @@ test('several named remotes: `default: true` picks the default, else the first; 
 });
 
 test('bad sections: one message each, at the offending line and column', () => {
-  assert.equal(messages('remote:\n  url: s3://b\n  endpont: http://x\n'), ['tradepipe.yaml:3:3: unknown field `endpont` of `remote` in tradepipe.yaml (did you mean `endpoint`?)']);
-  assert.equal(messages('remote:\n  url: s3://Bad_Bucket/x\n'), ['tradepipe.yaml:2:8: remote `default`: `s3://Bad_Bucket/x` is not an S3 URL (s3://bucket/prefix with a valid bucket name)']);
-  assert.equal(messages('remote:\n  a: { url: s3://bucket, default: true }\n  b: { url: s3://bucket, default: true }\n'), ['tradepipe.yaml:3:35: only one remote may be the default; `a` already is']);
-  assert.equal(messages('remote:\n  url: file:///x\n  region: us-east-1\n'), ['tradepipe.yaml:2:8: remote `default`: `endpoint` and `region` apply to s3:// remotes only']);
-  assert.equal(messages('remote:\n  team: { url: s3://bucket, read: yes please }\n'), ['tradepipe.yaml:2:35: field `team.read` of `remote` in tradepipe.yaml must be a boolean, got string "yes please"']);
+  assert.equal(messages('remote:\n  url: s3://b\n  endpont: http://x\n'), [
+    'tradepipe.yaml:3:3: unknown field `endpont` of `remote` in tradepipe.yaml (did you mean `endpoint`?)',
+  ]);
+  assert.equal(messages('remote:\n  url: s3://Bad_Bucket/x\n'), [
+    'tradepipe.yaml:2:8: remote `default`: `s3://Bad_Bucket/x` is not an S3 URL (s3://bucket/prefix with a valid bucket name)',
+  ]);
+  assert.equal(messages('remote:\n  a: { url: s3://bucket, default: true }\n  b: { url: s3://bucket, default: true }\n'), [
+    'tradepipe.yaml:3:35: only one remote may be the default; `a` already is',
+  ]);
+  assert.equal(messages('remote:\n  url: file:///x\n  region: us-east-1\n'), [
+    'tradepipe.yaml:2:8: remote `default`: `endpoint` and `region` apply to s3:// remotes only',
+  ]);
+  assert.equal(messages('remote:\n  team: { url: s3://bucket, read: yes please }\n'), [
+    'tradepipe.yaml:2:35: field `team.read` of `remote` in tradepipe.yaml must be a boolean, got string "yes please"',
+  ]);
 });
 
 test.run();

@@ -31,10 +31,14 @@ async function withRemote(kind: RemoteKind, body: (remote: TestRemote) => Promis
 async function assertRecordsComplete(remote: TestRemote): Promise<number> {
   const records = (await remoteKeys(remote.backend, 'records/')).filter((k) => k.endsWith('.json'));
   for (const key of records) {
-    const { record } = JSON.parse((await readText(remote.backend, key))!) as { record: { outputs: Record<string, { hash: string; kind: string }>; files: Record<string, { hash: string; kind: string }> } };
+    const { record } = JSON.parse((await readText(remote.backend, key))!) as {
+      record: { outputs: Record<string, { hash: string; kind: string }>; files: Record<string, { hash: string; kind: string }> };
+    };
     for (const ref of [...Object.values(record.outputs), ...Object.values(record.files)]) {
       assert.ok(await remote.backend.stat(objectKey(ref.hash)), `${key} references ${ref.hash}, which the remote lacks`);
-      if (ref.kind === 'dir') for (const [, h] of JSON.parse((await readText(remote.backend, objectKey(ref.hash)))!) as [string, string][]) assert.ok(await remote.backend.stat(objectKey(h)), `dir file ${h} missing`);
+      if (ref.kind === 'dir')
+        for (const [, h] of JSON.parse((await readText(remote.backend, objectKey(ref.hash)))!) as [string, string][])
+          assert.ok(await remote.backend.stat(objectKey(h)), `dir file ${h} missing`);
     }
   }
   return records.length;
@@ -55,7 +59,15 @@ for (const kind of KINDS) {
         const status = await b.run(['status', FILE]);
         assert.match(status.stdout, /^src +in remote +found in remote shared \(run \S+ on \S+\)$/m);
         const json = JSON.parse((await b.run(['status', FILE, '--json'])).stdout) as { steps: { id: string; status: string; source: string }[] };
-        assert.equal(json.steps.map((x) => [x.id, x.status, x.source]), [['raw', 'up-to-date', 'remote'], ['src', 'up-to-date', 'remote'], ['down', 'up-to-date', 'remote'], ['report', 'up-to-date', 'remote']]);
+        assert.equal(
+          json.steps.map((x) => [x.id, x.status, x.source]),
+          [
+            ['raw', 'up-to-date', 'remote'],
+            ['src', 'up-to-date', 'remote'],
+            ['down', 'up-to-date', 'remote'],
+            ['report', 'up-to-date', 'remote'],
+          ],
+        );
         const dry = await b.run(['run', FILE, '--dry-run']);
         assert.match(dry.stdout, /^report +in remote +found in remote shared/m);
         const without = await b.run(['status', FILE, '--no-remote']);
@@ -100,10 +112,18 @@ for (const kind of KINDS) {
         const r = await b.runJson(FILE, ['--no-track']);
         assert.is(r.code, 0, r.stderr);
         assert.equal(r.statuses, { raw: 'cached', src: 'executed', down: 'cached', report: 'cached' });
-        assert.match(r.stderr, new RegExp(`object ${hash} in remote .* is corrupted \\(its bytes hash to sha256:[0-9a-f]{64}\\); kept locally in .tradepipe/corrupt/, moved to quarantine/ in the remote; the step executes instead`));
+        assert.match(
+          r.stderr,
+          new RegExp(
+            `object ${hash} in remote .* is corrupted \\(its bytes hash to sha256:[0-9a-f]{64}\\); kept locally in .tradepipe/corrupt/, moved to quarantine/ in the remote; the step executes instead`,
+          ),
+        );
         assert.match(r.result.steps.find((s) => s.id === 'src')!.reason, /^remote shared copy unusable: object sha256:/);
         assert.is(r.result.steps.find((s) => s.id === 'src')!.outputs.value, hash, 'the re-executed step produced the true bytes');
-        assert.ok(readdirSync(join(b.dir, '.tradepipe/corrupt')).some((f) => f.startsWith('remote-')), 'the bad download is kept locally');
+        assert.ok(
+          readdirSync(join(b.dir, '.tradepipe/corrupt')).some((f) => f.startsWith('remote-')),
+          'the bad download is kept locally',
+        );
         assert.is((await remoteKeys(remote.backend, 'quarantine/')).length, 1, 'the bad object is moved aside in the remote');
         assert.is(await readText(remote.backend, objectKey(hash)), original, 'write-behind replaced it with the true bytes');
 
@@ -124,7 +144,10 @@ for (const kind of KINDS) {
         const u = await unsigned.run(['run', FILE, '--no-track', 'src']);
         assert.is(u.code, 0, u.stderr);
         const k = await keyed.run(['run', FILE, '--no-track', '--json', 'src'], { env: { TRADEPIPE_REMOTE_KEY: 'team-secret' } });
-        assert.match(k.stderr, /warning: ignoring record records\/[0-9a-f]{2}\/[0-9a-f]{62}\.json in remote shared: it is unsigned \(TRADEPIPE_REMOTE_KEY is set\)/);
+        assert.match(
+          k.stderr,
+          /warning: ignoring record records\/[0-9a-f]{2}\/[0-9a-f]{62}\.json in remote shared: it is unsigned \(TRADEPIPE_REMOTE_KEY is set\)/,
+        );
         assert.is(JSON.parse(k.stdout).steps[0].status, 'executed');
         assert.not.match(k.stderr + k.stdout, /team-secret/, 'the key is never printed');
       } finally {
@@ -143,9 +166,16 @@ for (const kind of KINDS) {
         assert.is(s.code, 0, s.stderr);
         const o = await other.run(['run', FILE, '--no-track', '--json', 'down'], { env: { TRADEPIPE_REMOTE_KEY: 'other-secret' } });
         assert.match(o.stderr, /it has a wrong signature \(signed with another key, or altered\)/);
-        assert.equal(JSON.parse(o.stdout).steps.map((x: { status: string }) => x.status), ['executed', 'executed']);
+        assert.equal(
+          JSON.parse(o.stdout).steps.map((x: { status: string }) => x.status),
+          ['executed', 'executed'],
+        );
         const m = await same.run(['run', FILE, '--no-track', '--json', 'down'], { env: { TRADEPIPE_REMOTE_KEY: 'team-secret' } });
-        assert.equal(JSON.parse(m.stdout).steps.map((x: { status: string }) => x.status), ['cached', 'cached'], m.stderr);
+        assert.equal(
+          JSON.parse(m.stdout).steps.map((x: { status: string }) => x.status),
+          ['cached', 'cached'],
+          m.stderr,
+        );
         assert.not.match(m.stderr, /warning/);
 
         // An attacker with write access rewrites a signed record to point elsewhere: the MAC no longer matches.
@@ -203,7 +233,8 @@ for (const kind of KINDS) {
           // A pull killed mid-way leaves only whole, verified objects in the store; its rerun completes.
           const pulling = execa(BIN, ['pull', FILE, '--jobs', '2'], { cwd: c.dir, reject: false, env: { NO_COLOR: '1' } });
           const objectsDir = join(c.dir, '.tradepipe/objects');
-          const stored = () => (existsSync(objectsDir) ? readdirSync(objectsDir).flatMap((d) => readdirSync(join(objectsDir, d)).map((f) => `sha256:${d}${f}`)) : []);
+          const stored = () =>
+            existsSync(objectsDir) ? readdirSync(objectsDir).flatMap((d) => readdirSync(join(objectsDir, d)).map((f) => `sha256:${d}${f}`)) : [];
           for (let i = 0; i < 1000 && stored().length < 20; i++) await new Promise((r) => setTimeout(r, 20));
           pulling.kill('SIGKILL');
           assert.is((await pulling).signal, 'SIGKILL');
@@ -216,7 +247,10 @@ for (const kind of KINDS) {
           assert.match(pulled.stderr, /^pull from shared .*: [1-9]\d* objects received/m);
           assert.is(stored().length, 305, 'the rerun completed the store');
           const status = await c.run(['status', FILE, '--no-remote']);
-          assert.equal(status.stdout.split('\n').map((l) => l.split(/ +/)[1]), ['up-to-date', 'up-to-date', 'up-to-date', 'up-to-date']);
+          assert.equal(
+            status.stdout.split('\n').map((l) => l.split(/ +/)[1]),
+            ['up-to-date', 'up-to-date', 'up-to-date', 'up-to-date'],
+          );
           const run = await c.runJson(FILE, ['--no-track', '--no-remote']);
           assert.equal(withStatus(run.statuses, 'executed'), []);
           for (const s of first.result.steps) assert.equal(run.result.steps.find((x) => x.id === s.id)!.outputs, s.outputs);
@@ -257,7 +291,11 @@ for (const kind of KINDS) {
         rmSync(join(b.dir, '.tradepipe/objects'), { recursive: true, force: true });
         const repaired = await b.run(['pull']);
         assert.is(repaired.code, 0, repaired.stderr);
-        assert.match(repaired.stderr, /^pull from shared .*: 7 objects received \(\d+ B\), 0 already there; 0 records added, 3 already there;/m, repaired.stderr);
+        assert.match(
+          repaired.stderr,
+          /^pull from shared .*: 7 objects received \(\d+ B\), 0 already there; 0 records added, 3 already there;/m,
+          repaired.stderr,
+        );
         const local = await b.runJson(FILE, ['--no-track', '--no-remote']);
         assert.equal(withStatus(local.statuses, 'executed'), []);
       } finally {

@@ -30,7 +30,8 @@ export function s3OrSkip(topic: string): { endpoint: string; bucket: string } | 
   const endpoint = process.env.TRADEPIPE_S3_ENDPOINT;
   const bucket = process.env.TRADEPIPE_S3_BUCKET;
   if (endpoint && bucket) return { endpoint, bucket };
-  if (process.env.CI === 'true') throw new Error(`remote/${topic}: TRADEPIPE_S3_ENDPOINT/TRADEPIPE_S3_BUCKET not set under CI=true (source .ci/services/seaweedfs.sh)`);
+  if (process.env.CI === 'true')
+    throw new Error(`remote/${topic}: TRADEPIPE_S3_ENDPOINT/TRADEPIPE_S3_BUCKET not set under CI=true (source .ci/services/seaweedfs.sh)`);
   console.log(`SKIP remote/${topic} (s3): TRADEPIPE_S3_ENDPOINT not set (start one with .ci/services/seaweedfs.sh)`);
   return undefined;
 }
