@@ -51,7 +51,7 @@ EOF
     -master.port="$master" -master.port.grpc="$(seaweedfs_free_port)" -master.volumeSizeLimitMB=64 \
     -volume.port="$volume" -volume.port.grpc="$(seaweedfs_free_port)" -volume.max=50 \
     -filer -filer.port="$filer" -filer.port.grpc="$(seaweedfs_free_port)" \
-    -s3 -s3.port="$s3" -s3.port.grpc="$(seaweedfs_free_port)" -s3.port.iceberg=0 -s3.config="$TRADEPIPE_SEAWEEDFS_DIR/s3.json" \
+    -s3 -s3.port="$s3" -s3.port.grpc="$(seaweedfs_free_port)" -s3.port.iceberg=0 -s3.port.lance=0 -s3.config="$TRADEPIPE_SEAWEEDFS_DIR/s3.json" \
     -debug.port="$(seaweedfs_free_port)" -metricsPort=0 \
     >"$TRADEPIPE_SEAWEEDFS_DIR/server.log" 2>&1 &
   TRADEPIPE_SEAWEEDFS_PID=$!
