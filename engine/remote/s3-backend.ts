@@ -87,7 +87,12 @@ export function s3Backend(location: Extract<RemoteLocation, { kind: 's3' }>, url
     }
     await queue.onIdle();
     const Parts = [...done.values()].sort((a, b) => a.PartNumber! - b.PartNumber!);
-    await client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: uploadId, MultipartUpload: { Parts } }), { abortSignal: signal });
+    try {
+      await client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: uploadId, MultipartUpload: { Parts } }), { abortSignal: signal });
+    } catch (error) {
+      // Another pusher of the same content completed this upload first: the object is there.
+      if ((await client.send(new HeadObjectCommand({ Bucket, Key })).catch(() => undefined))?.ContentLength !== size) throw error;
+    }
   };
 
   return {
