@@ -263,6 +263,32 @@ for (const kind of KINDS) {
       { write: false },
     ));
 
+  test(`${kind}: concurrent writers never clobber: a record is created once, the first one stays`, () =>
+    withRemote(kind, async (remote) => {
+      const key = `records/00/${'0'.repeat(62)}.json`;
+      const results = await Promise.all(['{"n":1}', '{"n":2}', '{"n":3}'].map((body) => remote.backend.create(key, body)));
+      assert.equal(results.filter(Boolean).length, 1, 'exactly one conditional create succeeds');
+      const winner = ['{"n":1}', '{"n":2}', '{"n":3}'][results.indexOf(true)];
+      assert.is(await readText(remote.backend, key), winner);
+      assert.is(await remote.backend.create(key, '{"n":4}'), false);
+      assert.is(await readText(remote.backend, key), winner);
+      await remote.backend.remove(key);
+
+      // Two teammates run the same pipeline at once: both succeed, each key has one whole record.
+      const a = clone(remote, { [FILE]: smallPipeline() });
+      const b = clone(remote, { [FILE]: smallPipeline() });
+      try {
+        const [ra, rb] = await Promise.all([a.runJson(FILE, ['--no-track']), b.runJson(FILE, ['--no-track'])]);
+        assert.is(ra.code, 0, ra.stderr);
+        assert.is(rb.code, 0, rb.stderr);
+        assert.not.match(ra.stderr + rb.stderr, /could not share/);
+        assert.is(await assertRecordsComplete(remote), 4);
+      } finally {
+        a.cleanup();
+        b.cleanup();
+      }
+    }));
+
   test(`${kind}: gc --remote removes only what no remote record references`, () =>
     withRemote(kind, async (remote) => {
       const a = clone(remote, { [FILE]: smallPipeline() });
