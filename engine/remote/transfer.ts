@@ -4,7 +4,7 @@
  * enters the store if its bytes match its name; one that does not is quarantined.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
@@ -103,7 +103,12 @@ export async function downloadObject(store: Store, backend: RemoteBackend, hash:
       done(null, chunk);
     },
   });
-  await pipeline(body, hashing, createWriteStream(tmp), { signal: opts.signal });
+  try {
+    await pipeline(body, hashing, createWriteStream(tmp), { signal: opts.signal });
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
   const actual = HASH_PREFIX + digest.digest('hex');
   if (actual !== hash) {
     const stamp = Date.now();
