@@ -1,8 +1,9 @@
 /**
  * The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON
  * header mapping each tensor name to its dtype, shape and byte range, then the raw
- * little-endian data. Only F32 tensors are read or written: every checkpoint we load
- * (BERT-family encoders, peft adapters) stores F32.
+ * little-endian data. Only F32 tensors are read or written: the weights of every
+ * checkpoint we load (BERT-family encoders, peft adapters) are F32; other dtypes (e.g.
+ * BERT's I64 `position_ids` buffer) are skipped, so a weight stored otherwise reads as missing.
  */
 import { readFile } from 'node:fs/promises';
 
@@ -34,7 +35,7 @@ export function parseSafetensors(bytes: Uint8Array, source: string): Map<string,
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const { dtype, shape, data_offsets: [begin, end] } = entry as HeaderEntry;
-    if (dtype !== 'F32') throw new Error(`${source}: tensor ${name} has dtype ${dtype}; only F32 checkpoints are supported`);
+    if (dtype !== 'F32') continue;
     const count = shape.reduce((a, b) => a * b, 1);
     if (end - begin !== count * 4 || dataStart + end > bytes.byteLength) {
       throw new Error(`${source}: tensor ${name} (shape [${shape}]) has byte range ${begin}..${end}, inconsistent with its shape or the file size`);

@@ -30,8 +30,8 @@ export function seededDropout(tf: Tf, nextSeed: () => number): Dropout {
   return {
     apply(x, rate) {
       if (rate <= 0) return x;
-      const keep = tf.randomUniform(x.shape, 0, 1, 'float32', nextSeed()).greaterEqual(rate);
-      return tf.mul(x, tf.mul(keep.cast('float32'), 1 / (1 - rate))) as typeof x;
+      const keep = tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', nextSeed()), rate);
+      return tf.mul(x, tf.mul(tf.cast(keep, 'float32'), 1 / (1 - rate))) as typeof x;
     },
   };
 }

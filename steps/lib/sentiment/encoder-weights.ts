@@ -58,7 +58,7 @@ export async function loadEncoderWeights(tf: Tf, dir: string): Promise<EncoderWe
   const created: TfCore.Tensor[] = [];
   const get = (name: string): F32Tensor => {
     const t = raw.get(prefix + name);
-    if (t === undefined) throw new Error(`${file}: no tensor ${prefix + name} (is this a BERT checkpoint with a pooler?)`);
+    if (t === undefined) throw new Error(`${file}: no F32 tensor ${prefix + name} (is this an F32 BERT checkpoint with a pooler?)`);
     return t;
   };
   const keep = <T extends TfCore.Tensor>(t: T): T => (created.push(t), t);
@@ -69,7 +69,7 @@ export async function loadEncoderWeights(tf: Tf, dir: string): Promise<EncoderWe
   const vector = (name: string) => keep(tf.tensor1d(get(name).data));
   const dense = (name: string): Dense => {
     const w = get(`${name}.weight`);
-    const weight = tf.tidy(() => tf.tensor2d(w.data, [w.shape[0]!, w.shape[1]!]).transpose() as TfCore.Tensor2D);
+    const weight = tf.tidy(() => tf.transpose(tf.tensor2d(w.data, [w.shape[0]!, w.shape[1]!])) as TfCore.Tensor2D);
     return { path: `bert.${name}`, weight: keep(weight), bias: vector(`${name}.bias`) };
   };
   const norm = (name: string): LayerNorm => ({ gamma: vector(`${name}.weight`), beta: vector(`${name}.bias`) });

@@ -5,11 +5,14 @@
  * encoder is frozen; only LoRA pairs and the classifier change.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
+// tfjs-core registers no gradient functions (the agents' hand-written backward passes never needed
+// them); the tfjs package's bundle registers all of them in tfjs's global registry.
+import '@tensorflow/tfjs';
 import type { Tf } from '../agent/backend.ts';
 import { adamw, clipCoefficient } from '../agent/optim.ts';
 import { padBatch } from '../encoder/tokenizer.ts';
 import { Draws } from '../ingest/random.ts';
-import { BertClassifier, crossEntropy, seededDropout } from './bert.ts';
+import { crossEntropy, seededDropout, type BertClassifier, type Dropout } from './bert.ts';
 import { paramsVector } from './params-vector.ts';
 import { linearWarmupDecay, warmupSteps } from './schedule.ts';
 
@@ -61,9 +64,7 @@ export async function train(tf: Tf, model: BertClassifier, padId: number, data: 
   const shuffle = new Draws(options.seed, 'sentiment/shuffle');
   const masks = new Draws(options.seed, 'sentiment/dropout');
   const dropout = options.dropout ? seededDropout(tf, () => Math.floor(masks.uniform() * 0x7fffffff)) : undefined;
-  const params = paramsVector(tf, model.adapter.variables);
-  const optimizer = adamw(params.values.length, params.decay, options.weightDecay);
-  const trainable = model.adapter.variables.map((v) => v.variable);
+  const optimizerStep = adamwStep(tf, model, padId, options, dropout);
 
   let step = 0;
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
@@ -71,19 +72,12 @@ export async function train(tf: Tf, model: BertClassifier, padId: number, data: 
     for (let s = 0; s < stepsPerEpoch; s++) {
       options.signal?.throwIfAborted();
       const rows = order.slice(s * options.batchSize, (s + 1) * options.batchSize);
-      const batch = padBatch(rows.map((i) => data.sequences[i]!), padId);
-      const labels = Int32Array.from(rows, (i) => data.labels[i]!);
-      let loss = 0;
-      let grads: Float32Array = new Float32Array(0);
-      tf.tidy(() => {
-        const embedded = model.embed(batch);
-        const result = tf.variableGrads(() => crossEntropy(tf, model.logits(embedded, batch, dropout), labels), trainable as TfCore.Variable[]);
-        loss = result.value.dataSync()[0]!;
-        grads = params.flatten(result.grads);
-      });
       const learningRate = options.learningRate * linearWarmupDecay(step, warmup, total);
-      optimizer.step(params.values, grads, learningRate, clipCoefficient(grads, options.maxGradNorm));
-      params.assign();
+      const { loss } = optimizerStep(
+        rows.map((i) => data.sequences[i]!),
+        Int32Array.from(rows, (i) => data.labels[i]!),
+        learningRate,
+      );
       step++;
       hooks.onStep?.({ step, epoch: step / stepsPerEpoch, loss, learningRate });
       // Yield so an abort or a progress line can get through between steps.
@@ -91,6 +85,36 @@ export async function train(tf: Tf, model: BertClassifier, padId: number, data: 
     }
     await hooks.onEpoch?.(epoch);
   }
+}
+
+/**
+ * One optimizer step on one batch: loss and gradients of the trainable variables,
+ * clip_grad_norm_, AdamW at `learningRate`. Returns the loss and the unclipped gradients.
+ */
+export function adamwStep(
+  tf: Tf,
+  model: BertClassifier,
+  padId: number,
+  options: Pick<TrainingOptions, 'weightDecay' | 'maxGradNorm'>,
+  dropout: Dropout | undefined,
+): (sequences: readonly number[][], labels: Int32Array, learningRate: number) => { loss: number; grads: Float32Array } {
+  const params = paramsVector(tf, model.adapter.variables);
+  const optimizer = adamw(params.values.length, params.decay, options.weightDecay);
+  const trainable = model.adapter.variables.map((v) => v.variable) as TfCore.Variable[];
+  return (sequences, labels, learningRate) => {
+    const batch = padBatch(sequences, padId);
+    let loss = 0;
+    let grads: Float32Array = new Float32Array(0);
+    tf.tidy(() => {
+      const embedded = model.embed(batch);
+      const result = tf.variableGrads(() => crossEntropy(tf, model.logits(embedded, batch, dropout), labels), trainable);
+      loss = result.value.dataSync()[0]!;
+      grads = params.flatten(result.grads);
+    });
+    optimizer.step(params.values, grads, learningRate, clipCoefficient(grads, options.maxGradNorm));
+    params.assign();
+    return { loss, grads };
+  };
 }
 
 function permutation(draws: Draws, n: number): number[] {
