@@ -85,3 +85,16 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 export const listDir = (dir: string) => readdirSync(dir).sort();
+
+/** A stored directory handed to a step, as the engine does (hash = content hash; here any stable string). */
+export function dirInput(path: string, hash: string): import('../../engine/plugin.ts').InputArtifact {
+  const fail = async (): Promise<never> => {
+    throw new Error('a directory artifact');
+  };
+  return { kind: 'dir', hash, path, json: fail, table: fail, bytes: fail };
+}
+
+/** A step context with its own scratch folder (steps write their outputs there). */
+export function stepContext(): ReturnType<typeof import('../ingest/harness.ts').testContext> {
+  return { ...testContext(), scratchDir: tempDir('step-') };
+}

@@ -24,6 +24,7 @@ export interface BertConfig {
   hidden_dropout_prob: number;
   attention_probs_dropout_prob: number;
   classifier_dropout?: number | null;
+  initializer_range?: number;
   pad_token_id?: number;
 }
 

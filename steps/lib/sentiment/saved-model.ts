@@ -1,0 +1,22 @@
+/** A trained `model` directory (sentiment.lora's output) opened on its encoder, for predict and evaluate. */
+import type { InputArtifact, StepContext } from '../../../engine/sdk.ts';
+import { initBackend, type Device, type Tf } from '../agent/backend.ts';
+import { loadClassifier, type LoadedClassifier } from './classifier.ts';
+import { readPeftModel, type ModelMeta } from './peft-io.ts';
+
+export interface OpenedModel extends LoadedClassifier {
+  readonly meta: ModelMeta;
+  readonly tf: Tf;
+}
+
+export async function openSavedModel(ctx: StepContext, device: Device, model: InputArtifact, encoder: InputArtifact): Promise<OpenedModel> {
+  const saved = await readPeftModel(model.path);
+  if (saved.meta.encoder_hash !== encoder.hash) {
+    throw new Error(`input \`model\` was trained on encoder ${saved.meta.encoder_hash}, but input \`encoder\` is ${encoder.hash}: connect the encoder the adapter was trained on`);
+  }
+  const backend = await initBackend(device);
+  ctx.track.tag('tfjs_backend', backend.name);
+  ctx.log.info(`tfjs backend: ${backend.name} (${backend.provider})`);
+  const classifier = await loadClassifier(backend.tf, encoder.path, { ...saved.settings, dropout: 0 }, saved.meta.labels.length, saved.values);
+  return { ...classifier, meta: saved.meta, tf: backend.tf };
+}

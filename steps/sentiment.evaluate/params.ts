@@ -1,0 +1,23 @@
+/* Generated from steps/sentiment.evaluate/params.schema.json by `npm run gen:types`. Do not edit. */
+
+/**
+ * Metrics of a sentiment.lora model on a labelled table, with scikit-learn semantics.
+ */
+export interface SentimentEvaluateParams {
+  /**
+   * Column holding the text; default the column the model was trained on.
+   */
+  text_column?: string;
+  /**
+   * Column holding the true label; rows must hold one of the model's labels.
+   */
+  label_column?: string;
+  /**
+   * Texts per forward pass; each batch is padded to its longest text.
+   */
+  batch_size?: number;
+  /**
+   * tfjs backend: `wasm` (default), `cpu`, `webgpu`, `tfjs-node`, `auto`; a backend that cannot start is an error.
+   */
+  device?: 'auto' | 'cpu' | 'wasm' | 'webgpu' | 'tfjs-node';
+}

@@ -1,0 +1,19 @@
+/* Generated from steps/sentiment.predict/params.schema.json by `npm run gen:types`. Do not edit. */
+
+/**
+ * Class probabilities of a sentiment.lora model for each row of a table.
+ */
+export interface SentimentPredictParams {
+  /**
+   * Column holding the text; default the column the model was trained on.
+   */
+  text_column?: string;
+  /**
+   * Texts per forward pass; each batch is padded to its longest text.
+   */
+  batch_size?: number;
+  /**
+   * tfjs backend: `wasm` (default), `cpu`, `webgpu`, `tfjs-node`, `auto`; a backend that cannot start is an error.
+   */
+  device?: 'auto' | 'cpu' | 'wasm' | 'webgpu' | 'tfjs-node';
+}
