@@ -9,6 +9,7 @@ Commands:
   step       one Trainer-style optimizer step of a peft LoRA model from given initial adapter weights
   predict    probabilities of a saved adapter loaded with PeftModel.from_pretrained
   train      a full peft fine-tuning run (Trainer semantics) and its weighted F1 on a test set
+  metrics    scikit-learn's classification metrics for cases of given label indices
 """
 import json
 import math
@@ -164,9 +165,25 @@ def train(request):
     }
 
 
+def metrics(request):
+    return {"cases": [case_metrics(c["truth"], c["predicted"], list(range(len(request["labels"])))) for c in request["cases"]]}
+
+
+def case_metrics(t, p, labels):
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+    precision, recall, f1, support = precision_recall_fscore_support(t, p, labels=labels, zero_division=0)
+    return {
+        "weighted_f1": f1_score(t, p, average="weighted", zero_division=0),
+        "macro_f1": f1_score(t, p, average="macro", zero_division=0),
+        "accuracy": accuracy_score(t, p),
+        "precision": precision.tolist(), "recall": recall.tolist(), "f1": f1.tolist(), "support": support.tolist(),
+        "confusion_matrix": confusion_matrix(t, p, labels=labels).tolist(),
+    }
+
+
 if __name__ == "__main__":
     command, path = sys.argv[1], sys.argv[2]
     with open(path) as f:
         request = json.load(f)
-    result = {"tokenize": tokenize, "logits": logits, "step": step, "predict": predict, "train": train}[command](request)
+    result = {"tokenize": tokenize, "logits": logits, "step": step, "predict": predict, "train": train, "metrics": metrics}[command](request)
     json.dump(result, sys.stdout)
