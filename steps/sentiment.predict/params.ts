@@ -16,4 +16,8 @@ export interface SentimentPredictParams {
    * tfjs backend: `wasm` (default), `cpu`, `webgpu`, `tfjs-node`, `auto`; a backend that cannot start is an error.
    */
   device?: 'auto' | 'cpu' | 'wasm' | 'webgpu' | 'tfjs-node';
+  /**
+   * A registered model (`models:/finsent@champion`, `models:/finsent/3`), resolved at plan time into the cache key, instead of the `model` input.
+   */
+  model?: string;
 }

@@ -5,6 +5,7 @@
  * aggregates the model's probabilities rather than the labels. See README.md.
  */
 import { definePlugin } from '../../engine/sdk.ts';
+import { modelDir } from '../lib/sentiment/saved-model.ts';
 import type { SentimentPredictParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
 
@@ -14,7 +15,7 @@ export default definePlugin<SentimentPredictParams>({
   description: "Score a table's texts with a sentiment.lora model: one probability column per label and the predicted label.",
   paramsSchema: schema,
   inputs: {
-    model: { description: 'a sentiment.lora model directory (or a registry reference to one)' },
+    model: { optional: true, description: 'a sentiment.lora model directory; or set the `model` param to a registered one' },
     encoder: { description: 'the encoder the model was trained on' },
     news: { description: 'rows with a text column (headline by default)' },
   },
@@ -25,7 +26,7 @@ export default definePlugin<SentimentPredictParams>({
       import('../lib/sentiment/scoring.ts'),
       import('../lib/sentiment/metrics.ts'),
     ]);
-    const opened = await openSavedModel(ctx, params.device!, inputs.model!, inputs.encoder!);
+    const opened = await openSavedModel(ctx, params.device!, modelDir(params.model, inputs.model), inputs.encoder!);
     try {
       const news = await inputs.news!.table();
       const started = performance.now();

@@ -58,6 +58,15 @@ export function classificationMetrics(labels: readonly string[], truth: ArrayLik
   };
 }
 
+/** The metrics as a flat object of numbers (what registry.promote compares): the averages, count, and per class `f1_<label>`, `precision_<label>`, `recall_<label>`, `support_<label>`. */
+export function flatStats(m: ClassificationMetrics): Record<string, number> {
+  const stats: Record<string, number> = { weighted_f1: m.weighted_f1, macro_f1: m.macro_f1, accuracy: m.accuracy, count: m.count };
+  for (const [label, c] of Object.entries(m.per_class)) {
+    for (const key of ['f1', 'precision', 'recall', 'support'] as const) stats[`${key}_${label}`] = c[key];
+  }
+  return stats;
+}
+
 /** Index of the largest value in each row of a row-major [rows, k] matrix (first wins ties, as numpy's argmax). */
 export function argmaxRows(values: Float32Array, k: number): Int32Array {
   const rows = values.length / k;

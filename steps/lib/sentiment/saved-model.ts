@@ -9,8 +9,16 @@ export interface OpenedModel extends LoadedClassifier {
   readonly tf: Tf;
 }
 
-export async function openSavedModel(ctx: StepContext, device: Device, model: InputArtifact, encoder: InputArtifact): Promise<OpenedModel> {
-  const saved = await readPeftModel(model.path);
+/** The model directory: the `model` param (a registry URI the engine resolved to a local path) or the `model` input. */
+export function modelDir(param: string | undefined, input: InputArtifact | undefined): string {
+  if (param !== undefined && input !== undefined) throw new Error('set either the `model` param or the `model` input, not both');
+  const dir = param ?? input?.path;
+  if (dir === undefined) throw new Error('no model: connect the `model` input (sentiment.lora\'s model) or set `model: models:/<name>@<alias>`');
+  return dir;
+}
+
+export async function openSavedModel(ctx: StepContext, device: Device, model: string, encoder: InputArtifact): Promise<OpenedModel> {
+  const saved = await readPeftModel(model);
   if (saved.meta.encoder_hash !== encoder.hash) {
     throw new Error(`input \`model\` was trained on encoder ${saved.meta.encoder_hash}, but input \`encoder\` is ${encoder.hash}: connect the encoder the adapter was trained on`);
   }
