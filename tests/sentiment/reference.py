@@ -136,6 +136,11 @@ def train(request):
     optimizer, scheduler = trainer_optimizer(model, request, total)
     g = torch.Generator().manual_seed(request["seed"])
     model.train()
+    # Untimed warm-up steps on the first batch (allocator, thread pool), as the JS bench does.
+    for _ in range(request.get("warmup_batches", 0)):
+        enc = batch(tok, texts[:request["batch_size"]], request["max_length"])
+        model(**enc, labels=torch.tensor(labels[:request["batch_size"]])).loss.backward()
+        optimizer.zero_grad()
     start = time.perf_counter()
     for _ in range(request["epochs"]):
         order = torch.randperm(len(texts), generator=g).tolist()
@@ -151,10 +156,12 @@ def train(request):
     train_seconds = time.perf_counter() - start
     model.eval()
     predicted = []
-    start = time.perf_counter()
+    eval_batch = request.get("eval_batch_size", request["batch_size"])
     with torch.inference_mode():
-        for s in range(0, len(request["test_texts"]), request["batch_size"]):
-            enc = batch(tok, request["test_texts"][s:s + request["batch_size"]], request["max_length"])
+        model(**batch(tok, request["test_texts"][:eval_batch], request["max_length"]))  # warm-up
+        start = time.perf_counter()
+        for s in range(0, len(request["test_texts"]), eval_batch):
+            enc = batch(tok, request["test_texts"][s:s + eval_batch], request["max_length"])
             predicted += model(**enc).logits.argmax(-1).tolist()
     infer_seconds = time.perf_counter() - start
     return {
