@@ -60,7 +60,7 @@ test('one AdamW step from peft initial weights equals peft + torch (1e-5)', asyn
   if (!encoder || !python) return;
   const tf = await wasm();
   const dir = tempDir('step-');
-  const hyper = { r: 8, lora_alpha: 32, target_modules: ['query', 'value'], learning_rate: 1e-3, weight_decay: 0.01, warmup_ratio: 0.2, max_grad_norm: 1.0 };
+  const hyper = { r: 8, lora_alpha: 32, target_modules: ['query', 'value'], learning_rate: 5e-4, weight_decay: 0.01, warmup_ratio: 0.2, max_grad_norm: 1.0 };
   const labels = [0, 2, 1, 2, 0, 1, 1, 0, 2, 2, 0, 1];
   const request = {
     ...hyper,

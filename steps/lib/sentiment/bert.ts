@@ -43,6 +43,40 @@ function layerNorm(tf: Tf, x: T2, norm: LayerNorm, eps: number): T2 {
   return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, eps))), norm.gamma), norm.beta) as T2;
 }
 
+/*
+ * wasm's matmul is fast (XNNPACK) only untransposed: with transposeA or transposeB it
+ * takes a slow path, ~10x slower. tfjs's own matmul gradient uses both flags, so
+ * products that gradients flow through go through these, whose backward passes
+ * transpose explicitly (a cheap kernel) and multiply untransposed.
+ */
+
+/** x · W for a frozen W ([in, out]); `weightT` is W transposed, kept to spare the backward pass a transpose. */
+function frozenMatMul(tf: Tf, x: T2, weight: T2, weightT: T2): T2 {
+  const op = tf.customGrad((input) => ({
+    value: tf.matMul(input as T2, weight),
+    gradFunc: (dy) => tf.matMul(dy as T2, weightT),
+  }));
+  return op(x) as T2;
+}
+
+/** a · b with gradients for both (rank 2, or batched with equal leading dims). */
+function matMul(tf: Tf, a: TfCore.Tensor, b: TfCore.Tensor): TfCore.Tensor {
+  const swap = (t: TfCore.Tensor) => {
+    const rank = t.rank;
+    const perm = [...Array(rank).keys()];
+    [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
+    return tf.transpose(t, perm);
+  };
+  const op = tf.customGrad((x, y, save) => {
+    (save as TfCore.GradSaveFunc)([x as TfCore.Tensor, y as TfCore.Tensor]);
+    return {
+      value: tf.matMul(x as TfCore.Tensor, y as TfCore.Tensor),
+      gradFunc: (dy, saved) => [tf.matMul(dy as TfCore.Tensor, swap(saved[1]!)), tf.matMul(swap(saved[0]!), dy as TfCore.Tensor)],
+    };
+  });
+  return op(a, b) as TfCore.Tensor;
+}
+
 /** BERT's `gelu`: x · Φ(x) with the exact erf. */
 function gelu(tf: Tf, x: T2): T2 {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T2;
@@ -84,11 +118,11 @@ export class BertClassifier {
     let hidden = drop(embedded, config.hidden_dropout_prob);
     for (const layer of encoder.layers) {
       const q = toHeads(this.linear(hidden, layer.query, dropout));
-      const k = toHeads(this.linear(hidden, layer.key, dropout));
       const v = toHeads(this.linear(hidden, layer.value, dropout));
-      const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(headSize)), additiveMask);
+      const keysT = tf.transpose(tf.reshape(this.linear(hidden, layer.key, dropout), [rows, length, heads, headSize]), [0, 2, 3, 1]);
+      const scores = tf.add(tf.div(matMul(tf, q, keysT), Math.sqrt(headSize)), additiveMask);
       const probabilities = drop(tf.softmax(scores, -1), config.attention_probs_dropout_prob);
-      const context = tf.reshape(tf.transpose(tf.matMul(probabilities, v), [0, 2, 1, 3]), [rows * length, config.hidden_size]) as T2;
+      const context = tf.reshape(tf.transpose(matMul(tf, probabilities, v), [0, 2, 1, 3]), [rows * length, config.hidden_size]) as T2;
       const attention = layerNorm(tf, tf.add(drop(this.linear(context, layer.attentionOutput, dropout), config.hidden_dropout_prob), hidden), layer.attentionNorm, eps);
       const intermediate = gelu(tf, this.linear(attention, layer.intermediate, dropout));
       hidden = layerNorm(tf, tf.add(drop(this.linear(intermediate, layer.output, dropout), config.hidden_dropout_prob), attention), layer.outputNorm, eps);
@@ -97,17 +131,17 @@ export class BertClassifier {
     const pooled = tf.tanh(this.linear(cls, encoder.pooler, dropout));
     const classifierDropout = config.classifier_dropout ?? config.hidden_dropout_prob;
     const { weight, bias } = this.adapter.classifier;
-    return tf.add(tf.matMul(drop(pooled, classifierDropout), weight), bias) as T2;
+    return tf.add(matMul(tf, drop(pooled, classifierDropout), weight), bias) as T2;
   }
 
   /** W x + b, plus (B A dropout(x)) · alpha / r where LoRA wraps this module. */
   private linear(x: T2, dense: Dense, dropout: Dropout | undefined): T2 {
     const { tf } = this;
-    const base = tf.add(tf.matMul(x, dense.weight), dense.bias) as T2;
+    const base = tf.add(frozenMatMul(tf, x, dense.weight, dense.weightT), dense.bias) as T2;
     const pair = this.adapter.lora.get(dense.path);
     if (pair === undefined) return base;
     const input = dropout ? dropout.apply(x, this.adapter.settings.dropout) : x;
-    return tf.add(base, tf.mul(tf.matMul(tf.matMul(input, pair.a), pair.b), this.adapter.scaling)) as T2;
+    return tf.add(base, tf.mul(matMul(tf, matMul(tf, input, pair.a), pair.b), this.adapter.scaling)) as T2;
   }
 }
 

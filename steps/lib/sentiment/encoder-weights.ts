@@ -1,7 +1,8 @@
 /**
  * The frozen BERT weights as tfjs tensors, read from the encoder's model.safetensors.
- * Linear weights are stored transposed ([in, out]) once at load, so every dense
- * layer is a plain 2-D matmul (wasm's transposed matmul is a slow path). Both a bare
+ * Linear weights are kept both transposed ([in, out], for the forward pass) and as
+ * stored ([out, in], for the backward pass), so every dense layer is a plain 2-D matmul
+ * either way (wasm's transposed matmul is a slow path). Both a bare
  * `BertModel` checkpoint (MiniLM: `embeddings.…`) and a task checkpoint (FinBERT:
  * `bert.embeddings.…`) load.
  */
@@ -18,6 +19,8 @@ export interface Dense {
   readonly path: string;
   /** [in, out] */
   readonly weight: TfCore.Tensor2D;
+  /** [out, in], torch's layout: the backward pass multiplies by it. */
+  readonly weightT: TfCore.Tensor2D;
   readonly bias: TfCore.Tensor1D;
 }
 
@@ -68,9 +71,9 @@ export async function loadEncoderWeights(tf: Tf, dir: string): Promise<EncoderWe
   };
   const vector = (name: string) => keep(tf.tensor1d(get(name).data));
   const dense = (name: string): Dense => {
-    const w = get(`${name}.weight`);
-    const weight = tf.tidy(() => tf.transpose(tf.tensor2d(w.data, [w.shape[0]!, w.shape[1]!])) as TfCore.Tensor2D);
-    return { path: `bert.${name}`, weight: keep(weight), bias: vector(`${name}.bias`) };
+    const weightT = matrix(`${name}.weight`);
+    const weight = keep(tf.transpose(weightT) as TfCore.Tensor2D);
+    return { path: `bert.${name}`, weight, weightT, bias: vector(`${name}.bias`) };
   };
   const norm = (name: string): LayerNorm => ({ gamma: vector(`${name}.weight`), beta: vector(`${name}.bias`) });
 
