@@ -116,4 +116,48 @@ test('one AdamW step from peft initial weights equals peft + torch (1e-5)', asyn
   }
 });
 
+test('four AdamW steps (warm-up, then decay) from the same weights stay equal to peft + torch (1e-5)', async () => {
+  const encoder = await encoderOrSkip('sentiment/multi-step parity');
+  const python = torchPythonOrSkip('sentiment/multi-step parity');
+  if (!encoder || !python) return;
+  const tf = await wasm();
+  const dir = tempDir('steps-');
+  const hyper = { r: 8, lora_alpha: 32, target_modules: ['query', 'value'], learning_rate: 5e-4, weight_decay: 0.01, warmup_ratio: 0.25, max_grad_norm: 1.0 };
+  const labels = [0, 2, 1, 2, 0, 1, 1, 0, 2, 2, 0, 1];
+  const request = {
+    ...hyper,
+    encoder,
+    seed: 4,
+    labels_order: ['negative', 'neutral', 'positive'],
+    sentences: SENTENCES,
+    labels,
+    max_length: MAX_LENGTH,
+    total_steps: 8,
+    steps_before: 0,
+    steps: 4,
+    initial: join(dir, 'initial.safetensors'),
+    after: join(dir, 'after.safetensors'),
+    grads: join(dir, 'grads.safetensors'),
+  };
+  await reference(python, 'step', request);
+  const settings = { r: hyper.r, alpha: hyper.lora_alpha, dropout: 0, targetModules: hyper.target_modules };
+  const classifier = await loadClassifier(tf, encoder, settings, 3, adapterValues(await readSafetensors(request.initial), request.initial));
+  try {
+    const step = adamwStep(tf, classifier.model, classifier.tokenizer.padId, { weightDecay: hyper.weight_decay, maxGradNorm: hyper.max_grad_norm }, undefined);
+    const sequences = SENTENCES.map((s) => classifier.tokenizer.encode(s, MAX_LENGTH));
+    const warmup = warmupSteps(8, hyper.warmup_ratio);
+    for (let s = 0; s < 4; s++) step(sequences, Int32Array.from(labels), hyper.learning_rate * linearWarmupDecay(s, warmup, 8));
+    const after = await readSafetensors(request.after);
+    let worst = 0;
+    for (const { name, variable, transposed } of classifier.model.adapter.variables) {
+      const ours = tf.tidy(() => (transposed ? tf.transpose(variable) : variable).dataSync() as Float32Array);
+      worst = Math.max(worst, maxAbsDiff(ours, after.get(name)!.data));
+    }
+    console.log(`four-step parity: max |weight diff| ${worst.toExponential(2)}`);
+    assert.ok(worst < 1e-5, `max |diff| after four steps: ${worst}`);
+  } finally {
+    classifier.dispose();
+  }
+});
+
 test.run();

@@ -97,12 +97,20 @@ def step(request):
     for _ in range(request["steps_before"]):
         scheduler.step()
     enc = batch(tok, request["sentences"], request["max_length"])
-    out = model(**enc, labels=torch.tensor(request["labels"]))
-    out.loss.backward()
-    grads = {n: p.grad.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
-    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], request["max_grad_norm"])
     lr = scheduler.get_last_lr()[0]
-    optimizer.step()
+    first = None
+    # `steps` optimizer steps on the same batch (default 1); the gradients and loss reported are the first step's.
+    for _ in range(request.get("steps", 1)):
+        out = model(**enc, labels=torch.tensor(request["labels"]))
+        out.loss.backward()
+        if first is None:
+            first = out
+            grads = {n: p.grad.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], request["max_grad_norm"])
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+    out = first
     save_file(adapter_state(model), request["after"])
     grad_state = {}
     for n, g in grads.items():
