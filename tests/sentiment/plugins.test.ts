@@ -125,6 +125,20 @@ test('sentiment.evaluate: metrics agree with its predictions; an unknown label n
   assert.is(message, 'input `test`: row 2: `label` is `bullish`; expected one of negative, neutral, positive');
 });
 
+test('a backend that cannot start is an error, not a fallback (webgpu without a GPU adapter: SKIP where one exists)', async () => {
+  const encoder = await encoderOrSkip('sentiment/plugins');
+  if (!encoder) return;
+  try {
+    await lora.run(stepContext(), withDefaults(lora, { ...PARAMS, epochs: 1, device: 'webgpu' }), {
+      encoder: dirInput(encoder, ENCODER_HASH),
+      train: tableInput(headlines(1)),
+    });
+    console.log('SKIP sentiment.lora on webgpu: a GPU adapter exists here, so it trained');
+  } catch (error) {
+    assert.match((error as Error).message, 'device `webgpu`: no GPU adapter available');
+  }
+});
+
 test('PeftModel.from_pretrained loads our directory; its probabilities equal sentiment.predict (1e-4)', async () => {
   const encoder = await encoderOrSkip('sentiment/peft round trip');
   const python = torchPythonOrSkip('sentiment/peft round trip');
