@@ -1,6 +1,6 @@
 /** The body of `sentiment.lora`: read and tokenize, train on the chosen backend, evaluate per epoch, export. */
 import { join } from 'node:path';
-import { formatDuration, table, type Artifact, type InputArtifact, type StepContext } from '../../engine/sdk.ts';
+import { formatDuration, table, toCsv, writeFileAtomic, type Artifact, type InputArtifact, type StepContext } from '../../engine/sdk.ts';
 import { initBackend } from '../lib/agent/backend.ts';
 import { Draws } from '../lib/ingest/random.ts';
 import { loadClassifier } from '../lib/sentiment/classifier.ts';
@@ -94,6 +94,9 @@ export async function fineTune(ctx: StepContext, params: SentimentLoraParams, in
           ctx.progress(log.step / steps, `${examplesPerSecond.toFixed(1)} examples/s, ETA ${formatDuration(((steps - log.step) * p.batch_size * 1000) / examplesPerSecond)}`);
         },
         async onEpoch(epoch) {
+          const stepsPerEpoch = Math.ceil(trainSet.labels.length / p.batch_size);
+          const epochLosses = curve.loss.slice(-stepsPerEpoch);
+          ctx.track.metric('train/epoch_loss', epochLosses.reduce((a, b) => a + b, 0) / epochLosses.length, curve.step.at(-1)!);
           if (!validation) return;
           const result = await evaluate();
           const step = curve.step.at(-1)!;
@@ -124,6 +127,11 @@ export async function fineTune(ctx: StepContext, params: SentimentLoraParams, in
       val_weighted_f1: column((e) => e.metrics.weighted_f1),
       val_macro_f1: column((e) => e.metrics.macro_f1),
     });
+    // In MLflow next to the per-step metrics: the adapter as peft loads it, and the curve as CSV.
+    ctx.track.artifact(modelDir, 'model');
+    const curvePath = join(ctx.scratchDir, 'curve.csv');
+    await writeFileAtomic(curvePath, await toCsv(curveTable));
+    ctx.track.artifact(curvePath, 'curve.csv');
     const last = [...evaluations.values()].at(-1);
     const metrics = last ? { ...last.metrics, loss: last.loss, train_loss: curve.loss.at(-1) } : { train_loss: curve.loss.at(-1), count: 0 };
     return {
