@@ -26,6 +26,18 @@ export interface Dropout {
 
 const FLOAT32_MIN = -3.4028234663852886e38;
 
+/** How a forward pass runs. */
+export interface Pass {
+  /** Training mode: every dropout applied with masks from here. */
+  readonly dropout?: Dropout;
+  /** Gradients will flow: matmuls take the custom-gradient path. */
+  readonly differentiable: boolean;
+  /** Inference: LoRA folded into the base weights (`mergeAdapter`), by module path. */
+  readonly merged?: ReadonlyMap<string, T2>;
+}
+
+export const TRAINING_PASS = (dropout: Dropout | undefined): Pass => ({ dropout, differentiable: true });
+
 export function seededDropout(tf: Tf, nextSeed: () => number): Dropout {
   return {
     apply(x, rate) {
@@ -103,9 +115,25 @@ export class BertClassifier {
     });
   }
 
-  /** Logits [rows, labels] from embedded tokens; `dropout` switches training mode on. */
-  logits(embedded: T2, batch: Batch, dropout?: Dropout): T2 {
+  /**
+   * peft's merge: W + A·B · alpha / r for each LoRA module, so inference runs one fused matmul
+   * (with its bias) per Linear. The caller disposes the tensors.
+   */
+  mergeAdapter(): Map<string, T2> {
+    const { tf } = this;
+    const merged = new Map<string, T2>();
+    for (const [path, pair] of this.adapter.lora) {
+      const weight = this.encoder.linears.get(path)!.weight;
+      merged.set(path, tf.tidy(() => tf.add(weight, tf.mul(tf.matMul(pair.a, pair.b), this.adapter.scaling)) as T2));
+    }
+    return merged;
+  }
+
+  /** Logits [rows, labels] from embedded tokens; by default an inference pass (no dropout, no gradients). */
+  logits(embedded: T2, batch: Batch, pass: Pass = { differentiable: false }): T2 {
     const { tf, encoder } = this;
+    const dropout = pass.dropout;
+    const product = (a: TfCore.Tensor, b: TfCore.Tensor) => (pass.differentiable ? matMul(tf, a, b) : tf.matMul(a, b));
     const config = encoder.config;
     const drop = <T extends TfCore.Tensor>(x: T, rate: number): T => (dropout ? dropout.apply(x, rate) : x);
     const { rows, length } = batch;
@@ -117,30 +145,36 @@ export class BertClassifier {
 
     let hidden = drop(embedded, config.hidden_dropout_prob);
     for (const layer of encoder.layers) {
-      const q = toHeads(this.linear(hidden, layer.query, dropout));
-      const v = toHeads(this.linear(hidden, layer.value, dropout));
-      const keysT = tf.transpose(tf.reshape(this.linear(hidden, layer.key, dropout), [rows, length, heads, headSize]), [0, 2, 3, 1]);
-      const scores = tf.add(tf.div(matMul(tf, q, keysT), Math.sqrt(headSize)), additiveMask);
+      const q = toHeads(this.linear(hidden, layer.query, pass));
+      const v = toHeads(this.linear(hidden, layer.value, pass));
+      const keysT = tf.transpose(tf.reshape(this.linear(hidden, layer.key, pass), [rows, length, heads, headSize]), [0, 2, 3, 1]);
+      const scores = tf.add(tf.div(product(q, keysT), Math.sqrt(headSize)), additiveMask);
       const probabilities = drop(tf.softmax(scores, -1), config.attention_probs_dropout_prob);
-      const context = tf.reshape(tf.transpose(matMul(tf, probabilities, v), [0, 2, 1, 3]), [rows * length, config.hidden_size]) as T2;
-      const attention = layerNorm(tf, tf.add(drop(this.linear(context, layer.attentionOutput, dropout), config.hidden_dropout_prob), hidden), layer.attentionNorm, eps);
-      const intermediate = gelu(tf, this.linear(attention, layer.intermediate, dropout));
-      hidden = layerNorm(tf, tf.add(drop(this.linear(intermediate, layer.output, dropout), config.hidden_dropout_prob), attention), layer.outputNorm, eps);
+      const context = tf.reshape(tf.transpose(product(probabilities, v), [0, 2, 1, 3]), [rows * length, config.hidden_size]) as T2;
+      const attention = layerNorm(tf, tf.add(drop(this.linear(context, layer.attentionOutput, pass), config.hidden_dropout_prob), hidden), layer.attentionNorm, eps);
+      const intermediate = gelu(tf, this.linear(attention, layer.intermediate, pass));
+      hidden = layerNorm(tf, tf.add(drop(this.linear(intermediate, layer.output, pass), config.hidden_dropout_prob), attention), layer.outputNorm, eps);
     }
     const cls = tf.reshape(tf.slice(tf.reshape(hidden, [rows, length, config.hidden_size]), [0, 0, 0], [rows, 1, config.hidden_size]), [rows, config.hidden_size]) as T2;
-    const pooled = tf.tanh(this.linear(cls, encoder.pooler, dropout));
+    const pooled = tf.tanh(this.linear(cls, encoder.pooler, pass));
     const classifierDropout = config.classifier_dropout ?? config.hidden_dropout_prob;
     const { weight, bias } = this.adapter.classifier;
-    return tf.add(matMul(tf, drop(pooled, classifierDropout), weight), bias) as T2;
+    return tf.add(product(drop(pooled, classifierDropout), weight), bias) as T2;
   }
 
-  /** W x + b, plus (B A dropout(x)) · alpha / r where LoRA wraps this module. */
-  private linear(x: T2, dense: Dense, dropout: Dropout | undefined): T2 {
+  /** W x + b, plus (B A dropout(x)) · alpha / r where LoRA wraps this module (or W already merged with it). */
+  private linear(x: T2, dense: Dense, pass: Pass): T2 {
     const { tf } = this;
-    const base = tf.add(frozenMatMul(tf, x, dense.weight, dense.weightT), dense.bias) as T2;
     const pair = this.adapter.lora.get(dense.path);
+    if (!pass.differentiable) {
+      const merged = pass.merged?.get(dense.path);
+      const out = tf.fused.matMul({ a: x, b: merged ?? dense.weight, bias: dense.bias }) as T2;
+      if (pair === undefined || merged !== undefined) return out;
+      return tf.add(out, tf.mul(tf.matMul(tf.matMul(x, pair.a), pair.b), this.adapter.scaling)) as T2;
+    }
+    const base = tf.add(frozenMatMul(tf, x, dense.weight, dense.weightT), dense.bias) as T2;
     if (pair === undefined) return base;
-    const input = dropout ? dropout.apply(x, this.adapter.settings.dropout) : x;
+    const input = pass.dropout ? pass.dropout.apply(x, this.adapter.settings.dropout) : x;
     return tf.add(base, tf.mul(matMul(tf, matMul(tf, input, pair.a), pair.b), this.adapter.scaling)) as T2;
   }
 }

@@ -12,7 +12,7 @@ import type { Tf } from '../agent/backend.ts';
 import { adamw, clipCoefficient } from '../agent/optim.ts';
 import { padBatch } from '../encoder/tokenizer.ts';
 import { Draws } from '../ingest/random.ts';
-import { crossEntropy, seededDropout, type BertClassifier, type Dropout } from './bert.ts';
+import { crossEntropy, seededDropout, TRAINING_PASS, type BertClassifier, type Dropout } from './bert.ts';
 import { paramsVector } from './params-vector.ts';
 import { linearWarmupDecay, warmupSteps } from './schedule.ts';
 
@@ -107,7 +107,7 @@ export function adamwStep(
     let grads: Float32Array = new Float32Array(0);
     tf.tidy(() => {
       const embedded = model.embed(batch);
-      const result = tf.variableGrads(() => crossEntropy(tf, model.logits(embedded, batch, dropout), labels), trainable);
+      const result = tf.variableGrads(() => crossEntropy(tf, model.logits(embedded, batch, TRAINING_PASS(dropout)), labels), trainable);
       loss = result.value.dataSync()[0]!;
       grads = params.flatten(result.grads);
     });
