@@ -13,7 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../steps/lib/agent/backend.ts';
-import { Draws } from '../steps/lib/ingest/random.ts';
+import { Draws } from '../steps/lib/random.ts';
 import { loadClassifier } from '../steps/lib/sentiment/classifier.ts';
 import { initialAdapterValues } from '../steps/lib/sentiment/lora.ts';
 import { predictProbabilities } from '../steps/lib/sentiment/predict.ts';

@@ -4,7 +4,7 @@
  * contiguous slice found by binary search. With `stratified`, a seeded stratified random
  * split instead (labelled text for sentiment models).
  */
-import { definePlugin, type ParamIssue, type PortSpec } from '../../engine/plugin.ts';
+import { definePlugin, type ParamIssue, type PortSpec } from '../../engine/sdk.ts';
 import type { DataSplitParams, DateRange } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
 

@@ -6,7 +6,7 @@
  * rows are drawn by a seeded permutation; every part keeps the input's row order.
  */
 import { selectRows, stringColumn, type Table } from '../../engine/sdk.ts';
-import { Draws } from '../lib/ingest/random.ts';
+import { Draws } from '../lib/random.ts';
 import type { StratifiedSplit } from './params.ts';
 
 /** Splits `total` over classes with `counts`, proportionally, largest remainder first, never above a class's count. */

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { formatDuration, table, toCsv, writeFileAtomic, type Artifact, type InputArtifact, type StepContext } from '../../engine/sdk.ts';
 import { initBackend } from '../lib/agent/backend.ts';
-import { Draws } from '../lib/ingest/random.ts';
+import { Draws } from '../lib/random.ts';
 import { loadClassifier } from '../lib/sentiment/classifier.ts';
 import { labelIndices, texts } from '../lib/sentiment/examples.ts';
 import { initialAdapterValues, type LoraSettings } from '../lib/sentiment/lora.ts';

@@ -1,7 +1,7 @@
 /** Classification metrics against scikit-learn: hand-checked cases always, random cases live against sklearn. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Draws } from '../../steps/lib/ingest/random.ts';
+import { Draws } from '../../steps/lib/random.ts';
 import { classificationMetrics } from '../../steps/lib/sentiment/metrics.ts';
 import { reference, torchPythonOrSkip } from './support.ts';
 

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { serializeSafetensors, readSafetensors } from '../../steps/lib/encoder/safetensors.ts';
 import { writeFileSync } from 'node:fs';
-import { Draws } from '../../steps/lib/ingest/random.ts';
+import { Draws } from '../../steps/lib/random.ts';
 import { loadClassifier } from '../../steps/lib/sentiment/classifier.ts';
 import { initialAdapterValues } from '../../steps/lib/sentiment/lora.ts';
 import { adapterValues } from '../../steps/lib/sentiment/peft-io.ts';

@@ -9,7 +9,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../agent/backend.ts';
 import type { EncoderWeights } from './encoder-weights.ts';
-import type { Draws } from '../ingest/random.ts';
+import type { Draws } from '../random.ts';
 
 export interface LoraSettings {
   readonly r: number;

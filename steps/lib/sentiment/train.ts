@@ -11,7 +11,7 @@ import '@tensorflow/tfjs';
 import type { Tf } from '../agent/backend.ts';
 import { adamw, clipCoefficient } from '../agent/optim.ts';
 import { padBatch } from '../encoder/tokenizer.ts';
-import { Draws } from '../ingest/random.ts';
+import { Draws } from '../random.ts';
 import { crossEntropy, seededDropout, TRAINING_PASS, type BertClassifier, type Dropout } from './bert.ts';
 import { paramsVector } from './params-vector.ts';
 import { linearWarmupDecay, warmupSteps } from './schedule.ts';
