@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import plugin from '../../steps/ingest.encoder/plugin.ts';
 import { serializeSafetensors } from '../../steps/lib/encoder/safetensors.ts';
-import { rejection, replayServer, sendJson, withDefaults } from '../ingest/harness.ts';
+import { closedPort, rejection, replayServer, sendJson, withDefaults } from '../ingest/harness.ts';
 import { encoderOrSkip, listDir, stepContext, tempDir } from './support.ts';
 
 const CONFIG = { model_type: 'bert', vocab_size: 5, hidden_size: 4, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 8, hidden_act: 'gelu', max_position_embeddings: 8, type_vocab_size: 2, layer_norm_eps: 1e-12, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 };
@@ -133,6 +133,13 @@ test('hf: a private repo without the token, and a repo lacking a file, fail clea
   } finally {
     await partial.close();
   }
+});
+
+test('hf: an unreachable endpoint fails after the retries, naming the request', async () => {
+  const port = await closedPort();
+  const ctx = { ...stepContext(), env: { HF_ENDPOINT: `http://127.0.0.1:${port}` } };
+  const message = await rejection(encoderFrom({ source: 'hf', repo: 'org/tiny-bert', revision: 'v1.0', attempts: 2, retry_delay_ms: 0 }, ctx));
+  assert.is(message, `hub model org/tiny-bert@v1.0 at http://127.0.0.1:${port} failed: hub request for org/tiny-bert@v1.0 failed after 2 attempts: connect ECONNREFUSED 127.0.0.1:${port}`);
 });
 
 test('the encoder declares HF_ENDPOINT (part of its cache key), never the token', () => {
