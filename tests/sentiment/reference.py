@@ -4,7 +4,7 @@ Run with the venv of .ci/services/torch.sh: `$TRADEPIPE_TORCH_PYTHON tests/senti
 The request is a JSON file; results are written where the request says (JSON, or safetensors for weights).
 
 Commands:
-  tokenize   AutoTokenizer ids for sentences with truncation at max_length
+  tokenize   AutoTokenizer ids for sentences with truncation at each of max_lengths
   logits     BertForSequenceClassification logits with a given classifier (safetensors)
   step       one Trainer-style optimizer step of a peft LoRA model from given initial adapter weights
   predict    probabilities of a saved adapter loaded with PeftModel.from_pretrained
@@ -27,7 +27,7 @@ torch.set_num_threads(int(__import__("os").environ.get("TORCH_THREADS", "2")))
 
 def tokenize(request):
     tok = AutoTokenizer.from_pretrained(request["encoder"])
-    return {"ids": [tok(s, truncation=True, max_length=request["max_length"])["input_ids"] for s in request["sentences"]]}
+    return {"ids": {str(n): [tok(s, truncation=True, max_length=n)["input_ids"] for s in request["sentences"]] for n in request["max_lengths"]}}
 
 
 def batch(tok, sentences, max_length):
