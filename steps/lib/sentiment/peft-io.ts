@@ -91,7 +91,11 @@ export async function readPeftModel(dir: string): Promise<PeftModelFiles> {
     dropout: Number(config.lora_dropout ?? 0),
     targetModules: typeof targets === 'string' ? [targets] : (targets as string[]),
   };
-  const meta = (await readJson(join(dir, 'tradepipe.json'))) as unknown as ModelMeta;
+  const metaPath = join(dir, 'tradepipe.json');
+  const meta = (await readJson(metaPath)) as unknown as ModelMeta;
+  if (!Array.isArray(meta.labels) || meta.labels.length < 2 || typeof meta.max_length !== 'number' || typeof meta.encoder_hash !== 'string') {
+    throw new Error(`${metaPath}: expected labels (at least two), max_length and encoder_hash, as sentiment.lora writes them`);
+  }
   const weightsPath = join(dir, 'adapter_model.safetensors');
   return { settings, values: adapterValues(parseSafetensors(await readFile(weightsPath), weightsPath), weightsPath), meta };
 }
