@@ -24,7 +24,8 @@ export default definePlugin<SentimentLoraParams>({
   },
   check(params) {
     const issues: ParamIssue[] = [];
-    if (params.labels!.includes('predicted') || params.labels!.includes('true_label')) issues.push({ path: ['labels'], message: '`predicted` and `true_label` are column names sentiment.predict adds; rename the label' });
+    const labels: readonly string[] = params.labels ?? [];
+    if (labels.includes('predicted') || labels.includes('true_label')) issues.push({ path: ['labels'], message: '`predicted` and `true_label` are column names sentiment.predict adds; rename the label' });
     return issues;
   },
   async run(ctx, params, inputs) {
