@@ -17,6 +17,10 @@ export interface SentimentEvaluateParams {
    */
   batch_size?: number;
   /**
+   * Threads scoring batches: this one plus `threads - 1` worker threads, each with its own wasm backend and a copy of the model (~0.4 GB); used when there are at least two batches per thread, on wasm only. Results do not depend on it.
+   */
+  threads?: number;
+  /**
    * tfjs backend: `wasm` (default), `cpu`, `webgpu`, `tfjs-node`, `auto`; a backend that cannot start is an error.
    */
   device?: 'auto' | 'cpu' | 'wasm' | 'webgpu' | 'tfjs-node';

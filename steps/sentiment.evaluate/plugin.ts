@@ -35,7 +35,7 @@ export default definePlugin<SentimentEvaluateParams>({
       const test = await inputs.test!.table();
       const { labels } = opened.meta;
       const truth = labelIndices(test, params.label_column!, labels, 'test');
-      const probabilities = await scoreTable(opened, test, params.text_column, params.batch_size!, 'test', ctx.signal);
+      const probabilities = await scoreTable(opened, test, 'test', { textColumn: params.text_column, batchSize: params.batch_size!, threads: params.threads!, signal: ctx.signal });
       const predicted = argmaxRows(probabilities, labels.length);
       const metrics = classificationMetrics(labels, truth, predicted);
       for (const name of ['weighted_f1', 'macro_f1', 'accuracy'] as const) ctx.track.metric(name, metrics[name]);

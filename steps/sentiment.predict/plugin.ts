@@ -30,7 +30,7 @@ export default definePlugin<SentimentPredictParams>({
     try {
       const news = await inputs.news!.table();
       const started = performance.now();
-      const probabilities = await scoreTable(opened, news, params.text_column, params.batch_size!, 'news', ctx.signal);
+      const probabilities = await scoreTable(opened, news, 'news', { textColumn: params.text_column, batchSize: params.batch_size!, threads: params.threads!, signal: ctx.signal });
       const seconds = (performance.now() - started) / 1000;
       ctx.log.info(`${news.rows} texts scored: ${(news.rows / seconds).toFixed(1)} per second`);
       const { labels } = opened.meta;

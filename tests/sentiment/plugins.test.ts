@@ -91,6 +91,23 @@ test('sentiment.predict adds probabilities and `predicted`, renames `label` to `
   }
 });
 
+test('sentiment.predict with a helper thread gives bit-identical probabilities', async () => {
+  const encoder = await encoderOrSkip('sentiment/plugins');
+  if (!encoder || !trained) return;
+  const news = headlines(3, 4);
+  const score = async (threads: number) => {
+    const out = await predict.run(stepContext(), withDefaults(predict, { batch_size: 1, threads }), {
+      model: dirInput((trained!.out.model as { path: string }).path, 'sha256:model'),
+      encoder: dirInput(encoder, ENCODER_HASH),
+      news: tableInput(news),
+    });
+    const scored = (out.sentiment as { table: import('../../engine/table/table.ts').Table }).table;
+    return ['negative', 'neutral', 'positive'].map((l) => [...numberColumn(scored, l)]);
+  };
+  // 9 batches of one: the helper thread takes some of them.
+  assert.equal(await score(2), await score(1));
+});
+
 test('sentiment.predict refuses an adapter trained on another encoder', async () => {
   const encoder = await encoderOrSkip('sentiment/plugins');
   if (!encoder || !trained) return;

@@ -7,6 +7,11 @@ import { readPeftModel, type ModelMeta } from './peft-io.ts';
 export interface OpenedModel extends LoadedClassifier {
   readonly meta: ModelMeta;
   readonly tf: Tf;
+  /** The tfjs backend in use (helper threads exist for `wasm` only). */
+  readonly backend: string;
+  /** Where the model and encoder were read from (helper threads read them again). */
+  readonly modelDir: string;
+  readonly encoderDir: string;
 }
 
 /** The model directory: the `model` param (a registry URI the engine resolved to a local path) or the `model` input. */
@@ -26,5 +31,5 @@ export async function openSavedModel(ctx: StepContext, device: Device, model: st
   ctx.track.tag('tfjs_backend', backend.name);
   ctx.log.info(`tfjs backend: ${backend.name} (${backend.provider})`);
   const classifier = await loadClassifier(backend.tf, encoder.path, { ...saved.settings, dropout: 0 }, saved.meta.labels.length, saved.values);
-  return { ...classifier, meta: saved.meta, tf: backend.tf };
+  return { ...classifier, meta: saved.meta, tf: backend.tf, backend: backend.name, modelDir: model, encoderDir: encoder.path };
 }
