@@ -1,7 +1,8 @@
 /**
  * The sentiment steps through the engine, as a user runs them: a tiny labelled set, the
  * real encoder from a local folder, LoRA for one epoch, evaluate, register as `finsent`,
- * promote on weighted_f1, then a second pipeline scoring with `models:/finsent@champion`.
+ * promote on weighted_f1, then a second pipeline scoring with `models:/finsent@champion`
+ * (with a helper thread, started from the CLI process).
  * The rerun is fully cached.
  */
 import { test } from 'uvu';
@@ -51,11 +52,12 @@ test('finetune -> evaluate -> register -> promote, then predict with models:/fin
 `,
     'pipelines.d/score.yaml': `steps:
   encoder: { uses: ingest.encoder, with: { source: path, path: ${JSON.stringify(encoder)} } }
-  news: { uses: ingest.table, with: { path: data/test.csv } }
+  news: { uses: ingest.table, with: { path: data/train.csv } }
+  # Six batches of two: a helper thread (threads: 2) scores some of them.
   score:
     uses: sentiment.predict
     inputs: { encoder: encoder.encoder, news: news.table }
-    with: { model: "models:/finsent@champion" }
+    with: { model: "models:/finsent@champion", batch_size: 2, threads: 2 }
 `,
   });
   try {
@@ -74,7 +76,7 @@ test('finetune -> evaluate -> register -> promote, then predict with models:/fin
     assert.is(scored.statuses.score, 'executed');
     const csv = (await p.run(['show', 'pipelines.d/score.yaml', 'score.sentiment', '--format', 'csv'])).stdout.trim().split('\n');
     assert.is(csv[0], 'headline,true_label,negative,neutral,positive,predicted');
-    assert.is(csv.length, 4);
+    assert.is(csv.length, 13);
   } finally {
     p.cleanup();
   }
