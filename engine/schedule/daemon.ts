@@ -14,7 +14,7 @@ import { readScheduledFile, type ScheduledFile } from '../pipeline.ts';
 import { acquireLock } from '../lock.ts';
 import { projectPaths, displayPath } from '../project.ts';
 import { watchFiles, type FileWatcher } from '../watch/watcher.ts';
-import type { WatchTargets } from '../watch/targets.ts';
+import { sameTargets, type WatchTargets } from '../watch/targets.ts';
 import { createScheduler, type Scheduler } from './scheduler.ts';
 import { registerScheduleMetrics } from './metrics.ts';
 import { scheduleDir } from './state.ts';
@@ -111,16 +111,24 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         opts.log(`${new Date().toISOString()} ${displayPath(file)} invalid; ${kept}`);
       }
     }
-    await watcher.retarget(targets());
+    // A retarget restarts the watcher, and an edit while it starts could be lost: only when needed.
+    const next = targets();
+    if (!sameTargets(next, watching)) {
+      watching = next;
+      await watcher.retarget(next);
+    }
   };
   let reloading = Promise.resolve();
-  const watcher: FileWatcher = await watchFiles(targets(), {
+  let watching = targets();
+  const watcher: FileWatcher = await watchFiles(watching, {
     debounceMs: opts.debounceMs ?? 200,
     onBurst: (paths) => {
       reloading = reloading.then(() => reload(paths)).catch((error: unknown) => opts.log(`${new Date().toISOString()} error: reload: ${(error as Error).message}`));
     },
     onError: (error) => opts.log(`${new Date().toISOString()} error: watching: ${error.message}`),
   });
+
+  opts.log(`${new Date().toISOString()} watching ${watching.tracked.size} path(s) for schedule changes; Ctrl-C to stop`);
 
   let server: Server | undefined;
   if (opts.metrics) {
