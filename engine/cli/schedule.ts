@@ -43,14 +43,16 @@ export function registerSchedule(program: Command): void {
     .description('Print the schedules as crontab entries, systemd timer + service units, or Kubernetes CronJobs.')
     .argument('[files...]', 'pipeline files (default: every pipeline in pipelines.d/ with a `schedule:`)')
     .addOption(new Option('--format <format>', 'target scheduler').choices(['crontab', 'systemd', 'k8s-cronjob']).makeOptionMandatory())
-    .option('--tradepipe <path>', 'the tradepipe executable the target runs', 'tradepipe')
+    .option('--tradepipe <path>', 'the tradepipe executable the target runs (default: this one; `tradepipe` in a k8s image)')
     .option('--image <ref>', 'k8s-cronjob: container image holding the project and tradepipe', 'tradepipe:latest')
     .option('--root <dir>', 'project folder as the target sees it (default: this project\'s path)')
-    .action((files: string[], flags: { format: ExportFormat; tradepipe: string; image: string; root?: string }) => {
+    .action((files: string[], flags: { format: ExportFormat; tradepipe?: string; image: string; root?: string }) => {
       const { root, scheduled } = readScheduled(files);
       const exported: Exported[] = scheduled.map((f) => ({ name: f.name, file: projectRelative(root, f.file), schedule: f.schedule! }));
       try {
-        process.stdout.write(exportSchedules(flags.format, exported, { root: flags.root ?? root, tradepipe: flags.tradepipe, image: flags.image }));
+        // cron and systemd start with a bare PATH: name this executable by its absolute path.
+        const tradepipe = flags.tradepipe ?? (flags.format === 'k8s-cronjob' ? 'tradepipe' : process.argv[1]!);
+        process.stdout.write(exportSchedules(flags.format, exported, { root: flags.root ?? root, tradepipe, image: flags.image }));
       } catch (error) {
         process.stderr.write(`error: schedule export: ${(error as Error).message}\n`);
         throw new Exit(EXIT.invalid);

@@ -64,7 +64,7 @@ function crontab(schedules: readonly Exported[], opts: ExportOptions): string {
     if (s.schedule.overlap === 'cancel') lines.push('# overlap cancel has no cron equivalent: a fire while a run is running is skipped');
     if (s.schedule.catchUp === 'latest') lines.push('# catch_up latest has no cron equivalent: slots missed while the machine was down do not run');
     lines.push(`CRON_TZ=${s.schedule.timezone}`);
-    const command = ['cd', sh(opts.root), '&&', ...flock.map(sh), sh(opts.tradepipe), ...runArgs(s).map(sh)].join(' ');
+    const command = ['cd', sh(opts.root), '&&', 'mkdir', '-p', '.tradepipe/schedule', '&&', ...flock.map(sh), sh(opts.tradepipe), ...runArgs(s).map(sh)].join(' ');
     lines.push(`${fields(s).join(' ')} ${command.replace(/%/g, '\\%')}`);
   }
   return lines.join('\n') + '\n';

@@ -172,12 +172,12 @@ SHELL=/bin/sh
 # daily_data_collection (pipelines.d/daily_data_collection.yaml): overlap skip, catch_up latest
 # catch_up latest has no cron equivalent: slots missed while the machine was down do not run
 CRON_TZ=America/New_York
-30 18 * * 1-5 cd /srv/research && flock -n .tradepipe/schedule/daily_data_collection.flock /usr/local/bin/tradepipe run pipelines.d/daily_data_collection.yaml --set ohlcv.end=today
+30 18 * * 1-5 cd /srv/research && mkdir -p .tradepipe/schedule && flock -n .tradepipe/schedule/daily_data_collection.flock /usr/local/bin/tradepipe run pipelines.d/daily_data_collection.yaml --set ohlcv.end=today
 
 # full_strategy (pipelines.d/full_strategy.yaml): overlap cancel, catch_up none
 # overlap cancel has no cron equivalent: a fire while a run is running is skipped
 CRON_TZ=America/New_York
-0 6 * * 6 cd /srv/research && flock -n .tradepipe/schedule/full_strategy.flock /usr/local/bin/tradepipe run pipelines.d/full_strategy.yaml
+0 6 * * 6 cd /srv/research && mkdir -p .tradepipe/schedule && flock -n .tradepipe/schedule/full_strategy.flock /usr/local/bin/tradepipe run pipelines.d/full_strategy.yaml
 `);
   assert.equal(exportSchedules('k8s-cronjob', [weekly], opts), `# full_strategy (pipelines.d/full_strategy.yaml): overlap cancel -> concurrencyPolicy Replace, catch_up none
 # catch_up none: startingDeadlineSeconds drops a slot not started within a minute
