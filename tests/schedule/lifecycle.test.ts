@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, scheduledProject, runLog, isFinished, killDaemons } from './support.ts';
+import { project } from '../helpers/project.ts';
 
 test('SIGTERM during a run: no more fires, the run finishes within the grace period, exit 0; a second signal exits at once', async () => {
   const p = scheduledProject('cron: "* * * * * *"', 2.5);
@@ -80,6 +81,24 @@ test('hot reload: an invalid edit keeps the old schedule and logs the positioned
     const nextFire = value('tradepipe_schedule_next_fire_timestamp_seconds{pipeline="p"}');
     assert.ok(nextFire * 1000 > fired.slot! && nextFire % 2 === 0, `next fire ${nextFire}`);
     await promtoolCheck(metrics);
+    d.child.kill('SIGTERM');
+    assert.is((await d.child).exitCode, 0, d.stderr());
+  } finally {
+    killDaemons();
+    p.cleanup();
+  }
+});
+
+test('default files: adding a `schedule:` to a pipeline in pipelines.d/ schedules it without a restart', async () => {
+  const plain = 'steps:\n  work: { uses: exec, with: { cmd: "true" } }\n';
+  const p = project({ 'pipelines.d/daily.yaml': plain, 'pipelines.d/fragments/part.yaml': 'steps: {}\n' });
+  try {
+    const d = startDaemon(p, [], []);
+    await d.waitFor((e) => e.pipeline === 'watching');
+    assert.is(`${d.events[0]!.pipeline} ${d.events[0]!.text}`, 'no schedules yet; watching pipelines.d');
+    p.write('pipelines.d/daily.yaml', plain + 'schedule: { cron: "0 18 * * 1-5", timezone: America/New_York }\n');
+    const scheduled = await d.waitFor((e) => e.pipeline === 'daily' && /^scheduled /.test(e.text));
+    assert.match(scheduled.text, /^scheduled `0 18 \* \* 1-5` America\/New_York, overlap skip, catch_up none; next \w{3} \d{4}-\d\d-\d\d 18:00:00 E[SD]T$/);
     d.child.kill('SIGTERM');
     assert.is((await d.child).exitCode, 0, d.stderr());
   } finally {

@@ -35,9 +35,9 @@ export function killDaemons(): void {
   started.clear();
 }
 
-/** `tradepipe schedule p.yaml ...args` in the project. */
-export function startDaemon(p: Project, args: string[]): Daemon {
-  const child = execa(BIN, ['schedule', 'p.yaml', ...args], {
+/** `tradepipe schedule p.yaml ...args` in the project; `files: []` for the default, pipelines.d/. */
+export function startDaemon(p: Project, args: string[], files = ['p.yaml']): Daemon {
+  const child = execa(BIN, ['schedule', ...files, ...args], {
     cwd: p.dir,
     reject: false,
     // The daemon's grace period is the subject of the tests: execa must not SIGKILL it after its own 5 s.
