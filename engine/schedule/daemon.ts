@@ -79,11 +79,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const registry = new Registry();
   const scheduler = createScheduler({ root, command: opts.command, env: opts.env, log: opts.log, metrics: registerScheduleMetrics(registry) });
   const sources = new Map<string, readonly string[]>();
-  const apply = async (file: ScheduledFile) => {
+  const apply = async (file: ScheduledFile, atStartup: boolean) => {
     sources.set(file.file, file.sources);
-    await scheduler.set(file);
+    await scheduler.set(file, atStartup);
   };
-  for (const file of initial.loaded) await apply(file);
+  for (const file of initial.loaded) await apply(file, true);
   if (scheduler.files().length === 0) opts.log(`${new Date().toISOString()} no schedules yet; watching ${displayPath(opts.files.folder ?? root)}`);
 
   const targets = (): WatchTargets => ({
@@ -103,7 +103,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         continue;
       }
       try {
-        await apply(readScheduledFile(file));
+        await apply(readScheduledFile(file), false);
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
         opts.invalid(error);

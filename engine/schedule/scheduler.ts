@@ -29,8 +29,11 @@ export interface SchedulerOptions {
 }
 
 export interface Scheduler {
-  /** Starts scheduling a file, or applies its new schedule; without `schedule:` it stops scheduling it. */
-  set(file: ScheduledFile): Promise<void>;
+  /**
+   * Starts scheduling a file, or applies its new schedule; without `schedule:` it stops scheduling it.
+   * `catchUp`: whether slots missed before now count (at startup); a schedule added while running starts afresh.
+   */
+  set(file: ScheduledFile, catchUp: boolean): Promise<void>;
   remove(file: string): void;
   /** Absolute pipeline files being scheduled. */
   files(): string[];
@@ -193,30 +196,35 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     log(entry, `${slotText(run.slot)}: ${result.outcome} in ${formatDuration(result.ms)} (${exit})${why}; log ${projectRelative(entry.file.root, logPath)}`);
     pruneLogs(join(logPath, '..'), keepLogs);
     entry.run = undefined;
+    if (!entry.active && !stopping && entries.get(entry.file.file) === entry) entries.delete(entry.file.file);
     const next = entry.pending;
     entry.pending = undefined;
     if (next && !stopping && entry.active) void start(entry, next, 'queued');
   };
 
-  const open = async (file: ScheduledFile, schedule: Schedule): Promise<Entry> => {
+  const open = async (file: ScheduledFile, schedule: Schedule, afresh: boolean): Promise<Entry> => {
     const rel = projectRelative(file.root, file.file);
     const path = stateFile(file.root, rel);
     const write = stateWriter(path);
     const previous = readState(path);
-    const state: ScheduleState = previous ?? { since: new Date().toISOString() };
+    const state: ScheduleState = previous && !afresh ? previous : { ...previous, since: new Date().toISOString() };
     const entry: Entry = { file, schedule, rel, state, write, active: true };
     if (state.lastRun?.outcome === 'running') {
       const pid = state.lastRun.pid;
       log(entry, `${slotText(new Date(state.lastRun.slot))}: outcome unknown, the scheduler stopped during the run${pid && alive(pid) ? ` (pid ${pid} is still running)` : ''}`);
       entry.state = { ...state, lastRun: { ...state.lastRun, outcome: 'lost' } };
     }
-    if (!previous || entry.state !== state) await write(entry.state);
+    if (previous !== state || entry.state !== state) await write(entry.state);
     opts.metrics?.scheduled(file.name, state.lastSuccessAt ? new Date(state.lastSuccessAt) : undefined);
     return entry;
   };
 
-  const describe = (schedule: Schedule) =>
-    `\`${schedule.expression}\` ${schedule.timezone}, overlap ${schedule.overlap}, catch_up ${schedule.catchUp}`;
+  /** `scheduled \`0 18 * * 1-5\` America/New_York, overlap skip, catch_up none; next Mon 2026-12-07 18:00:00 EST` */
+  const announce = (entry: Entry, what: string) => {
+    const { expression, timezone, overlap, catchUp } = entry.schedule;
+    const next = entry.schedule.cron.nextRun();
+    log(entry, `${what} \`${expression}\` ${timezone}, overlap ${overlap}, catch_up ${catchUp}; next ${next ? formatInZone(next, timezone) : 'never'}`);
+  };
 
   const drop = (entry: Entry, why: string) => {
     entry.active = false;
@@ -226,10 +234,17 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   };
 
   return {
-    async set(file) {
+    async set(file, catchUpMissed) {
       const existing = entries.get(file.file);
       if (!file.schedule) {
         if (existing) this.remove(file.file);
+        return;
+      }
+      if (existing && !existing.active) {
+        // Removed while its run went on, and back: the same entry, so one writer keeps its state file.
+        Object.assign(existing, { file, schedule: file.schedule, active: true });
+        arm(existing);
+        announce(existing, 'scheduled');
         return;
       }
       if (existing) {
@@ -237,26 +252,25 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         if (sameSchedule(existing.schedule, file.schedule)) return;
         existing.schedule = file.schedule;
         arm(existing);
-        const next = file.schedule.cron.nextRun();
-        log(existing, `schedule changed: ${describe(file.schedule)}; next ${next ? formatInZone(next, file.schedule.timezone) : 'never'}`);
+        announce(existing, 'schedule changed:');
         return;
       }
-      const entry = await open(file, file.schedule);
+      const entry = await open(file, file.schedule, !catchUpMissed);
       entries.set(file.file, entry);
-      catchUp(entry, 'while the scheduler was down');
+      if (catchUpMissed) catchUp(entry, 'while the scheduler was down');
       arm(entry);
-      const next = file.schedule.cron.nextRun();
-      log(entry, `scheduled ${describe(file.schedule)}; next ${next ? formatInZone(next, file.schedule.timezone) : 'never'}`);
+      announce(entry, 'scheduled');
     },
     remove(file) {
       const entry = entries.get(file);
-      if (!entry) return;
+      if (!entry?.active) return;
       drop(entry, 'the schedule was removed');
-      entries.delete(file);
+      // A running run keeps its entry until it finishes, to record its outcome.
+      if (!entry.run) entries.delete(file);
       opts.metrics?.unscheduled(entry.file.name);
       log(entry, entry.run ? `unscheduled; the run of ${slotText(entry.run.slot)} continues` : 'unscheduled');
     },
-    files: () => [...entries.keys()],
+    files: () => [...entries.values()].filter((e) => e.active).map((e) => e.file.file),
     running: () => [...entries.values()].filter((e) => e.run).length,
     async stop(graceMs) {
       stopping = true;
