@@ -15,7 +15,7 @@ import { acquireLock } from '../lock.ts';
 import { projectPaths, displayPath } from '../project.ts';
 import { watchFiles, type FileWatcher } from '../watch/watcher.ts';
 import { sameTargets, type WatchTargets } from '../watch/targets.ts';
-import { createScheduler, type Scheduler } from './scheduler.ts';
+import { createCronScheduler, type CronScheduler } from './cron-scheduler.ts';
 import { registerScheduleMetrics } from './metrics.ts';
 import { scheduleDir } from './state.ts';
 import type { ScheduleFiles } from './files.ts';
@@ -77,7 +77,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const dir = scheduleDir(root);
   const lock = await acquireLock(dir, join(dir, 'scheduler.lock'), (m) => opts.log(m));
   const registry = new Registry();
-  const scheduler = createScheduler({ root, command: opts.command, env: opts.env, log: opts.log, metrics: registerScheduleMetrics(registry) });
+  const scheduler = createCronScheduler({ root, command: opts.command, env: opts.env, log: opts.log, metrics: registerScheduleMetrics(registry) });
   const sources = new Map<string, readonly string[]>();
   const apply = async (file: ScheduledFile, atStartup: boolean) => {
     sources.set(file.file, file.sources);
@@ -169,7 +169,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   };
 }
 
-function serveMetrics(at: { port: number; host: string }, registry: Registry, scheduler: Scheduler): Promise<Server> {
+function serveMetrics(at: { port: number; host: string }, registry: Registry, scheduler: CronScheduler): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {

@@ -1,5 +1,5 @@
 /**
- * The scheduler: one timer per scheduled pipeline file, aimed at its next slot. Each
+ * The cron scheduler: one timer per scheduled pipeline file, aimed at its next slot. Each
  * slot is decided once (run, queued, skipped, missed) and recorded before anything
  * starts; runs follow the schedule's `overlap`. Runs of different pipelines are
  * independent; the project lock serialises their store writes.
@@ -12,11 +12,11 @@ import { missedSlots, formatUtc, formatInZone } from './slots.ts';
 import { readState, stateFile, stateWriter, scheduleDir, type Decision, type ScheduleState } from './state.ts';
 import { startRun, pruneLogs, type RunHandle, type Finished } from './runner.ts';
 import type { ScheduleMetrics } from './metrics.ts';
-import { formatDuration } from '../reporter.ts';
+import { formatDuration } from '../format.ts';
 import { projectRelative } from '../project.ts';
 import { alive } from '../lock.ts';
 
-export interface SchedulerOptions {
+export interface CronSchedulerOptions {
   root: string;
   /** How to start `tradepipe`, e.g. `[node, /path/to/bin/tradepipe]`. */
   command: readonly string[];
@@ -28,7 +28,7 @@ export interface SchedulerOptions {
   keepLogs?: number;
 }
 
-export interface Scheduler {
+export interface CronScheduler {
   /**
    * Starts scheduling a file, or applies its new schedule; without `schedule:` it stops scheduling it.
    * `catchUp`: whether slots missed before now count (at startup); a schedule added while running starts afresh.
@@ -66,7 +66,7 @@ interface Entry {
 /** A Node timer fires at most this far ahead; longer waits re-aim. */
 const MAX_TIMER_MS = 60 * 60 * 1000;
 
-export function createScheduler(opts: SchedulerOptions): Scheduler {
+export function createCronScheduler(opts: CronSchedulerOptions): CronScheduler {
   const entries = new Map<string, Entry>();
   const keepLogs = opts.keepLogs ?? 50;
   let stopping = false;
