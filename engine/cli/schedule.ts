@@ -8,7 +8,7 @@ import { InvalidInput } from '../errors.ts';
 import { readScheduledFile, type ScheduledFile } from '../pipeline.ts';
 import { displayPath, projectRelative } from '../project.ts';
 import { scheduleFiles } from '../schedule/files.ts';
-import { startDaemon, StartupInvalid, NO_SCHEDULE } from '../schedule/daemon.ts';
+import { startDaemon, StartupInvalid, NO_SCHEDULE, type Daemon } from '../schedule/daemon.ts';
 import { exportSchedules, type ExportFormat, type Exported } from '../schedule/export.ts';
 import { formatInZone, formatUtc } from '../schedule/slots.ts';
 import { printInvalid, EXIT, Exit } from './common.ts';
@@ -117,7 +117,7 @@ function listCommand(named: string[], flags: DaemonFlags): number {
 }
 
 async function daemonCommand(named: string[], flags: DaemonFlags): Promise<number> {
-  let daemon;
+  let daemon: Daemon;
   try {
     daemon = await startDaemon({
       files: scheduleFiles(named, process.cwd()),
