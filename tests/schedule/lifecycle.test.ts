@@ -119,7 +119,7 @@ async function promtoolCheck(exposition: string): Promise<void> {
   assert.is(r.stdout + r.stderr, '');
 }
 
-test('--list: each schedule with its next fire times in its zone and in UTC', async () => {
+test('--list: each schedule with its next fire times in its zone and in UTC; export from the CLI', async () => {
   const p = scheduledProject('cron: "30 1 * * *"\ntimezone: America/New_York\ncatch_up: latest');
   try {
     const r = await p.run(['schedule', '--list', 'p.yaml', '--from', '2026-10-30T12:00:00Z', '--count', '4']);
@@ -130,6 +130,12 @@ test('--list: each schedule with its next fire times in its zone and in UTC', as
   Sun 2026-11-01 01:30:00 EDT  2026-11-01T05:30:00Z
   Mon 2026-11-02 01:30:00 EST  2026-11-02T06:30:00Z
   Tue 2026-11-03 01:30:00 EST  2026-11-03T06:30:00Z`);
+    const k8s = await p.run(['schedule', 'export', '--format', 'k8s-cronjob', 'p.yaml', '--image', 'research:1', '--root', '/project']);
+    assert.is(k8s.code, 0, k8s.stderr);
+    assert.match(k8s.stdout, /\n {2}schedule: 30 1 \* \* \*\n {2}timeZone: America\/New_York\n {2}concurrencyPolicy: Forbid\n {2}jobTemplate:/);
+    const systemd = await p.run(['schedule', 'export', '--format', 'systemd', 'p.yaml']);
+    assert.match(systemd.stdout, /\nOnCalendar=\*-\*-\* 01:30:00 America\/New_York\n/);
+    assert.match(systemd.stdout, /\nExecStart=\/\S+\/bin\/tradepipe run p\.yaml\n/);
     p.write('q.yaml', 'steps:\n  a: { uses: exec, with: { cmd: "true" } }\nschedule: { cron: "5 4 * * * * *" }\n');
     const bad = await p.run(['schedule', '--list', 'q.yaml']);
     assert.is(bad.code, 2);
