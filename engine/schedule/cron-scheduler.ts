@@ -73,10 +73,21 @@ export function createCronScheduler(opts: CronSchedulerOptions): CronScheduler {
   const log = (entry: Entry, message: string) => opts.log(`${new Date().toISOString()} ${entry.file.name} ${message}`);
   const slotText = (slot: Date) => `slot ${formatUtc(slot)}`;
 
-  const record = (entry: Entry, slot: Date, decision: Decision): Promise<void> => {
+  /** Writes the entry's state; a failed write is logged, and says no (a slot that cannot be recorded must not run). */
+  const persist = async (entry: Entry): Promise<boolean> => {
+    try {
+      await entry.write(entry.state);
+      return true;
+    } catch (error) {
+      log(entry, `error: cannot write schedule state: ${(error as Error).message}`);
+      return false;
+    }
+  };
+
+  const record = async (entry: Entry, slot: Date, decision: Decision): Promise<void> => {
     entry.state = { ...entry.state, ...dealtWith(entry.state, slot, decision) };
     opts.metrics?.decided(entry.file.name, decision);
-    return entry.write(entry.state);
+    await persist(entry);
   };
 
   const lastSlot = (entry: Entry): Date | undefined => (entry.state.slot ? new Date(entry.state.slot) : undefined);
@@ -166,13 +177,26 @@ export function createCronScheduler(opts: CronSchedulerOptions): CronScheduler {
       lastRun: { slot: slot.toISOString(), startedAt: startedAt.toISOString(), outcome: 'running', log: projectRelative(entry.file.root, logPath) },
     };
     if (decision !== 'queued') opts.metrics?.decided(entry.file.name, decision);
-    await entry.write(entry.state);
-    const handle = startRun({ command: opts.command, root: entry.file.root, file: entry.rel, set: entry.schedule.set, slot, logPath, env: opts.env });
+    if (!(await persist(entry))) {
+      log(entry, `${slotText(slot)}: not run, since it could not be recorded`);
+      entry.run = undefined;
+      finished();
+      return;
+    }
+    let handle: RunHandle;
+    try {
+      handle = startRun({ command: opts.command, root: entry.file.root, file: entry.rel, set: entry.schedule.set, slot, logPath, env: opts.env });
+    } catch (error) {
+      // The log file could not be opened: the run never started.
+      await finish(entry, run, { outcome: 'failed', exitCode: null, signal: null, ms: 0, lastLine: (error as Error).message }, logPath);
+      finished();
+      return;
+    }
     run.handle = handle;
     if (run.cancelRequested) handle.cancel();
     opts.metrics?.running(entry.file.name, 1);
     entry.state = { ...entry.state, lastRun: { ...entry.state.lastRun!, pid: handle.pid } };
-    void entry.write(entry.state);
+    void persist(entry);
     const how = decision === 'queued' ? ', queued' : decision === 'catch-up' ? ', catch-up' : '';
     log(entry, `${slotText(slot)}: run (pid ${handle.pid ?? '?'}${how})`);
     const result = await handle.done;
@@ -188,7 +212,7 @@ export function createCronScheduler(opts: CronSchedulerOptions): CronScheduler {
       ...(lastRun ? { lastRun: { ...lastRun, outcome: result.outcome, exitCode: result.exitCode ?? undefined, finishedAt: at.toISOString() } } : {}),
       ...(result.outcome === 'succeeded' ? { lastSuccessAt: at.toISOString() } : {}),
     };
-    await entry.write(entry.state);
+    await persist(entry);
     opts.metrics?.finished(entry.file.name, result.outcome, at);
     opts.metrics?.running(entry.file.name, 0);
     const exit = result.signal ? `signal ${result.signal}` : `exit ${result.exitCode ?? '?'}`;
