@@ -9,12 +9,11 @@ import type { ScheduledFile } from '../pipeline.ts';
 import type { Schedule } from './definition.ts';
 import { sameSchedule } from './definition.ts';
 import { missedSlots, formatUtc, formatInZone } from './slots.ts';
-import { readState, stateFile, stateWriter, scheduleDir, type Decision, type ScheduleState } from './state.ts';
-import { startRun, pruneLogs, type RunHandle, type Finished } from './runner.ts';
+import { readState, stateFile, stateWriter, scheduleDir, type Decision, type RunState, type ScheduleState } from './state.ts';
+import { startRun, adoptRun, isTradepipeRun, pruneLogs, type RunHandle, type Finished } from './runner.ts';
 import type { ScheduleMetrics } from './metrics.ts';
 import { formatDuration } from '../format.ts';
 import { projectRelative } from '../project.ts';
-import { alive } from '../lock.ts';
 
 export interface CronSchedulerOptions {
   root: string;
@@ -196,7 +195,8 @@ export function createCronScheduler(opts: CronSchedulerOptions): CronScheduler {
     if (run.cancelRequested) handle.cancel();
     opts.metrics?.running(entry.file.name, 1);
     entry.state = { ...entry.state, lastRun: { ...entry.state.lastRun!, pid: handle.pid } };
-    void persist(entry);
+    // The pid is on disk before the fire is logged: a restarted scheduler can then adopt the run.
+    await persist(entry);
     const how = decision === 'queued' ? ', queued' : decision === 'catch-up' ? ', catch-up' : '';
     log(entry, `${slotText(slot)}: run (pid ${handle.pid ?? '?'}${how})`);
     const result = await handle.done;
@@ -233,14 +233,27 @@ export function createCronScheduler(opts: CronSchedulerOptions): CronScheduler {
     const previous = readState(path);
     const state: ScheduleState = previous && !afresh ? previous : { ...previous, since: new Date().toISOString() };
     const entry: Entry = { file, schedule, rel, state, write, active: true };
-    if (state.lastRun?.outcome === 'running') {
-      const pid = state.lastRun.pid;
-      log(entry, `${slotText(new Date(state.lastRun.slot))}: outcome unknown, the scheduler stopped during the run${pid && alive(pid) ? ` (pid ${pid} is still running)` : ''}`);
-      entry.state = { ...state, lastRun: { ...state.lastRun, outcome: 'lost' } };
+    const lastRun = state.lastRun?.outcome === 'running' ? state.lastRun : undefined;
+    const orphan = lastRun?.pid !== undefined && isTradepipeRun(lastRun.pid) ? lastRun.pid : undefined;
+    if (lastRun && orphan === undefined) {
+      log(entry, `${slotText(new Date(lastRun.slot))}: outcome unknown, the scheduler stopped during the run`);
+      entry.state = { ...state, lastRun: { ...lastRun, outcome: 'unknown' } };
     }
     if (previous !== state || entry.state !== state) await write(entry.state);
     opts.metrics?.scheduled(file.name, state.lastSuccessAt ? new Date(state.lastSuccessAt) : undefined);
+    if (lastRun && orphan !== undefined) void adopt(entry, lastRun, orphan);
     return entry;
+  };
+
+  /** A run the previous scheduler process started is still going: overlap applies to it as to our own. */
+  const adopt = async (entry: Entry, lastRun: RunState, pid: number) => {
+    let finished!: () => void;
+    const run: Run = { slot: new Date(lastRun.slot), handle: adoptRun(pid), cancelRequested: false, done: new Promise((resolve) => (finished = resolve)) };
+    entry.run = run;
+    opts.metrics?.running(entry.file.name, 1);
+    log(entry, `${slotText(run.slot)}: the run started before the restart is still going (pid ${pid}); overlap applies to it`);
+    await finish(entry, run, await run.handle!.done, join(entry.file.root, lastRun.log));
+    finished();
   };
 
   /** `scheduled \`0 18 * * 1-5\` America/New_York, overlap skip, catch_up none; next Mon 2026-12-07 18:00:00 EST` */

@@ -75,7 +75,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
 
   const dir = scheduleDir(root);
-  const lock = await acquireLock(dir, join(dir, 'scheduler.lock'), (m) => opts.log(m));
+  const lock = await acquireLock(dir, join(dir, 'scheduler.lock'), (m) => opts.log(`${new Date().toISOString()} ${m}`));
   const registry = new Registry();
   const scheduler = createCronScheduler({ root, command: opts.command, env: opts.env, log: opts.log, metrics: registerScheduleMetrics(registry) });
   const sources = new Map<string, readonly string[]>();

@@ -6,8 +6,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Decision } from './state.ts';
 
-export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
-const STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+export type RunStatus = 'succeeded' | 'failed' | 'cancelled' | 'unknown';
+const STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'unknown'];
 
 export interface ScheduleMetrics {
   scheduled(pipeline: string, lastSuccess: Date | undefined): void;

@@ -7,8 +7,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { alive } from '../lock.ts';
 
-export type Finished = { outcome: 'succeeded' | 'failed' | 'cancelled'; exitCode: number | null; signal: string | null; ms: number; lastLine: string };
+/** `unknown`: a run adopted from an earlier scheduler process, whose exit status nobody can read. */
+export type Finished = { outcome: 'succeeded' | 'failed' | 'cancelled' | 'unknown'; exitCode: number | null; signal: string | null; ms: number; lastLine: string };
 
 export interface RunHandle {
   readonly pid: number | undefined;
@@ -65,6 +67,53 @@ export function startRun(req: RunRequest): RunHandle {
       killer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), killAfterMs);
     },
   };
+}
+
+/**
+ * A run started by a scheduler process that was killed (its children live on): only its
+ * end can be seen, by polling its pid. Cancelling it works as for a run of our own.
+ */
+export function adoptRun(pid: number, pollMs = 500): RunHandle {
+  const t0 = performance.now();
+  let cancelled = false;
+  let killer: NodeJS.Timeout | undefined;
+  const done = new Promise<Finished>((resolve) => {
+    const poll = setInterval(() => {
+      if (alive(pid)) return;
+      clearInterval(poll);
+      clearTimeout(killer);
+      resolve({ outcome: cancelled ? 'cancelled' : 'unknown', exitCode: null, signal: null, ms: performance.now() - t0, lastLine: 'started before the scheduler restarted; its exit status is unknown' });
+    }, pollMs);
+  });
+  return {
+    pid,
+    done,
+    cancel(killAfterMs = 10_000) {
+      if (cancelled) return;
+      cancelled = true;
+      signalProcess(pid, 'SIGTERM');
+      killer = setTimeout(() => signalGroup(pid, 'SIGKILL'), killAfterMs);
+    },
+  };
+}
+
+/** Whether a live pid is a `tradepipe run` (not a process that reused the pid); true where /proc cannot tell. */
+export function isTradepipeRun(pid: number): boolean {
+  if (!alive(pid)) return false;
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.some((a) => a.endsWith('tradepipe')) && argv.includes('run');
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

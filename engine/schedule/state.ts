@@ -10,7 +10,8 @@ import { projectPaths } from '../project.ts';
 
 /** How a fire was decided. */
 export type Decision = 'run' | 'catch-up' | 'queued' | 'skipped' | 'missed';
-export type Outcome = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost';
+/** `unknown`: the run outlived the scheduler that started it, so its exit status was never seen. */
+export type Outcome = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'unknown';
 
 export interface RunState {
   slot: string;

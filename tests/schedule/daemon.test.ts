@@ -193,4 +193,33 @@ test('kill -9 and restart, catch_up none: the missed slots do not run', async ()
   }
 });
 
+test('kill -9 during a run: the restarted daemon adopts the run still going, and overlap applies to it', async () => {
+  const p = scheduledProject('cron: "* * * * * *"\noverlap: skip\ncatch_up: latest', 2.5);
+  try {
+    const first = startDaemon(p, []);
+    const started = await first.waitFor((e) => /: run \(pid \d+\)$/.test(e.text));
+    const pid = Number(/pid (\d+)/.exec(started.text)![1]);
+    first.child.kill('SIGKILL');
+    await first.child;
+    const second = startDaemon(p, []);
+    const adopted = await second.waitFor((e) => /still going/.test(e.text));
+    assert.is(adopted.text, `slot ${new Date(started.slot!).toISOString().replace('.000Z', 'Z')}: the run started before the restart is still going (pid ${pid}); overlap applies to it`);
+    const ended = await second.waitFor((e) => e.slot === started.slot && / unknown in /.test(e.text));
+    assert.match(ended.text, /: unknown in .*: started before the scheduler restarted; its exit status is unknown; log /);
+    const next = await second.waitFor((e) => /: run \(pid \d+(, catch-up)?\)$/.test(e.text));
+    second.child.kill('SIGTERM');
+    assert.is((await second.child).exitCode, 0, second.stderr());
+    const before = second.events.slice(0, second.events.indexOf(ended));
+    assert.equal(before.filter((e) => /: run \(pid/.test(e.text)), [], 'nothing started while the adopted run was going');
+    assert.ok(fires(before).length >= 1 && fires(before).every((e) => /skipped, the run of/.test(e.text)));
+    assert.ok(next.at >= ended.at);
+    assert.ok(runLog(p, 'end').includes(started.slot!), 'the adopted run reached its end');
+    const all = [...fires(first.events), ...fires(second.events)].map((e) => e.slot!);
+    assert.is(new Set(all).size, all.length, 'no slot fired twice');
+  } finally {
+    killDaemons();
+    p.cleanup();
+  }
+});
+
 test.run();
