@@ -78,6 +78,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const lock = await acquireLock(dir, join(dir, 'scheduler.lock'), (m) => opts.log(`${new Date().toISOString()} ${m}`));
   const registry = new Registry();
   const scheduler = createCronScheduler({ root, command: opts.command, env: opts.env, log: opts.log, metrics: registerScheduleMetrics(registry) });
+  let server: Server | undefined;
+  if (opts.metrics) {
+    // Before anything is scheduled: a port in use must end the process, not leave timers behind.
+    try {
+      server = await serveMetrics(opts.metrics, registry, scheduler);
+    } catch (error) {
+      await lock.release();
+      throw new Error(`--metrics-port ${opts.metrics.port}: ${(error as Error).message}`);
+    }
+    const { port, address } = server.address() as AddressInfo;
+    opts.log(`${new Date().toISOString()} metrics on http://${address}:${port}/metrics`);
+  }
   const sources = new Map<string, readonly string[]>();
   const apply = async (file: ScheduledFile, atStartup: boolean) => {
     sources.set(file.file, file.sources);
@@ -130,12 +142,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   opts.log(`${new Date().toISOString()} watching ${watching.tracked.size} path(s) for schedule changes; Ctrl-C to stop`);
 
-  let server: Server | undefined;
-  if (opts.metrics) {
-    server = await serveMetrics(opts.metrics, registry, scheduler);
-    const { port, address } = server.address() as AddressInfo;
-    opts.log(`${new Date().toISOString()} metrics on http://${address}:${port}/metrics`);
-  }
 
   let signals = 0;
   let resolveStopped!: (how: 'graceful' | 'aborted') => void;
