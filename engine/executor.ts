@@ -15,7 +15,7 @@ import { projectRelative } from './project.ts';
 import { openSecrets } from './secrets.ts';
 import { RunState, type RunObserver, type RunResult } from './run-state.ts';
 import { Scheduler } from './scheduler.ts';
-import { StepRunner, type RunTrackingHooks } from './step-runner.ts';
+import { StepRunner, type RunTrackingHooks, type StepRunnerOptions } from './step-runner.ts';
 import type { RemoteHooks } from './remote/cache.ts';
 
 export type { RunObserver, RunResult, StepResult, StepStatus } from './run-state.ts';
@@ -45,6 +45,8 @@ export interface ExecuteOptions extends SelectOptions {
   stepSignal?(id: string): AbortSignal;
   /** A shared cache: read-through before deciding, write-behind after executing. */
   remote?: RemoteHooks;
+  /** Executes steps elsewhere (Temporal workers) instead of in this process; needs `remote`. */
+  dispatch?: StepRunnerOptions['dispatch'];
 }
 
 /** The steps a run touches, and which are forced, from targets/--from/--force. */
@@ -98,7 +100,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   const stepCancelled = (id: string) => opts.stepSignal?.(id).aborted === true;
   const upstreamOf = (id: string) => pipeline.graph.inNeighbors(id).filter((u) => selected.has(u));
 
-  const runner = new StepRunner({ session, state, view, observer, secrets, env: opts.env, forced, tracking: opts.tracking, remote: opts.remote, signalOf, upstreamOf });
+  const runner = new StepRunner({ session, state, view, observer, secrets, env: opts.env, forced, tracking: opts.tracking, remote: opts.remote, signalOf, upstreamOf, dispatch: opts.dispatch });
   const scheduler = new Scheduler({
     pipeline,
     state,

@@ -45,6 +45,12 @@ export interface StepRunnerOptions {
   signalOf(id: string): AbortSignal;
   /** The step's selected upstream steps. */
   upstreamOf(id: string): string[];
+  /**
+   * Executes a step elsewhere (a Temporal worker) instead of here: resolves with its record
+   * once the outputs and the record are in the remote. The outputs are then fetched and
+   * verified like a remote cache hit.
+   */
+  dispatch?(step: Step, decision: Decision, upstream: ReadonlyMap<string, RunRecord>): Promise<RunRecord>;
 }
 
 export class StepRunner {
@@ -80,10 +86,20 @@ export class StepRunner {
 
     observer.stepStarted(step.id, decision);
     state.started.set(step.id, { at: t0, why: describeReasons(decision.reasons) });
-    const record = await this.execute(step, decision, upstream, facts, t0);
-    if (step.cache) this.o.remote?.executed(record);
+    const record = this.o.dispatch ? await this.dispatched(step, decision, upstream) : await this.execute(step, decision, upstream, facts, t0);
+    if (step.cache && !this.o.dispatch) this.o.remote?.executed(record);
     state.records.set(step.id, record);
     return resultOf(step.id, 'executed', describeReasons(decision.reasons), t0, record);
+  }
+
+  /** A step a worker executed: its objects come from the remote, verified, then its workspace outs are restored. */
+  private async dispatched(step: Step, decision: Decision, upstream: ReadonlyMap<string, RunRecord>): Promise<RunRecord> {
+    const record = await this.o.dispatch!(step, decision, upstream);
+    const fetched = await this.o.remote!.fetch(record);
+    const reused = fetched === true ? await this.reuse(step, record) : fetched;
+    if (reused !== true) throw new Error(`the outputs the worker shared cannot be used: ${describeReasons([reused])}`);
+    await this.o.session.records.point(this.o.state.pipelineRel, step.id, record.key, record.runId);
+    return record;
   }
 
   /** Checks a cached step's objects and restores its workspace outs. A problem turns into a reason to rerun. */

@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { load, collect, EXIT, Exit } from './common.ts';
 import { runCommand } from './run.ts';
+import type { WorkerFlags } from './temporal.ts';
 import { planPipeline, planJson, planText } from './plan.ts';
 import { renderDag, type DagFormat } from './dag.ts';
 import { showCommand } from './show.ts';
@@ -37,8 +38,16 @@ addRemoteOptions(program
   .option('-S, --set <step.param=value>', 'override a param (repeatable), e.g. --set train.learning_rate=0.0003', collect, [])
   .option('--resource <name=n>', 'capacity of a resource tag (repeatable; default 1 each), e.g. --resource gpu=2', collect, [])
   .option('-v, --verbose', 'show step logs')
-  .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off'))
+  .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
+  .addOption(new Option('--executor <executor>', 'where steps execute: here, or on Temporal workers (tradepipe.yaml `executor:`)').choices(['local', 'temporal']).default('local')))
   .action(async (file: string, steps: string[], flags) => exit(await runCommand(file, steps, flags)));
+
+program
+  .command('worker')
+  .description('Execute steps of `run --executor temporal` runs: polls the Temporal task queue until Ctrl-C.')
+  .option('--task-queue <queue>', 'the queue to poll (default: `executor.task_queue`; a resource tag adds `-<tag>`, e.g. tradepipe-gpu)')
+  .option('--concurrency <n>', 'steps to run at once (default 1)')
+  .action(async (flags: WorkerFlags) => exit(await (await import('./temporal.ts')).workerCommand(flags)));
 
 addRemoteOptions(program
   .command('status')

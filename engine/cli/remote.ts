@@ -92,7 +92,7 @@ function parseKeep(value: string): number {
 }
 
 /** The project a command without a pipeline file works on: the one around the working directory. */
-function projectHere(): string {
+export function projectHere(): string {
   const abs = resolve('.');
   return findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs);
 }

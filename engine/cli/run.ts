@@ -1,6 +1,6 @@
 /** `tradepipe run`: plan, take the project lock, execute, report. */
 import { availableParallelism } from 'node:os';
-import { execute, newRunId, type RunResult } from '../executor.ts';
+import { execute, newRunId, selectSteps, type RunResult } from '../executor.ts';
 import type { RunTracking } from '../tracking/sink.ts';
 import { gitInfo, type GitInfo } from '../git.ts';
 import { openSession } from '../cache-session.ts';
@@ -26,6 +26,7 @@ export interface RunFlags {
   /** commander's `--no-track`. */
   track: boolean;
   remote: RemoteFlag;
+  executor: 'local' | 'temporal';
 }
 
 /** Tracking is on unless `--no-track` or TRADEPIPE_TRACKING=off. */
@@ -78,7 +79,12 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
       git = gitInfo(pipeline.root);
       tracking.start({ localRunId: runId, pipeline: pipeline.name, file: projectRelative(pipeline.root, pipeline.file), gitCommit: git.commit, gitDirty: git.dirty, startedAt: Date.now() });
     }
-    result = await execute(pipeline, session, { ...select, jobs, keepGoing: flags.keepGoing === true, resources, signal: controller.signal, env: process.env, runId, tracking, git, remote }, reporter);
+    const temporal = flags.executor === 'temporal' ? await (await import('./temporal.ts')).openTemporal(pipeline, remote, { runId, overrides: flags.set, forced: selectSteps(pipeline, select).forced, signal: controller.signal, reporter }) : undefined;
+    try {
+      result = await execute(pipeline, session, { ...select, jobs, keepGoing: flags.keepGoing === true, resources, signal: controller.signal, env: process.env, runId, tracking, git, remote, dispatch: temporal?.dispatch }, reporter);
+    } finally {
+      await temporal?.close();
+    }
     if (remote) {
       const shared = await remote.flush();
       if (shared.objects + shared.records > 0) process.stderr.write(`remote ${remote.config.name}: uploaded ${shared.objects} objects (${formatBytes(shared.bytes)}), ${shared.records} records\n`);

@@ -39,6 +39,8 @@ export interface RemoteCache extends RemoteHooks {
   asked(key: string): boolean;
   /** Waits for the write-behind uploads. */
   flush(): Promise<PublishReport>;
+  /** Reads a record from the remote now (another machine just wrote it); undefined when absent. */
+  recordOf(key: string): Promise<RunRecord | undefined>;
 }
 
 export interface RemoteCacheOptions {
@@ -117,6 +119,14 @@ export function openRemoteCache(config: RemoteConfig, backend: RemoteBackend, se
     async flush() {
       await Promise.all(publishing);
       return report;
+    },
+    async recordOf(key) {
+      const text = await readText(backend, recordKey(key));
+      if (text === undefined) return undefined;
+      const opened = openSharedRecord(text, key, opts.signingKey);
+      if (!opened.ok) throw new Error(`record ${recordKey(key)} in remote ${config.name}: it ${opened.problem}`);
+      hits.set(key, { remote: config.name, record: opened.shared.record, host: opened.shared.origin.host });
+      return opened.shared.record;
     },
   };
 }

@@ -1,0 +1,118 @@
+/**
+ * The activity a `tradepipe worker` runs: one step of a pipeline, executed through the
+ * same StepRunner as a local run (same facts, same key, same outputs), with its upstream
+ * outputs pulled from the remote and its own pushed there before it returns. A step whose
+ * record the remote already holds is a cache hit and returns at once, which makes a retry
+ * after a lost reply idempotent.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { openSession } from '../cache-session.ts';
+import { InvalidInput } from '../errors.ts';
+import { loadPipeline, type Pipeline } from '../pipeline.ts';
+import type { Decision } from '../planner.ts';
+import type { RemoteCache } from '../remote/cache.ts';
+import type { RunRecord } from '../records.ts';
+import { RunState, type RunObserver } from '../run-state.ts';
+import { openSecrets } from '../secrets.ts';
+import { StepRunner } from '../step-runner.ts';
+import type { Session } from '../cache-session.ts';
+import type { StepOutcome, StepTask } from './protocol.ts';
+
+export interface WorkerEnvironment {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  /** The remote every worker and the CLI share. */
+  openRemote(session: Session, signal: AbortSignal): Promise<RemoteCache>;
+  log(line: string): void;
+}
+
+const HEARTBEAT_MS = 1000;
+
+export function stepActivities(w: WorkerEnvironment) {
+  return {
+    async executeStep(task: StepTask): Promise<StepOutcome> {
+      const ctx = Context.current();
+      const signal = ctx.cancellationSignal;
+      // A timer beats even while a plugin reports no progress, so only a dead worker stops the heartbeat.
+      const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
+      const session = openSession(w.root);
+      w.log(`${task.runId} ${task.stepId}: attempt ${ctx.info.attempt}`);
+      try {
+        const pipeline = await loadTask(w.root, task);
+        const step = pipeline.steps.get(task.stepId);
+        if (!step) throw ApplicationFailure.nonRetryable(`step \`${task.stepId}\` is not in ${task.pipeline} on this worker`, 'InvalidPipeline');
+        const remote = await w.openRemote(session, signal);
+        const state = new RunState(pipeline, task.pipeline, task.runId, new Date().toISOString(), [...Object.keys(task.upstream), task.stepId], undefined);
+        for (const [id, key] of Object.entries(task.upstream)) state.records.set(id, await upstreamRecord(session, remote, pipeline, id, key));
+        const observer: RunObserver = {
+          stepStarted(_id: string, decision: Decision) {
+            // Checked before the plugin runs: a worker with other code or plugin versions must not produce outputs under another key.
+            if (decision.key !== task.key)
+              throw ApplicationFailure.nonRetryable(`step \`${task.stepId}\` has key ${decision.key} on worker ${hostname()} but ${task.key} where the run was planned: the checkouts differ`, 'KeyMismatch');
+          },
+          stepProgress(_id, fraction, message) {
+            ctx.heartbeat({ fraction, message });
+          },
+          stepLog(id, level, message) {
+            w.log(`${task.runId} ${id} ${level}: ${message}`);
+          },
+          stepFinished() {},
+        };
+        const runner = new StepRunner({
+          session,
+          state,
+          view: remote.view(session.view(task.pipeline)),
+          observer,
+          secrets: openSecrets(w.root, w.env),
+          env: w.env,
+          forced: new Set(task.forced ? [task.stepId] : []),
+          tracking: undefined,
+          remote,
+          signalOf: () => signal,
+          upstreamOf: () => Object.keys(task.upstream),
+        });
+        const result = await runner.run(step);
+        const shared = await remote.flush();
+        if (shared.failures.length > 0) throw new Error(`could not share the outputs: ${shared.failures.join('; ')}`);
+        const record = state.records.get(task.stepId)!;
+        w.log(`${task.runId} ${task.stepId}: ${result.status} (${result.duration_ms} ms)`);
+        return { key: record.key, status: result.status === 'cached' ? 'cached' : 'executed', host: hostname(), outputs: result.outputs };
+      } catch (error) {
+        w.log(`${task.runId} ${task.stepId}: ${signal.aborted ? 'cancelled' : `failed: ${(error as Error).message}`}`);
+        throw error;
+      } finally {
+        clearInterval(beat);
+        await session.save();
+      }
+    },
+  };
+}
+
+async function loadTask(root: string, task: StepTask): Promise<Pipeline> {
+  try {
+    return await loadPipeline(join(root, task.pipeline), { overrides: task.overrides });
+  } catch (error) {
+    if (!(error instanceof InvalidInput)) throw error;
+    throw ApplicationFailure.nonRetryable(`${task.pipeline} does not load on worker ${hostname()}: ${error.message}`, 'InvalidPipeline');
+  }
+}
+
+/** An upstream step's record with its objects in the local store and its workspace outs restored. */
+async function upstreamRecord(session: Session, remote: RemoteCache, pipeline: Pipeline, id: string, key: string): Promise<RunRecord> {
+  let record = session.records.read(key);
+  if (!record || !session.view('').complete(record)) {
+    record = await remote.recordOf(key);
+    if (!record) throw new Error(`the record of upstream step \`${id}\` (${key}) is not in remote ${remote.config.name}`);
+    const fetched = await remote.fetch(record);
+    if (fetched !== true) throw new Error(`upstream step \`${id}\`: ${fetched.kind}`);
+  }
+  for (const [path, ref] of Object.entries(record.files)) {
+    const abs = join(pipeline.root, path);
+    const current = await session.stats.hashPath(abs).catch(() => undefined);
+    if (current?.hash !== ref.hash) await session.store.restore(ref, abs);
+  }
+  return record;
+}
