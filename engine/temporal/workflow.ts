@@ -7,7 +7,7 @@
  *
  * Runs in Temporal's deterministic sandbox: imports only @temporalio/workflow and plain data.
  */
-import { ActivityCancellationType, condition, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityCancellationType, allHandlersFinished, CancellationScope, condition, defineSignal, defineUpdate, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import { FINISH_SIGNAL, HEARTBEAT_TIMEOUT_S, MAX_ATTEMPTS, RUN_STEP_UPDATE, type StepOutcome, type StepTask } from './protocol.ts';
 
 interface Activities {
@@ -32,5 +32,11 @@ export async function pipelineRun(): Promise<void> {
     });
     return executeStep(task);
   });
-  await condition(() => finished);
+  try {
+    await condition(() => finished);
+  } catch (error) {
+    // Cancelled: the run ends only once every worker has stopped its step.
+    if (isCancellation(error)) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    throw error;
+  }
 }

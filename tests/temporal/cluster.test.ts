@@ -1,0 +1,208 @@
+/**
+ * `run --executor temporal` end to end on real servers: Temporal's dev server
+ * (.ci/services/temporal.sh), SeaweedFS as the remote (.ci/services/seaweedfs.sh), and two
+ * `tradepipe worker` processes, each in its own clone with its own store, so every
+ * artifact a step needs moves through the remote.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { execa, type ResultPromise } from 'execa';
+import { readText } from '../../engine/remote/backend.ts';
+import { objectKey } from '../../engine/remote/transfer.ts';
+import { BIN, withStatus, type Project } from '../helpers/project.ts';
+import { ADD_PLUGIN, clone, remoteKeys, s3OrSkip, testRemote, type TestRemote } from '../remote/support.ts';
+
+const FILE = 'pipelines.d/sweep.yaml';
+const address = process.env.TRADEPIPE_TEMPORAL_ADDRESS;
+const ready = temporalOrSkip() && s3OrSkip('temporal');
+
+function temporalOrSkip(): boolean {
+  if (address) return true;
+  if (process.env.CI === 'true') throw new Error('temporal: TRADEPIPE_TEMPORAL_ADDRESS not set under CI=true (source .ci/services/temporal.sh)');
+  console.log('SKIP temporal (cluster): TRADEPIPE_TEMPORAL_ADDRESS not set (start a dev server with .ci/services/temporal.sh)');
+  return false;
+}
+
+/** src, then 8 sweep instances reading it, then a slow step, and a long one for the kill test. */
+const PIPELINE = `plugins: { add: ${ADD_PLUGIN} }
+steps:
+  src: { uses: add, with: { amount: 10 } }
+  sweep:
+    uses: add
+    matrix: { amount: [1, 2, 3, 4, 5, 6, 7, 8] }
+    inputs: { x: src.value }
+    with: { amount: "\${matrix.amount}" }
+`;
+const LONG = (seconds: number, marker: string) => `${PIPELINE}  long:
+    uses: exec
+    needs: [src]
+    with: { cmd: "mkdir -p out && sleep ${seconds}.${marker} && echo done > out/long.txt", outs: [out/long.txt] }
+`;
+
+interface Worker {
+  name: string;
+  project: Project;
+  process: ResultPromise;
+  log(): string;
+}
+
+let remote: TestRemote;
+let queue: string;
+const workers: Worker[] = [];
+
+function executorYaml(): string {
+  return `executor:\n  address: ${address}\n  task_queue: ${queue}\n`;
+}
+
+/** A pipeline in the CLI's clone and, as in a shared checkout, in every worker's. */
+function everywhere(text: string): Project {
+  for (const w of workers) w.project.write(FILE, text);
+  return cloneWith({ [FILE]: text });
+}
+
+function cloneWith(files: Record<string, string>): Project {
+  const p = clone(remote, files);
+  p.write('tradepipe.yaml', `${remote.yaml}${executorYaml()}`);
+  return p;
+}
+
+async function startWorker(name: string, files: Record<string, string>): Promise<Worker> {
+  const project = cloneWith(files);
+  let log = '';
+  const child = execa(BIN, ['worker', '--concurrency', '1'], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', TRADEPIPE_TRACKING: 'off' }, all: true, buffer: false });
+  child.all!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  for (let i = 0; !/Worker state changed.*RUNNING/.test(log); i++) {
+    if (i > 600 || child.exitCode !== null) throw new Error(`worker ${name} did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const worker = { name, project, process: child, log: () => log };
+  workers.push(worker);
+  return worker;
+}
+
+async function stopWorker(w: Worker): Promise<void> {
+  w.process.kill('SIGINT');
+  await w.process;
+  w.project.cleanup();
+}
+
+async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; the workers logged:\n${workers.map((w) => w.log()).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** What each worker logs from now on. */
+function logsFromNow(): (w: Worker) => string {
+  const since = new Map(workers.map((w) => [w, w.log().length]));
+  return (w) => w.log().slice(since.get(w));
+}
+
+const attempts = (w: Worker) => (w.log().match(/: attempt \d+$/gm) ?? []).length;
+
+/** Every record in the remote has its objects there. */
+async function assertRemoteComplete(): Promise<number> {
+  const records = (await remoteKeys(remote.backend, 'records/')).filter((k) => k.endsWith('.json'));
+  for (const key of records) {
+    const { record } = JSON.parse((await readText(remote.backend, key))!) as { record: { outputs: Record<string, { hash: string }>; files: Record<string, { hash: string }> } };
+    for (const ref of [...Object.values(record.outputs), ...Object.values(record.files)])
+      assert.ok(await remote.backend.stat(objectKey(ref.hash)), `${key} references ${ref.hash}, which the remote lacks`);
+  }
+  return records.length;
+}
+
+if (ready) {
+  test.before(async () => {
+    remote = (await testRemote('s3'))!;
+    queue = `tp-${randomBytes(4).toString('hex')}`;
+    await Promise.all([startWorker('w1', { [FILE]: PIPELINE }), startWorker('w2', { [FILE]: PIPELINE })]);
+  });
+  test.after(async () => {
+    for (const w of workers) if (w.process.exitCode === null) await stopWorker(w);
+    remote?.cleanup();
+  });
+
+  test('an 8-instance sweep runs across both workers with the hashes of a local run; a rerun starts no activity', async () => {
+    const cli = cloneWith({ [FILE]: PIPELINE });
+    const local = cloneWith({ [FILE]: PIPELINE });
+    try {
+      const run = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track', '--jobs', '8']);
+      assert.is(run.code, 0, run.stderr);
+      assert.is(withStatus(run.statuses, 'executed').length, 9);
+      for (const w of workers) assert.ok(attempts(w) > 0, `worker ${w.name} did no work:\n${w.log()}`);
+      assert.is(attempts(workers[0]!) + attempts(workers[1]!), 9);
+      assert.is(await assertRemoteComplete(), 9);
+
+      const here = await local.runJson(FILE, ['--no-remote', '--no-track']);
+      assert.is(here.code, 0, here.stderr);
+      const hashes = (r: typeof run) => Object.fromEntries(r.result.steps.map((s) => [s.id, s.outputs]));
+      assert.equal(hashes(run), hashes(here));
+
+      const before = workers.map(attempts);
+      const again = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track']);
+      assert.is(again.code, 0, again.stderr);
+      assert.equal(withStatus(again.statuses, 'cached').length, 9);
+      assert.equal(workers.map(attempts), before);
+      assert.not.match(again.stderr, /on worker/);
+    } finally {
+      cli.cleanup();
+      local.cleanup();
+    }
+  });
+
+  test('Ctrl-C of the CLI cancels the workflow: the worker kills the step and nothing keeps running', async () => {
+    const marker = randomBytes(2).readUInt16BE().toString();
+    const cli = everywhere(LONG(60, marker));
+    try {
+      const fresh = logsFromNow();
+      const run = cli.spawn(['run', FILE, 'long', '--executor', 'temporal', '--no-track']);
+      await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
+      await until('its process', () => running(marker));
+      run.kill('SIGINT');
+      const done = await run;
+      assert.is(done.exitCode, 130, String(done.stderr));
+      assert.match(String(done.stderr), /long: skipped \(cancelled\)|long.*cancelled/);
+      assert.ok(workers.some((w) => /long: cancelled$/m.test(fresh(w))), workers.map(fresh).join('\n'));
+      assert.not.ok(running(marker), 'the step\'s process outlived the cancelled run');
+    } finally {
+      cli.cleanup();
+    }
+  });
+
+  test('kill -9 of the worker running a long step: the other worker retries it and the run succeeds', async () => {
+    const marker = randomBytes(2).readUInt16BE().toString();
+    const cli = everywhere(LONG(4, marker));
+    try {
+      const fresh = logsFromNow();
+      const run = cli.spawn(['run', FILE, 'long', '--executor', 'temporal', '--no-track', '--json']);
+      await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
+      const victim = workers.find((w) => /long: attempt 1$/m.test(fresh(w)))!;
+      const survivor = workers.find((w) => w !== victim)!;
+      victim.process.kill('SIGKILL');
+      const done = await run;
+      assert.ok(done.exitCode === 0, `exit ${done.exitCode}: ${String(done.stderr)}\n${survivor.log()}`);
+      assert.match(fresh(survivor), /long: attempt 2$/m);
+      assert.match(fresh(survivor), /long: executed/m);
+      const result = JSON.parse(String(done.stdout)) as { steps: { id: string; status: string }[] };
+      assert.equal(result.steps.find((s) => s.id === 'long')?.status, 'executed');
+      assert.is(await assertRemoteComplete(), 10);
+    } finally {
+      cli.cleanup();
+    }
+  });
+}
+
+/** Whether a `sleep N.<marker>` from a test step is still running. */
+function running(marker: string): boolean {
+  try {
+    return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').some((l) => l.startsWith('sleep ') && l.includes(`.${marker}`));
+  } catch {
+    return false;
+  }
+}
+
+test.run();
