@@ -14,6 +14,7 @@ import { registerWatch } from './watch.ts';
 import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
 import { registerSchedule } from './schedule.ts';
+import { registerExport } from './export.ts';
 import { findProjectRoot } from '../project.ts';
 import { openSession } from '../cache-session.ts';
 import { addRemoteOptions, openCliRemote, registerRemote, remoteGcCommand, type RemoteFlag } from './remote.ts';
@@ -130,6 +131,7 @@ registerWatch(program);
 registerTracking(program);
 registerRemote(program);
 registerSchedule(program);
+registerExport(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);
