@@ -50,7 +50,7 @@ export interface StepRunnerOptions {
    * once the outputs and the record are in the remote. The outputs are then fetched and
    * verified like a remote cache hit.
    */
-  dispatch?(step: Step, decision: Decision, upstream: ReadonlyMap<string, RunRecord>): Promise<RunRecord>;
+  dispatch?(step: Step, decision: Decision, upstream: ReadonlyMap<string, RunRecord>): Promise<{ record: RunRecord; host: string }>;
 }
 
 export class StepRunner {
@@ -86,20 +86,29 @@ export class StepRunner {
 
     observer.stepStarted(step.id, decision);
     state.started.set(step.id, { at: t0, why: describeReasons(decision.reasons) });
-    const record = this.o.dispatch ? await this.dispatched(step, decision, upstream) : await this.execute(step, decision, upstream, facts, t0);
+    const record = this.o.dispatch ? await this.dispatched(step, decision, upstream, t0) : await this.execute(step, decision, upstream, facts, t0);
     if (step.cache && !this.o.dispatch) this.o.remote?.executed(record);
     state.records.set(step.id, record);
     return resultOf(step.id, 'executed', describeReasons(decision.reasons), t0, record);
   }
 
-  /** A step a worker executed: its objects come from the remote, verified, then its workspace outs are restored. */
-  private async dispatched(step: Step, decision: Decision, upstream: ReadonlyMap<string, RunRecord>): Promise<RunRecord> {
-    const record = await this.o.dispatch!(step, decision, upstream);
-    const fetched = await this.o.remote!.fetch(record);
-    const reused = fetched === true ? await this.reuse(step, record) : fetched;
-    if (reused !== true) throw new Error(`the outputs the worker shared cannot be used: ${describeReasons([reused])}`);
-    await this.o.session.records.point(this.o.state.pipelineRel, step.id, record.key, record.runId);
-    return record;
+  /** A step a worker executed: tracked here with the worker's host; its objects come from the remote, verified, then its workspace outs are restored. */
+  private async dispatched(step: Step, decision: Decision, upstream: ReadonlyMap<string, RunRecord>, t0: number): Promise<RunRecord> {
+    const plugin = step.plugin.plugin;
+    const tracker = this.o.tracking?.step({ stepId: step.id, plugin: plugin.name, version: plugin.version, key: decision.key!, params: step.params });
+    try {
+      const { record, host } = await this.o.dispatch!(step, decision, upstream);
+      tracker?.tag('tradepipe.worker_host', host);
+      const fetched = await this.o.remote!.fetch(record);
+      const reused = fetched === true ? await this.reuse(step, record) : fetched;
+      if (reused !== true) throw new Error(`the outputs the worker shared cannot be used: ${describeReasons([reused])}`);
+      await this.o.session.records.point(this.o.state.pipelineRel, step.id, record.key, record.runId);
+      await tracker?.finish('FINISHED', record.durationMs, resultOf(step.id, 'executed', '', t0, record).outputs);
+      return record;
+    } catch (error) {
+      await tracker?.finish(this.o.signalOf(step.id).aborted ? 'KILLED' : 'FAILED', Math.round(performance.now() - t0));
+      throw error;
+    }
   }
 
   /** Checks a cached step's objects and restores its workspace outs. A problem turns into a reason to rerun. */

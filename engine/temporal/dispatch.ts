@@ -29,9 +29,7 @@ export interface TemporalRunOptions {
 }
 
 export interface TemporalRun {
-  dispatch(step: Step, decision: Decision, upstream: ReadonlyMap<string, RunRecord>): Promise<RunRecord>;
-  /** The workflow's id, once started. */
-  workflowId(): string | undefined;
+  dispatch(step: Step, decision: Decision, upstream: ReadonlyMap<string, RunRecord>): Promise<{ record: RunRecord; host: string }>;
   /** Completes the workflow (or, after an abort, waits for its cancellation) and closes the connection. */
   close(): Promise<void>;
 }
@@ -67,9 +65,8 @@ export async function openTemporalRun(o: TemporalRunOptions): Promise<TemporalRu
       o.ranOn(step.id, outcome);
       const record = await o.remote.recordOf(outcome.key);
       if (!record) throw new Error(`worker ${outcome.host} reported step \`${step.id}\` done, but remote ${o.remote.config.name} has no record ${outcome.key}`);
-      return record;
+      return { record, host: outcome.host };
     },
-    workflowId: () => (started ? workflowId : undefined),
     async close() {
       o.signal.removeEventListener('abort', onAbort);
       try {
