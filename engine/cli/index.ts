@@ -12,6 +12,7 @@ import { initProject } from './init.ts';
 import { registerWatch } from './watch.ts';
 import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
+import { registerSchedule } from './schedule.ts';
 import { findProjectRoot } from '../project.ts';
 import { openSession } from '../cache-session.ts';
 import { addRemoteOptions, openCliRemote, registerRemote, remoteGcCommand, type RemoteFlag } from './remote.ts';
@@ -119,6 +120,7 @@ program
 registerWatch(program);
 registerTracking(program);
 registerRemote(program);
+registerSchedule(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);
