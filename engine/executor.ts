@@ -20,6 +20,7 @@ import { buildManifest, gatherFacts, withResolvedModels, MISSING, type StepFacts
 import { inputArtifact, storeArtifact } from './artifacts.ts';
 import { projectRelative } from './project.ts';
 import { openSecrets } from './secrets.ts';
+import { recordRunEvents } from './events.ts';
 
 export type StepStatus = 'executed' | 'cached' | 'skipped' | 'failed';
 
@@ -123,6 +124,8 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   const pipelineRel = projectRelative(pipeline.root, pipeline.file);
   const { selected, forced } = selectSteps(pipeline, opts);
   const order = pipeline.order.filter((id) => selected.has(id));
+  const events = recordRunEvents(session.paths.store, { runId, pipeline: pipelineRel, steps: order }, (m) => process.stderr.write(`warning: ${m}\n`));
+  observer = events.observe(observer);
   const view = session.view(pipelineRel);
   const secrets = openSecrets(pipeline.root, opts.env);
   const records = new Map<string, RunRecord>();
@@ -368,6 +371,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     steps: steps.map((s) => ({ id: s.id, status: s.status, key: records.get(s.id)?.key })),
   };
   await session.records.writeRun(summary);
+  await events.finish(status, Math.round(performance.now() - runStart));
   await rm(join(session.paths.tmp, runId), { recursive: true, force: true });
   return { runId, pipeline: pipeline.name, status, duration_ms: Math.round(performance.now() - runStart), steps };
 }

@@ -12,6 +12,7 @@ import { initProject } from './init.ts';
 import { registerWatch } from './watch.ts';
 import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
+import { registerUi } from './ui.ts';
 import { findProjectRoot } from '../project.ts';
 import { formatBytes } from '../format.ts';
 
@@ -112,6 +113,7 @@ program
 
 registerWatch(program);
 registerTracking(program);
+registerUi(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);
