@@ -5,7 +5,7 @@
  * in place; only a change of the graph's shape lays it out again.
  */
 import { h, s, clear } from './dom.ts';
-import { layoutGraph, foldedStatus, type Layout, type VisibleNode } from './layout.ts';
+import { layoutGraph, foldedStatus, labelText, type Layout, type VisibleNode } from './layout.ts';
 import type { GraphView, NodeStatus } from './api.ts';
 
 export const STATUS_LABEL: Record<NodeStatus, string> = {
@@ -139,6 +139,7 @@ export function createGraphView(onOpen: (stepId: string) => void): GraphViewHand
     if (!graph) return;
     const started = performance.now();
     current = layoutGraph(graph, expanded);
+    performance.measure('graph-layout', { start: started, end: performance.now() });
     clear(viewport);
     nodeEls.clear();
     visibleOf.clear();
@@ -155,7 +156,7 @@ export function createGraphView(onOpen: (stepId: string) => void): GraphViewHand
     for (const e of current.edges) {
       const d = e.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('');
       edges.append(s('path', { d, class: `edge${e.labels.includes('needs') ? ' needs' : ''}`, 'marker-end': 'url(#arrow)', 'data-from': e.from, 'data-to': e.to }));
-      if (e.labelAt) labels.append(s('text', { x: e.labelAt.x, y: e.labelAt.y + 4, class: 'edge-label', 'text-anchor': 'middle' }, e.labels.join(', ')));
+      if (e.labelAt) labels.append(s('text', { x: e.labelAt.x, y: e.labelAt.y + 4, class: 'edge-label', 'text-anchor': 'middle' }, labelText(e)));
     }
     for (const v of current.nodes) {
       visibleOf.set(v.key, v);

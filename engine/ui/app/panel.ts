@@ -28,10 +28,11 @@ function section(title: string, ...body: (Node | string)[]): HTMLElement {
   return h('section', { 'aria-labelledby': id, class: `panel-section ${id}` }, h('h3', { id }, title), ...body);
 }
 
-function value(v: unknown): string {
-  if (v === null || v === undefined) return '(after upstream runs)';
-  if (typeof v === 'string') return v.startsWith('sha256:') ? shortHash(v) : v;
-  return JSON.stringify(v);
+/** A cache-key value as `status --explain` prints it: hashes shortened, params as JSON. */
+function value(field: string, v: unknown, pending: boolean): string {
+  if (pending) return '(after upstream runs)';
+  if (typeof v === 'string' && !field.startsWith('params')) return v.startsWith('sha256:') ? shortHash(v) : v;
+  return JSON.stringify(v) ?? '–';
 }
 
 function tablePreview(pipeline: string, stepId: string, first: Extract<OutputPreview, { kind: 'table' }>): HTMLElement {
@@ -120,7 +121,7 @@ export function createPanel(opts: PanelOptions): PanelHandle {
             'tbody',
             {},
             ...e.fields.map((f) =>
-              h('tr', { 'data-change': f.change }, h('th', { scope: 'row' }, f.field), h('td', { title: typeof f.current === 'string' ? f.current : '' }, value(f.current)), h('td', { title: typeof f.last === 'string' ? f.last : '' }, 'last' in f ? value(f.last) : '–'), h('td', {}, f.change)),
+              h('tr', { 'data-change': f.change }, h('th', { scope: 'row' }, f.field), h('td', { title: typeof f.current === 'string' ? f.current : '' }, value(f.field, f.current, f.change === 'pending')), h('td', { title: typeof f.last === 'string' ? f.last : '' }, 'last' in f ? value(f.field, f.last, false) : '–'), h('td', {}, f.change)),
             ),
           ),
         ),
