@@ -68,6 +68,32 @@ test('full_strategy in the UI: statuses, step panel, paging, stale after an edit
     });
     assert.equal(refused, [403, 'running is disabled: start `tradepipe ui` with --allow-run to allow it']);
 
+    // Keyboard: arrows follow edges, Enter opens a step, Escape closes it and returns focus.
+    const focusedStep = () => page.evaluate(() => document.activeElement?.getAttribute('data-step'));
+    await page.focus('g.node[data-step="split"]');
+    await page.keyboard.press('ArrowRight');
+    assert.ok(['train', 'backtest', 'baseline@policy=buy_and_hold', 'baseline@policy=index', 'baseline@policy=min_variance'].includes((await focusedStep())!), 'right goes downstream');
+    await page.keyboard.press('ArrowLeft');
+    assert.is(await focusedStep(), 'split');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.panel:not([hidden]) pre.params');
+    assert.is(await page.textContent('#panel-title'), 'split');
+    await page.keyboard.press('Escape');
+    assert.ok(await page.locator('.panel').isHidden());
+    assert.is(await focusedStep(), 'split');
+    // Search by step id; a matrix folds into one node with the worst status of its instances.
+    await page.fill('input.search', 'policy=');
+    assert.is(await page.textContent('.matches'), '3 matches');
+    await page.fill('input.search', '');
+    await page.click('g.cluster[data-group="baseline"] .cluster-toggle');
+    const folded = page.locator('g.node[data-key="group:baseline"]');
+    assert.is(await folded.getAttribute('data-status'), 'up-to-date');
+    const foldedLabel = (await folded.getAttribute("aria-label"))!;
+    assert.match(foldedLabel, /^baseline: matrix of 3 steps, up to date/, foldedLabel);
+    await folded.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('g.node[data-step="baseline@policy=index"]');
+
     // The train step: plugin, params, the PPO curve (one point per update), the reason as --explain.
     await page.click('g.node[data-step="train"]');
     await page.waitForSelector('.panel pre.params');

@@ -20,6 +20,8 @@ export const STATUS_LABEL: Record<NodeStatus, string> = {
 const FAR = 0.45;
 const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 3;
+/** Room above an unfolded matrix's instances for its name and fold control (layout.ts spaces nodes for it). */
+const CLUSTER_HEADER = 22;
 /** Matrix groups up to this size start unfolded. */
 const UNFOLDED_UP_TO = 8;
 
@@ -148,10 +150,20 @@ export function createGraphView(onOpen: (stepId: string) => void): GraphViewHand
     const labels = s('g', { class: 'edge-labels' });
     const nodes = s('g', { class: 'nodes' });
     for (const c of current.clusters) {
-      const fold = s('text', { x: c.x - c.width / 2 + 8, y: c.y - c.height / 2 - 5, class: 'cluster-label' }, `${c.group} · matrix ×${c.count} (click to fold)`);
-      const box = s('g', { class: 'cluster', 'data-group': c.group }, s('rect', { x: c.x - c.width / 2, y: c.y - c.height / 2, width: c.width, height: c.height, rx: 10 }), fold);
+      // The header band above the instances holds the fold control.
+      const top = c.y - c.height / 2 - CLUSTER_HEADER;
+      const fold = s(
+        'g',
+        { class: 'cluster-toggle', role: 'button', tabindex: 0, 'aria-label': `Fold matrix ${c.group} (${c.count} instances) into one node` },
+        s('text', { x: c.x - c.width / 2 + 8, y: top + 15, class: 'cluster-label' }, `${c.group} · matrix ×${c.count} · fold`),
+      );
       fold.addEventListener('click', () => toggleGroup(c.group));
-      clusters.append(box);
+      fold.addEventListener('keydown', (ev) => {
+        if (ev.key !== 'Enter' && ev.key !== ' ') return;
+        ev.preventDefault();
+        toggleGroup(c.group);
+      });
+      clusters.append(s('g', { class: 'cluster', 'data-group': c.group }, s('rect', { x: c.x - c.width / 2, y: top, width: c.width, height: c.height + CLUSTER_HEADER, rx: 10 }), fold));
     }
     for (const e of current.edges) {
       const d = e.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('');
@@ -164,7 +176,7 @@ export function createGraphView(onOpen: (stepId: string) => void): GraphViewHand
       const y = v.y - v.height / 2;
       const g = s(
         'g',
-        { class: `node${v.folded ? ' folded' : ''}`, tabindex: 0, role: 'button', 'data-step': v.folded ? '' : v.members[0]!.id, 'data-key': v.key, 'data-status': v.status },
+        { class: `node${v.folded ? ' folded' : ''}`, tabindex: 0, role: 'button', 'aria-label': describe(v), 'data-step': v.folded ? '' : v.members[0]!.id, 'data-key': v.key, 'data-status': v.status },
         s('title', {}, describe(v)),
         s('rect', { x, y, width: v.width, height: v.height, rx: 8, class: 'box' }),
         s('rect', { x, y, width: 6, height: v.height, rx: 3, class: 'bar' }),
@@ -220,7 +232,7 @@ export function createGraphView(onOpen: (stepId: string) => void): GraphViewHand
   // Pan by dragging the background; zoom with the wheel around the pointer.
   let drag: { x: number; y: number; vx: number; vy: number } | undefined;
   svg.addEventListener('pointerdown', (ev) => {
-    if ((ev.target as Element).closest('.node, .cluster-label')) return;
+    if ((ev.target as Element).closest('.node, .cluster-toggle')) return;
     drag = { x: ev.clientX, y: ev.clientY, vx: view.x, vy: view.y };
     svg.setPointerCapture(ev.pointerId);
     svg.classList.add('panning');

@@ -128,13 +128,13 @@ export function layoutGraph(graph: GraphView, expanded: ReadonlySet<string>): La
   // nodes; the tight-tree ranker lays out 1,000 in about one.
   const large = visible.size > LARGE;
   const g = new graphlib.Graph({ multigraph: false, compound: clustered });
-  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 70, edgesep: 8, marginx: 20, marginy: 20, ranker: large ? 'tight-tree' : 'network-simplex' });
+  g.setGraph({ rankdir: 'LR', nodesep: clustered ? 48 : 18, ranksep: 70, edgesep: 8, marginx: 20, marginy: 20, ranker: large ? 'tight-tree' : 'network-simplex' });
   g.setDefaultEdgeLabel(() => ({}));
   for (const v of visible.values()) {
     g.setNode(v.key, { width: v.width, height: v.height });
     if (v.cluster) {
       const c = `cluster:${v.cluster}`;
-      if (!g.hasNode(c)) g.setNode(c, { width: 0, height: 0, paddingTop: 24 });
+      if (!g.hasNode(c)) g.setNode(c, { width: 0, height: 0 });
       g.setParent(v.key, c);
     }
   }
