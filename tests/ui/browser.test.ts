@@ -4,7 +4,7 @@
  * statuses after a run, the train step's params and PPO curve, a table output paged,
  * a param edit turning the right nodes stale with the reason, a CLI run updating the
  * open page live, the runs page, and no run button or run API without --allow-run.
- * Leaves graph.png and step-panel.png under tests/artifacts/ui/ for a person to look at.
+ * Leaves screenshots (graph, step panel, metrics, a stale step, runs) under tests/artifacts/ui/.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -103,6 +103,7 @@ test('full_strategy in the UI: statuses, step panel, paging, stale after an edit
     const curve = page.locator('figure.metric[data-metric="rollout/ep_rew_mean"]');
     await page.waitForFunction(() => [...document.querySelectorAll('figure.metric[data-metric="rollout/ep_rew_mean"] path')].some((p) => ((p.getAttribute('d') ?? '').match(/L/g) ?? []).length >= 3));
     await curve.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'step-metrics.png') });
     assert.ok((await page.locator('.panel table.key tbody tr').count()) > 10, 'every cache-key input is listed');
     await page.locator('.panel').evaluate((el) => (el.scrollTop = 0));
     await page.screenshot({ path: join(ARTIFACTS, 'step-panel.png') });
@@ -142,6 +143,8 @@ test('full_strategy in the UI: statuses, step panel, paging, stale after an edit
     assert.is(explain.reason, 'param `start` "2021-01-01"→"2021-02-01"');
     assert.is(await page.textContent('.panel .reason'), explain.reason);
     assert.match((await page.getAttribute('g.node[data-step="report"]', 'aria-label'))!, /report: stale\. upstream `backtest` will run/);
+    await page.locator('.panel tr[data-change="changed"]').first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'step-stale.png') });
 
     // A CLI run while the page is open: nodes go running, then up to date, with no reload.
     await page.click('.panel .close');
@@ -171,6 +174,7 @@ test('full_strategy in the UI: statuses, step panel, paging, stale after an edit
     await page.waitForSelector('svg.gantt rect.gantt-bar');
     assert.is(await page.locator('svg.gantt rect.gantt-bar[data-status="executed"]').count(), 5);
     assert.is(await page.locator('svg.gantt rect.gantt-bar[data-status="cached"]').count(), 11);
+    await page.screenshot({ path: join(ARTIFACTS, 'runs.png') });
     await page.check('table.runs tbody tr:nth-child(1) input');
     await page.check('table.runs tbody tr:nth-child(2) input');
     await page.click('button.compare-button');

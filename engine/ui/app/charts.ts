@@ -5,6 +5,10 @@ import { GridComponent, TooltipComponent, DataZoomComponent } from 'echarts/comp
 import { SVGRenderer } from 'echarts/renderers';
 import { h } from './dom.ts';
 
+const COMPACT = new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 3 });
+/** Axis numbers that fit a small chart: 4,096 -> 4.1K; small values keep their digits. */
+const compact = (v: number) => (Math.abs(v) >= 1000 ? COMPACT.format(v) : String(Number(v.toPrecision(3))));
+
 echarts.use([LineChart, GridComponent, TooltipComponent, DataZoomComponent, SVGRenderer]);
 
 /** A figure holding one metric's chart; call the returned dispose when the panel closes. */
@@ -21,8 +25,8 @@ export function metricChart(key: string, points: { step: number; value: number }
       animation: false,
       grid: { left: 56, right: 12, top: 10, bottom: 28 },
       tooltip: { trigger: 'axis' },
-      xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 20, scale: true },
-      yAxis: { type: 'value', scale: true },
+      xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 20, scale: true, axisLabel: { formatter: compact, hideOverlap: true } },
+      yAxis: { type: 'value', scale: true, axisLabel: { formatter: compact, hideOverlap: true } },
       series: [{ type: 'line', name: key, showSymbol: sorted.length < 40, data: sorted.map((p) => [p.step, p.value]) }],
     });
   });
