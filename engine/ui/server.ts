@@ -135,7 +135,7 @@ export async function startUiServer(opts: UiOptions): Promise<UiServer> {
     if (head === 'config' && parts.length === 1) return json(res, 200, { allowRun: opts.allowRun });
     if (head === 'pipelines' && parts.length === 1) return json(res, 200, await catalogue.list());
     if (head === 'pipelines' && a !== undefined && b === 'graph' && parts.length === 3) return json(res, 200, await graphView(await catalogue.load(a), live));
-    if (head === 'steps' && a !== undefined && parts.length === 1 + 1) return json(res, 200, await stepDetail(await pipelineOfStep(url, a), a, opts.env));
+    if (head === 'steps' && a !== undefined && parts.length === 2) return json(res, 200, await stepDetail(await pipelineOfStep(url, a), a, opts.env));
     if (head === 'steps' && a !== undefined && b === 'outputs' && c !== undefined && parts.length === 4) {
       const limit = Math.min(MAX_PAGE_ROWS, Math.max(1, intParam(url, 'limit', PAGE_ROWS)));
       return json(res, 200, await outputPreview(await pipelineOfStep(url, a), a, c, { offset: intParam(url, 'offset', 0), limit }));

@@ -58,6 +58,14 @@ export function createGraphView(onOpen: (stepId: string) => void): GraphViewHand
   const nodeEls = new Map<string, SVGGElement>();
   const visibleOf = new Map<string, VisibleNode>();
   const view = { x: 0, y: 0, k: 1 };
+  /** Roving tabindex: Tab enters the graph at one node (the last focused); arrows move from there. */
+  let roving: string | null = null;
+  const rove = (key: string) => {
+    if (key === roving) return;
+    if (roving) nodeEls.get(roving)?.setAttribute('tabindex', '-1');
+    roving = key;
+    nodeEls.get(key)?.setAttribute('tabindex', '0');
+  };
 
   const applyView = () => {
     viewport.setAttribute('transform', `translate(${view.x},${view.y}) scale(${view.k})`);
@@ -142,6 +150,7 @@ export function createGraphView(onOpen: (stepId: string) => void): GraphViewHand
     const started = performance.now();
     current = layoutGraph(graph, expanded);
     performance.measure('graph-layout', { start: started, end: performance.now() });
+    if (!current.nodes.some((v) => v.key === roving)) roving = current.nodes[0]?.key ?? null;
     clear(viewport);
     nodeEls.clear();
     visibleOf.clear();
@@ -176,7 +185,7 @@ export function createGraphView(onOpen: (stepId: string) => void): GraphViewHand
       const y = v.y - v.height / 2;
       const g = s(
         'g',
-        { class: `node${v.folded ? ' folded' : ''}`, tabindex: 0, role: 'button', 'aria-label': describe(v), 'data-step': v.folded ? '' : v.members[0]!.id, 'data-key': v.key, 'data-status': v.status },
+        { class: `node${v.folded ? ' folded' : ''}`, tabindex: v.key === roving ? 0 : -1, role: 'button', 'aria-label': describe(v), 'data-step': v.folded ? '' : v.members[0]!.id, 'data-key': v.key, 'data-status': v.status },
         s('title', {}, describe(v)),
         s('rect', { x, y, width: v.width, height: v.height, rx: 8, class: 'box' }),
         s('rect', { x, y, width: 6, height: v.height, rx: 3, class: 'bar' }),
@@ -184,6 +193,7 @@ export function createGraphView(onOpen: (stepId: string) => void): GraphViewHand
         s('text', { x: x + 14, y: y + 36, class: 'detail' }, s('tspan', { class: 'status-text' }, STATUS_LABEL[v.status]), ` · ${v.detail}`),
       );
       g.addEventListener('click', () => activate(v));
+      g.addEventListener('focus', () => rove(v.key));
       g.addEventListener('keydown', (ev) => {
         if (ev.key === 'Enter' || ev.key === ' ') {
           ev.preventDefault();

@@ -137,7 +137,7 @@ async function start(): Promise<void> {
     if (e.type === 'step-started') graphView.setStatus(e.step, 'running', `running in run ${e.runId}`);
     if (e.type === 'step-finished') {
       const status = FINISHED[e.status];
-      if (status) graphView.setStatus(e.step, status, e.reason);
+      if (status) graphView.setStatus(e.step, status, `${e.status} in run ${e.runId}`);
     }
     if (e.type === 'run-started') live.textContent = `run ${e.runId} started`;
     if (e.type === 'run-finished') {
