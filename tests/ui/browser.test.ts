@@ -192,4 +192,48 @@ test('full_strategy in the UI: statuses, step panel, paging, stale after an edit
   }
 });
 
+test('--allow-run: Run asks for confirmation with overrides, then the graph follows the run live', async () => {
+  if (!existsSync(CHROMIUM)) {
+    if (process.env.CI === 'true') assert.unreachable(`chromium not found at ${CHROMIUM}`);
+    console.log(`SKIP ui/browser: chromium not found at ${CHROMIUM}`);
+    return;
+  }
+  const p = project({
+    'pipelines.d/p.yaml': `pipeline: small
+steps:
+  a: { uses: exec, with: { cmd: "mkdir -p out && echo 1 > out/a", outs: [out/a] } }
+  b: { uses: exec, with: { cmd: "cat out/a > out/b", deps: [out/a], outs: [out/b] } }
+`,
+  });
+  const ui = await startUi(p.dir, ['--allow-run']);
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(ui.url);
+    await page.waitForSelector('g.node[data-step="b"][data-status="never-run"]');
+    await page.click('button.run-pipeline');
+    await page.waitForSelector('dialog.confirm[open]');
+    assert.is(await page.textContent('#confirm-title'), 'Run small?');
+    await page.fill('#overrides', 'not an override');
+    await page.click('button.confirm-run');
+    await page.waitForSelector('dialog.confirm .message:has-text("expected `step.param=value`")');
+    await page.fill('#overrides', 'a.cmd=mkdir -p out && echo 2 > out/a');
+    await page.click('button.confirm-run');
+    await page.waitForSelector('dialog.confirm:not([open])', { state: 'attached' });
+    // The run used the override, so against the file's params both steps are stale afterwards.
+    await page.waitForFunction(() => document.querySelector('.live')?.textContent?.endsWith('succeeded'), undefined, { timeout: 30_000 });
+    await page.waitForSelector('g.node[data-step="a"][data-status="stale"]');
+    assert.is(readFileSync(join(p.dir, 'out/a'), 'utf8'), '2\n');
+    await page.click('g.node[data-step="a"]');
+    await page.waitForSelector('.panel .reason');
+    assert.is(await page.textContent('.panel .reason'), 'param `cmd` "mkdir -p out && echo 2 > out/a"→"mkdir -p out && echo 1 > out/a"');
+    assert.is(await page.textContent('button.run-step'), 'Run a…');
+  } finally {
+    await browser.close();
+    await ui.stop();
+    p.cleanup();
+  }
+});
+
 test.run();
