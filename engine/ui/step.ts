@@ -59,9 +59,9 @@ export async function stepDetail(pipeline: Pipeline, id: string, env: NodeJS.Pro
   for (const run of runs) {
     const events: EngineEvent[] = lastRuns.length < LAST_RUNS || !logs ? readRunEvents(storeDir, run.runId) : [];
     const finished = events.find((e) => e.type === 'step-finished' && e.step === id);
-    const outcome = run.steps.find((s) => s.id === id)!.status;
+    const { status: outcome, key } = run.steps.find((s) => s.id === id)!;
     if (lastRuns.length < LAST_RUNS) {
-      const own = session.records.read(run.steps.find((s) => s.id === id)!.key ?? '');
+      const own = key === undefined ? undefined : session.records.read(key);
       const durationMs = finished?.type === 'step-finished' ? finished.durationMs : own?.runId === run.runId ? own.durationMs : null;
       lastRuns.push({ runId: run.runId, startedAt: run.startedAt, outcome, durationMs });
     }

@@ -170,6 +170,26 @@ test('--allow-run: the page may start a run (same origin only); its events strea
   });
 });
 
+test('a step that failed in the last run shows as failed, its error in the log', async () => {
+  const p = project({ [FILE]: 'pipeline: broken\nsteps:\n  ok: { uses: exec, with: { cmd: "true", outs: [] } }\n  bad: { uses: exec, needs: [ok], with: { cmd: "echo about to fail && exit 3", outs: [] } }\n' });
+  const ui = await startUi(p.dir, []);
+  try {
+    const run = await p.runJson(FILE);
+    assert.is(run.code, 1);
+    const graph = await (await fetch(`${ui.origin}/api/pipelines/broken/graph`)).json();
+    assert.equal(graph.nodes.map((n: any) => [n.id, n.status]), [['ok', 'up-to-date'], ['bad', 'failed']]);
+    assert.match(graph.nodes[1].reason, /^failed in run \S+; never run$/);
+    const step = await (await fetch(`${ui.origin}/api/steps/bad`)).json();
+    assert.equal(step.lastRuns.map((r: any) => r.outcome), ['failed']);
+    assert.match(step.logs.error, /exit code 3|exited with 3|code 3/);
+    assert.ok(step.logs.lines.some((l: any) => l.message.includes('about to fail')));
+    assert.equal(step.outputs, []);
+  } finally {
+    await ui.stop();
+    p.cleanup();
+  }
+});
+
 test('followEvents: reads only what is appended, across files, and waits for a torn line to complete', async () => {
   const store = mkdtempSync(join(tmpdir(), 'tradepipe-events-'));
   try {
