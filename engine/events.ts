@@ -8,7 +8,7 @@
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunObserver, StepResult } from './executor.ts';
+import type { RunObserver, StepResult } from './run-state.ts';
 import { describeReasons } from './planner.ts';
 
 interface RunScope {
@@ -169,7 +169,7 @@ export function followEvents(storeDir: string, onEvent: (event: EngineEvent) => 
   // What exists now is history: follow from its current end.
   for (const name of readdirSync(dir)) if (name.endsWith('.jsonl')) offsets.set(name, statSync(join(dir, name)).size);
   let watcher: FSWatcher | undefined = watch(dir, (_kind, name) => {
-    if (name && name.endsWith('.jsonl')) schedule(name);
+    if (name?.endsWith('.jsonl')) schedule(name);
   });
   return {
     close() {

@@ -3,7 +3,7 @@
  * reason, exactly as `tradepipe status` states it, plus what runs in progress show.
  */
 import { projectRelative } from '../project.ts';
-import { openSession } from '../session.ts';
+import { openSession } from '../cache-session.ts';
 import { describeReasons } from '../planner.ts';
 import { planPipeline } from '../cli/plan.ts';
 import type { Pipeline } from '../pipeline.ts';

@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { projectRelative } from '../project.ts';
-import { openSession } from '../session.ts';
+import { openSession } from '../cache-session.ts';
 import { columnType, type ColumnType, type Table } from '../table/table.ts';
 import type { ArtifactKind } from '../plugin.ts';
 import type { Pipeline } from '../pipeline.ts';

@@ -2,7 +2,7 @@
  * `/api/runs`: a pipeline's run history, one run's steps as a timeline (from its event
  * stream), and two runs compared (params from the run records, as `runs compare`).
  */
-import { openSession } from '../session.ts';
+import { openSession } from '../cache-session.ts';
 import { readRunEvents } from '../events.ts';
 import { openTarget } from '../tracking/target.ts';
 import { compareRuns, type RunComparison } from '../tracking/commands/runs.ts';

@@ -3,7 +3,7 @@
  * inputs come from `status --explain` itself (explainStepJson), never recomputed here.
  */
 import { projectRelative } from '../project.ts';
-import { openSession } from '../session.ts';
+import { openSession } from '../cache-session.ts';
 import { readRunEvents, type EngineEvent } from '../events.ts';
 import { explainStepJson, type Explanation } from '../cli/explain.ts';
 import { clientOptionsFromEnv, MlflowClient } from '../tracking/client.ts';

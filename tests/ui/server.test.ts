@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import { project, type Project } from '../helpers/project.ts';
 import { followEvents, type EngineEvent } from '../../engine/events.ts';
 import { readEvents, startUi } from './support.ts';
+import type { GraphView } from '../../engine/ui/graph.ts';
+import type { OutputPreview } from '../../engine/ui/outputs.ts';
+import type { RunRow, Timeline } from '../../engine/ui/runs.ts';
+import type { StepDetail } from '../../engine/ui/step.ts';
 
 const FILE = 'pipelines.d/p.yaml';
 const PIPELINE = `pipeline: small
@@ -93,46 +97,46 @@ test('read-only by default: strict CSP, no foreign Host, POST /api/run refused',
 test('the API: statuses and reasons as `status` gives them, the step panel as `status --explain`, runs and timelines', async () => {
   await withProject(async (p) => {
     const ui = await startUi(p.dir, []);
-    const get = async (path: string) => {
+    const get = async <T>(path: string) => {
       const res = await fetch(`${ui.origin}${path}`);
-      return { status: res.status, body: (await res.json()) as any };
+      return { status: res.status, body: (await res.json()) as T };
     };
     try {
       assert.equal((await get('/api/pipelines')).body, [{ name: 'small', file: FILE, steps: 2 }]);
-      let graph = (await get('/api/pipelines/small/graph')).body;
-      assert.equal(graph.nodes.map((n: any) => [n.id, n.status, n.reason]), [['a', 'never-run', 'never run'], ['b', 'never-run', 'upstream `a` will run']]);
+      let graph = (await get<GraphView>('/api/pipelines/small/graph')).body;
+      assert.equal(graph.nodes.map((n) => [n.id, n.status, n.reason]), [['a', 'never-run', 'never run'], ['b', 'never-run', 'upstream `a` will run']]);
       assert.equal(graph.edges, [{ from: 'a', to: 'b', labels: ['file'] }]);
 
       const run = await p.runJson(FILE);
       assert.is(run.code, 0, run.stderr);
-      graph = (await get('/api/pipelines/small/graph')).body;
-      assert.equal(graph.nodes.map((n: any) => n.status), ['up-to-date', 'up-to-date']);
+      graph = (await get<GraphView>('/api/pipelines/small/graph')).body;
+      assert.equal(graph.nodes.map((n) => n.status), ['up-to-date', 'up-to-date']);
 
       writeFileSync(join(p.dir, FILE), PIPELINE.replace('echo 1 > out/a', 'echo 2 > out/a'));
-      const status = JSON.parse((await p.run(['status', FILE, '--json'])).stdout);
-      graph = (await get('/api/pipelines/small/graph')).body;
-      assert.equal(graph.nodes.map((n: any) => [n.id, n.status, n.reason]), status.steps.map((s: any) => [s.id, s.status, s.reason]));
-      assert.equal(graph.nodes[0].status, 'stale');
-      assert.match(graph.nodes[0].reason, /^param `cmd` "mkdir -p out && echo 1 > out\/a && echo made a"→"mkdir -p out && echo 2 > out\/a && echo made a"$/);
+      const status = JSON.parse((await p.run(['status', FILE, '--json'])).stdout) as { steps: { id: string; status: string; reason: string }[] };
+      graph = (await get<GraphView>('/api/pipelines/small/graph')).body;
+      assert.equal(graph.nodes.map((n) => [n.id, n.status, n.reason]), status.steps.map((s) => [s.id, s.status, s.reason]));
+      assert.equal(graph.nodes[0]!.status, 'stale');
+      assert.match(graph.nodes[0]!.reason, /^param `cmd` "mkdir -p out && echo 1 > out\/a && echo made a"→"mkdir -p out && echo 2 > out\/a && echo made a"$/);
 
       const explain = JSON.parse((await p.run(['status', FILE, '--explain', 'a', '--json'])).stdout);
-      const step = (await get('/api/steps/a')).body;
+      const step = (await get<StepDetail>('/api/steps/a')).body;
       assert.equal(step.explanation, explain);
       assert.is(step.plugin, 'exec');
-      assert.equal(step.lastRuns.map((r: any) => r.outcome), ['executed']);
-      assert.ok(step.logs.lines.some((l: any) => l.message.includes('made a')), 'the step log comes from the event stream');
-      assert.equal(step.outputs.map((o: any) => [o.name, o.kind]), [['out/a', 'file']]);
-      const out = (await get(`/api/steps/a/outputs/${encodeURIComponent('out/a')}`)).body;
-      assert.equal([out.kind, out.text, out.truncated], ['file', '1\n', false]);
+      assert.equal(step.lastRuns.map((r) => r.outcome), ['executed']);
+      assert.ok(step.logs!.lines.some((l) => l.message.includes('made a')), 'the step log comes from the event stream');
+      assert.equal(step.outputs.map((o) => [o.name, o.kind]), [['out/a', 'file']]);
+      const out = (await get<OutputPreview>(`/api/steps/a/outputs/${encodeURIComponent('out/a')}`)).body;
+      assert.equal(out, { kind: 'file', name: 'out/a', hash: step.outputs[0]!.hash, size: 2, text: '1\n', truncated: false });
       assert.is((await get('/api/steps/nope')).status, 404);
 
-      const runs = (await get('/api/runs?pipeline=small')).body;
+      const runs = (await get<RunRow[]>('/api/runs?pipeline=small')).body;
       assert.is(runs.length, 1);
-      assert.equal(runs[0].counts, { executed: 2 });
-      const timeline = (await get(`/api/runs/${runs[0].runId}`)).body;
-      assert.equal(timeline.steps.map((s: any) => [s.id, s.status]), [['a', 'executed'], ['b', 'executed']]);
-      const [a, b] = timeline.steps;
-      assert.ok(a.start >= 0 && a.end >= a.start && b.start >= a.end, `b starts after a ends: ${JSON.stringify(timeline.steps)}`);
+      assert.equal(runs[0]!.counts, { executed: 2 });
+      const timeline = (await get<Timeline>(`/api/runs/${runs[0]!.runId}`)).body;
+      assert.equal(timeline.steps.map((s) => [s.id, s.status]), [['a', 'executed'], ['b', 'executed']]);
+      const [a, b] = timeline.steps as { start: number; end: number }[];
+      assert.ok(a!.start >= 0 && a!.end >= a!.start && b!.start >= a!.end, `b starts after a ends: ${JSON.stringify(timeline.steps)}`);
     } finally {
       await ui.stop();
     }
@@ -176,13 +180,13 @@ test('a step that failed in the last run shows as failed, its error in the log',
   try {
     const run = await p.runJson(FILE);
     assert.is(run.code, 1);
-    const graph = await (await fetch(`${ui.origin}/api/pipelines/broken/graph`)).json();
-    assert.equal(graph.nodes.map((n: any) => [n.id, n.status]), [['ok', 'up-to-date'], ['bad', 'failed']]);
-    assert.match(graph.nodes[1].reason, /^failed in run \S+; never run$/);
-    const step = await (await fetch(`${ui.origin}/api/steps/bad`)).json();
-    assert.equal(step.lastRuns.map((r: any) => r.outcome), ['failed']);
-    assert.match(step.logs.error, /exit code 3|exited with 3|code 3/);
-    assert.ok(step.logs.lines.some((l: any) => l.message.includes('about to fail')));
+    const graph = (await (await fetch(`${ui.origin}/api/pipelines/broken/graph`)).json()) as GraphView;
+    assert.equal(graph.nodes.map((n) => [n.id, n.status]), [['ok', 'up-to-date'], ['bad', 'failed']]);
+    assert.match(graph.nodes[1]!.reason, /^failed in run \S+; never run$/);
+    const step = (await (await fetch(`${ui.origin}/api/steps/bad`)).json()) as StepDetail;
+    assert.equal(step.lastRuns.map((r) => r.outcome), ['failed']);
+    assert.is(step.logs!.error, 'command exited with code 3: echo about to fail && exit 3');
+    assert.ok(step.logs!.lines.some((l) => l.message.includes('about to fail')));
     assert.equal(step.outputs, []);
   } finally {
     await ui.stop();
