@@ -28,20 +28,7 @@ export function clear(el: Element): void {
   el.replaceChildren();
 }
 
-/** `sha256:abcdef…` -> `abcdef012345`. */
+/** A hash as `status --explain` shows it: its first 10 hex digits (engine/hash.ts's shortHash, which the page cannot import: it pulls node:crypto). */
 export function shortHash(hash: string): string {
-  return hash.startsWith('sha256:') ? hash.slice(7, 19) : hash;
-}
-
-export function formatMs(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '–';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return hash.startsWith('sha256:') ? hash.slice(7, 17) : hash;
 }

@@ -4,7 +4,8 @@
  * previews and the MLflow link.
  */
 import { api, type OutputPreview, type StepDetail } from './api.ts';
-import { h, clear, shortHash, formatMs, formatBytes } from './dom.ts';
+import { h, clear, shortHash } from './dom.ts';
+import { formatBytes, formatDuration } from '../../format.ts';
 import { metricChart } from './charts.ts';
 
 const PAGE = 50;
@@ -134,7 +135,7 @@ export function createPanel(opts: PanelOptions): PanelHandle {
               'table',
               { class: 'runs' },
               h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'run'), h('th', { scope: 'col' }, 'started'), h('th', { scope: 'col' }, 'outcome'), h('th', { scope: 'col' }, 'duration'))),
-              h('tbody', {}, ...d.lastRuns.map((r) => h('tr', {}, h('td', {}, h('a', { href: `#/pipeline/${encodeURIComponent(pipeline)}/runs/${encodeURIComponent(r.runId)}` }, r.runId)), h('td', {}, r.startedAt.replace('T', ' ').slice(0, 19)), h('td', { 'data-outcome': r.outcome }, r.outcome), h('td', {}, formatMs(r.durationMs))))),
+              h('tbody', {}, ...d.lastRuns.map((r) => h('tr', {}, h('td', {}, h('a', { href: `#/pipeline/${encodeURIComponent(pipeline)}/runs/${encodeURIComponent(r.runId)}` }, r.runId)), h('td', {}, r.startedAt.replace('T', ' ').slice(0, 19)), h('td', { 'data-outcome': r.outcome }, r.outcome), h('td', {}, (r.durationMs === null ? '–' : formatDuration(r.durationMs)))))),
             ),
       ),
       section('Logs', d.logs ? h('pre', { class: 'logs', tabindex: 0, 'aria-label': `Log of run ${d.logs.runId}` }, [...d.logs.lines.map((l) => `${new Date(l.t).toISOString().slice(11, 23)} ${l.level.padEnd(5)} ${l.message}`), ...(d.logs.error ? [`error: ${d.logs.error}`] : [])].join('\n') || '(no log lines)') : h('p', {}, 'No log: the step has not executed since the event stream existed.')),

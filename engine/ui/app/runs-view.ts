@@ -3,7 +3,8 @@
  * cache hits at a glance), and two runs side by side (param and metric differences).
  */
 import { api, type RunComparison, type RunRow, type Timeline } from './api.ts';
-import { h, s, clear, formatMs } from './dom.ts';
+import { h, s, clear } from './dom.ts';
+import { formatDuration } from '../../format.ts';
 
 const ROW = 22;
 const LEFT = 230;
@@ -21,11 +22,11 @@ export function gantt(t: Timeline, now: number): SVGSVGElement {
   const end = Math.max(1, ...steps.map((x) => x.end ?? (x.start !== null && t.startedAt !== null ? now - t.startedAt : 0)));
   const scale = (ms: number) => LEFT + (ms / end) * (WIDTH - LEFT - 20);
   const height = steps.length * ROW + 40;
-  const svg = s('svg', { class: 'gantt', viewBox: `0 0 ${WIDTH} ${height}`, width: WIDTH, height, role: 'img', 'aria-label': `Timeline of run ${t.runId}: ${steps.length} steps over ${formatMs(end)}` });
+  const svg = s('svg', { class: 'gantt', viewBox: `0 0 ${WIDTH} ${height}`, width: WIDTH, height, role: 'img', 'aria-label': `Timeline of run ${t.runId}: ${steps.length} steps over ${formatDuration(end)}` });
   const ticks = 6;
   for (let i = 0; i <= ticks; i++) {
     const ms = (end * i) / ticks;
-    svg.append(s('line', { x1: scale(ms), x2: scale(ms), y1: 16, y2: height - 4, class: 'tick' }), s('text', { x: scale(ms), y: 12, class: 'tick-label', 'text-anchor': 'middle' }, formatMs(ms)));
+    svg.append(s('line', { x1: scale(ms), x2: scale(ms), y1: 16, y2: height - 4, class: 'tick' }), s('text', { x: scale(ms), y: 12, class: 'tick-label', 'text-anchor': 'middle' }, formatDuration(ms)));
   }
   steps.forEach((step, i) => {
     const y = 24 + i * ROW;
@@ -34,7 +35,7 @@ export function gantt(t: Timeline, now: number): SVGSVGElement {
     const x0 = scale(step.start);
     const x1 = scale(step.end ?? (t.startedAt === null ? step.start : now - t.startedAt));
     const bar = s('rect', { x: x0, y: y + 2, width: Math.max(3, x1 - x0), height: ROW - 6, rx: 3, class: 'gantt-bar', 'data-status': step.status, 'data-step': step.id });
-    bar.append(s('title', {}, `${step.id}: ${step.status}${step.end !== null ? `, ${formatMs(step.end - step.start)}` : ''}${step.reason ? ` — ${step.reason}` : ''}`));
+    bar.append(s('title', {}, `${step.id}: ${step.status}${step.end !== null ? `, ${formatDuration(step.end - step.start)}` : ''}${step.reason ? ` — ${step.reason}` : ''}`));
     svg.append(bar);
   });
   return svg;
