@@ -32,7 +32,11 @@ export async function uiCommand(files: string[], flags: UiFlags): Promise<number
   const { bundleApp } = await import('../ui/bundle.ts');
   const { startUiServer } = await import('../ui/server.ts');
   const catalogue = openCatalogue(root, pipelineFiles(root, files), flags.set);
-  const ui = await startUiServer({ catalogue, bundle: await bundleApp(), host: flags.host, port, token, allowRun: flags.allowRun === true, env: process.env });
+  const ui = await startUiServer({ catalogue, bundle: await bundleApp(), host: flags.host, port, token, allowRun: flags.allowRun === true, env: process.env }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE' && error.code !== 'EADDRNOTAVAIL') throw error;
+    process.stderr.write(`error: ui: cannot listen on ${flags.host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use (pick another with --port, or --port 0 for a free one)' : 'no such local address'}\n`);
+    throw new Exit(EXIT.failed);
+  });
   process.stdout.write(`tradepipe ui: ${ui.url}\n${flags.allowRun ? 'runs may be started from the page (--allow-run)\n' : ''}`);
   await new Promise<void>((done) => {
     const stop = () => {

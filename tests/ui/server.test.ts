@@ -64,6 +64,9 @@ test('read-only by default: strict CSP, no foreign Host, POST /api/run refused',
     const ui = await startUi(p.dir, []);
     try {
       assert.match(ui.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const port = new URL(ui.origin).port;
+      const busy = await p.run(['ui', '--port', port]);
+      assert.equal([busy.code, busy.stderr.trim()], [1, `error: ui: cannot listen on 127.0.0.1:${port}: the port is in use (pick another with --port, or --port 0 for a free one)`]);
       const page = await fetch(ui.url);
       assert.is(page.status, 200);
       assert.is(page.headers.get('content-security-policy'), "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
