@@ -13,6 +13,7 @@ import { registerWatch } from './watch.ts';
 import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
 import { registerUi } from './ui.ts';
+import { registerSchedule } from './schedule.ts';
 import { findProjectRoot } from '../project.ts';
 import { formatBytes } from '../format.ts';
 
@@ -114,6 +115,7 @@ program
 registerWatch(program);
 registerTracking(program);
 registerUi(program);
+registerSchedule(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);
