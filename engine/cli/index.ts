@@ -12,6 +12,7 @@ import { initProject } from './init.ts';
 import { registerWatch } from './watch.ts';
 import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
+import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule.ts';
 import { findProjectRoot } from '../project.ts';
 import { openSession } from '../cache-session.ts';
@@ -120,6 +121,7 @@ program
 registerWatch(program);
 registerTracking(program);
 registerRemote(program);
+registerUi(program);
 registerSchedule(program);
 
 function exit(code: number): void {
