@@ -65,3 +65,6 @@ export { Positions, yamlLoader } from './yaml-source.ts';
 
 // Formatting shared with the engine's own messages.
 export { formatDuration } from './reporter.ts';
+
+// Metrics: a tracked metric key carrying Prometheus labels (see engine/metrics/labels.ts).
+export { labelledMetric } from './metrics/labels.ts';

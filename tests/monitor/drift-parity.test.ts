@@ -128,6 +128,8 @@ function cases(): Case[] {
   pair('numbers declared categorical', 800, 700, 1, { categorical: ['level', 'volume'] });
   pair('ks on large samples', 1500, 1400, 1, { per_column_method: { price: 'ks', returns: 'ks', with_nan: 'ks' } });
   pair('drift share 0.3', 1200, 1300, 1, { drift_share: 0.3 });
+  pair('current beyond 10,000 rows (asymptotic K-S)', 500, 10500, 1);
+  pair('current beyond 10,000 rows, same distribution', 900, 10200, 0);
   return out;
 }
 
@@ -168,6 +170,7 @@ test('every column: type, method, score (1e-9) and verdict equal Evidently 0.7; 
   const theirs = JSON.parse(stdout) as EvidentlyResult[];
   let compared = 0;
   let maxDiff = 0;
+  let maxAsymptoticDiff = 0;
   const methods = new Set<string>();
   for (const [i, c] of all.entries()) {
     const { drift, skipped } = ours[i]!;
@@ -186,8 +189,14 @@ test('every column: type, method, score (1e-9) and verdict equal Evidently 0.7; 
       if (e.score === null) assert.ok(Number.isNaN(col.score), `${where}: score ${col.score}, Evidently NaN`);
       else {
         const diff = Math.abs(col.score - e.score);
-        assert.ok(diff <= 1e-9 || (col.score === Infinity && e.score === Infinity), `${where}: score ${col.score} vs Evidently ${e.score} (diff ${diff})`);
-        if (Number.isFinite(diff)) maxDiff = Math.max(maxDiff, diff);
+        // Beyond 10,000 values a side scipy's K-S p-value is itself an approximation of the
+        // Kolmogorov distribution (Pelz-Good/Pomeranz); ours is Marsaglia-Tsang-Wang's.
+        const asymptotic = col.method === 'ks' && Math.max(col.reference_values, col.current_values) > 10000;
+        assert.ok(diff <= (asymptotic ? 1e-6 : 1e-9) || (col.score === Infinity && e.score === Infinity), `${where}: score ${col.score} vs Evidently ${e.score} (diff ${diff})`);
+        if (Number.isFinite(diff)) {
+          if (asymptotic) maxAsymptoticDiff = Math.max(maxAsymptoticDiff, diff);
+          else maxDiff = Math.max(maxDiff, diff);
+        }
       }
       assert.is(col.drifted, e.drifted, `${where}: verdict (score ${col.score})`);
       methods.add(col.method);
@@ -197,7 +206,7 @@ test('every column: type, method, score (1e-9) and verdict equal Evidently 0.7; 
     assert.ok(Math.abs(drift.share - ev.share) <= 1e-12, `${c.name}: share ${drift.share} vs ${ev.share}`);
   }
   assert.equal([...methods].sort(), ['chisquare', 'jensenshannon', 'kl_div', 'ks', 'psi', 'wasserstein', 'z']);
-  console.log(`monitor/drift-parity: ${all.length} pairs, ${compared} columns equal Evidently's; largest score difference ${maxDiff.toExponential(2)}`);
+  console.log(`monitor/drift-parity: ${all.length} pairs, ${compared} columns equal Evidently's; largest score difference ${maxDiff.toExponential(2)} (asymptotic K-S: ${maxAsymptoticDiff.toExponential(2)})`);
 });
 
 test.run();
