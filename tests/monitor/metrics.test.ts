@@ -1,0 +1,115 @@
+/**
+ * `tradepipe metrics`: engine and step metrics from a real project's history, the
+ * exposition passing `promtool check metrics`, `metrics serve`, and the Pushgateway push.
+ */
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { execa } from 'execa';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { driftProject, toolOrSkip } from './support.ts';
+
+const p = driftProject();
+
+/** `name{labels} value` lines of an exposition, comments dropped. */
+function samples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+
+let exposition = '';
+
+test.before(async () => {
+  const first = await p.runJson('drift.yaml');
+  assert.is(first.code, 0, first.stderr);
+  const second = await p.runJson('drift.yaml');
+  assert.equal(Object.values(second.statuses), ['cached', 'cached', 'cached', 'cached']);
+  const shown = await p.run(['metrics', 'show']);
+  assert.is(shown.code, 0, shown.stderr);
+  // execa strips the final newline the text format ends with.
+  exposition = `${shown.stdout}\n`;
+});
+
+test.after(() => p.cleanup());
+
+test('pipeline and step metrics from the run history', () => {
+  const s = samples(exposition);
+  assert.is(s.get('tradepipe_pipeline_runs_total{pipeline="drift.yaml",status="succeeded"}'), 2);
+  assert.is(s.get('tradepipe_pipeline_runs_total{pipeline="drift.yaml",status="failed"}'), 0);
+  assert.is(s.get('tradepipe_pipeline_last_run_status{pipeline="drift.yaml",status="succeeded"}'), 1);
+  assert.ok(s.get('tradepipe_pipeline_last_success_timestamp_seconds{pipeline="drift.yaml"}')! > Date.now() / 1000 - 600);
+  assert.is(s.get('tradepipe_step_runs_total{pipeline="drift.yaml",step="drift",status="executed"}'), 1);
+  assert.is(s.get('tradepipe_step_runs_total{pipeline="drift.yaml",step="drift",status="cached"}'), 1);
+  assert.is(s.get('tradepipe_step_cache_hits_total{pipeline="drift.yaml",step="drift"}'), 1);
+  assert.is(s.get('tradepipe_step_duration_seconds_count{pipeline="drift.yaml",step="drift"}'), 1);
+});
+
+test('step-tracked metrics: drift verdicts overall and per ticker, quality checks, from the latest outputs', () => {
+  const s = samples(exposition);
+  assert.is(s.get('tradepipe_monitor_drift_dataset_drifted{pipeline="drift.yaml",step="drift"}'), 1);
+  assert.is(s.get('tradepipe_monitor_drift_dataset_drifted{group="AAPL",pipeline="drift.yaml",step="drift"}'), 1);
+  assert.is(s.get('tradepipe_monitor_drift_share{pipeline="drift.yaml",step="drift"}'), 0.5);
+  assert.is(s.get('tradepipe_monitor_drift_column_drifted{column="x",pipeline="drift.yaml",step="drift"}'), 1);
+  assert.is(s.get('tradepipe_monitor_drift_column_drifted{column="y",group="MSFT",pipeline="drift.yaml",step="drift"}'), 0);
+  assert.is(s.get('tradepipe_monitor_quality_check_failed{check="tickers",pipeline="drift.yaml",step="quality"}'), 1);
+  assert.is(s.get('tradepipe_monitor_quality_check_failed{check="duplicates",pipeline="drift.yaml",step="quality"}'), 0);
+});
+
+test('promtool check metrics passes on the exposition', async () => {
+  const promtool = await toolOrSkip('promtool', 'monitor/metrics promtool');
+  if (!promtool) return;
+  const r = await execa(promtool, ['check', 'metrics'], { input: exposition, reject: false });
+  assert.is(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+  assert.is(`${r.stdout}${r.stderr}`.trim(), '');
+});
+
+test('metrics serve: GET /metrics while no run is in progress', async () => {
+  const server = p.spawn(['metrics', 'serve', '--port', '0']);
+  try {
+    const [chunk] = (await once(server.stdout!, 'data')) as [Buffer];
+    const url = /serving metrics at (\S+)/.exec(chunk.toString())![1]!;
+    const res = await fetch(url);
+    assert.is(res.status, 200);
+    assert.match(res.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
+    assert.equal(samples(await res.text()), samples(exposition));
+  } finally {
+    server.kill('SIGTERM');
+    await server;
+  }
+});
+
+test('run --pushgateway: PUTs the pipeline\'s metrics to /metrics/job/tradepipe/pipeline/<file>', async () => {
+  const received: { method: string; url: string; body: string }[] = [];
+  const gateway = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push({ method: req.method!, url: req.url!, body });
+      res.writeHead(200).end();
+    });
+  });
+  gateway.listen(0, '127.0.0.1');
+  await once(gateway, 'listening');
+  const port = (gateway.address() as { port: number }).port;
+  try {
+    const r = await p.run(['run', 'drift.yaml', '--pushgateway', `http://127.0.0.1:${port}`]);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(received.length, 1);
+    assert.is(received[0]!.method, 'PUT');
+    assert.is(received[0]!.url, '/metrics/job/tradepipe/pipeline/drift.yaml');
+    assert.is(samples(received[0]!.body).get('tradepipe_pipeline_runs_total{pipeline="drift.yaml",status="succeeded"}'), 3);
+    const down = await p.run(['run', 'drift.yaml'], { env: { PROMETHEUS_PUSHGATEWAY_URL: 'http://user:secret@127.0.0.1:1' } });
+    assert.is(down.code, 0, 'a push failure leaves the run\'s outcome alone');
+    assert.match(down.stderr, /warning: could not push metrics to the Pushgateway at http:\/\/127\.0\.0\.1:1\//);
+    assert.not.match(down.stderr, /secret/);
+  } finally {
+    gateway.close();
+  }
+});
+
+test.run();
