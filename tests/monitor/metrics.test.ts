@@ -112,4 +112,15 @@ test('run --pushgateway: PUTs the pipeline\'s metrics to /metrics/job/tradepipe/
   }
 });
 
+test('a drift step failing on drift: the run fails naming the columns, and its verdict still reaches the metrics', async () => {
+  const r = await p.run(['run', 'drift.yaml', '--set', 'drift.fail_on_drift=true']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /data drift detected: overall \(share 0\.50 >= 0\.5\): x; tic=AAPL \(share 0\.50\): x; tic=MSFT \(share 0\.50\): x/);
+  const s = samples((await p.run(['metrics', 'show'])).stdout);
+  assert.is(s.get('tradepipe_pipeline_last_run_status{pipeline="drift.yaml",status="failed"}'), 1);
+  assert.is(s.get('tradepipe_step_runs_total{pipeline="drift.yaml",step="drift",status="failed"}'), 1);
+  assert.is(s.get('tradepipe_monitor_drift_dataset_drifted{pipeline="drift.yaml",step="drift"}'), 1);
+  assert.is(s.get('tradepipe_monitor_drift_column_drifted{column="x",group="MSFT",pipeline="drift.yaml",step="drift"}'), 1);
+});
+
 test.run();
