@@ -68,12 +68,25 @@ export async function pushMetrics(registry: Registry, sources: readonly MetricsS
   const gateway = new Pushgateway(gatewayUrl, { timeout: 10_000 }, registry);
   let resp: unknown;
   try {
-    ({ resp } = await gateway.push({ jobName: job, groupings }));
+    ({ resp } = await gateway.push({ jobName: job, groupings: pushGroupings(groupings) }));
   } catch (error) {
     throw new Error(`could not push metrics to the Pushgateway at ${displayUrl(gatewayUrl)}: ${(error as Error).message}`);
   }
   const status = (resp as { statusCode?: number } | undefined)?.statusCode;
   if (status !== undefined && (status < 200 || status >= 300)) throw new Error(`the Pushgateway at ${displayUrl(gatewayUrl)} answered HTTP ${status}`);
+}
+
+/**
+ * A grouping key's path segments: the Pushgateway cannot take `/` in a value, even
+ * percent-encoded, so such values (pipeline files in folders) go as `label@base64`.
+ */
+export function pushGroupings(groupings: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [label, value] of Object.entries(groupings)) {
+    if (value.includes('/') || value === '') out[`${label}@base64`] = Buffer.from(value).toString('base64url') || '=';
+    else out[label] = value;
+  }
+  return out;
 }
 
 /** A URL as shown in messages: without credentials. */

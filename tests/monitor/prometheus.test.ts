@@ -3,7 +3,6 @@
  * pipeline whose drift step reports drift, /api/v1/alerts shows TradepipeDataDrift firing.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,15 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
 import { REPO } from '../helpers/project.ts';
-import { driftProject, toolOrSkip } from './support.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { driftProject, freePort, toolOrSkip } from './support.ts';
 
 interface Alert {
   labels: Record<string, string>;

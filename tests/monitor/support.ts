@@ -1,4 +1,6 @@
 /** A temp project whose monitor.drift step reports drift, and the tools the monitoring tests need. */
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { execa } from 'execa';
 import { project, type Project } from '../helpers/project.ts';
 
@@ -41,4 +43,22 @@ export async function toolOrSkip(tool: string, topic: string): Promise<string | 
   if (process.env.CI === 'true') throw new Error(`${topic}: \`${tool}\` not found under CI=true (.ci/apt-packages lists its Debian package)`);
   console.log(`SKIP ${topic}: \`${tool}\` not found (apt-get install prometheus prometheus-alertmanager)`);
   return undefined;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls `ready` (errors count as not ready) every 200 ms until it holds or `timeoutMs` passes. */
+export async function waitFor(ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await ready().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`not ready after ${timeoutMs} ms`);
 }
