@@ -48,7 +48,9 @@ export async function serveMetrics(registry: Registry, sources: readonly Metrics
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`cannot serve metrics: ${host}:${options.port} is already in use (--port 0 picks a free port)`) : error),
+    );
     server.listen(options.port, host, () => resolve());
   });
   const address = server.address();
