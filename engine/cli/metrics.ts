@@ -3,7 +3,7 @@ import { resolve, join } from 'node:path';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { findProjectRoot } from '../project.ts';
-import { openSession } from '../session.ts';
+import { openSession } from '../cache-session.ts';
 import { EXIT, Exit } from './common.ts';
 
 async function projectRegistry(project: string, pipeline?: string) {

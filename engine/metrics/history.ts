@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Records, RunSummary } from '../records.ts';
 import { readSegment, segmentPath } from '../tracking/outbox.ts';
-import { decodeMetricValue } from '../tracking/records.ts';
+import { decodeMetricValue } from '../tracking/outbox-records.ts';
 import { TAG } from '../tracking/backend.ts';
 
 export interface StepMetricValue {

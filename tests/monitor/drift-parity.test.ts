@@ -107,8 +107,6 @@ interface Case {
   drift_share?: number;
 }
 
-const NUMERIC = ['price', 'returns', 'with_nan', 'volume', 'level'];
-
 function cases(): Case[] {
   const out: Case[] = [];
   let seed = 1;
