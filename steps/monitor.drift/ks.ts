@@ -3,11 +3,9 @@
  * method 'auto') computes it, which Evidently's `ks` stattest calls. No maintained JS
  * package has the two-sample test; the exact p-value is a lattice-path count (Hodges'
  * treatment, Viehmann's stable recursion for unequal sizes), not a special function.
- * The asymptotic branch (a side over 10,000 values) uses stdlib's Kolmogorov
- * distribution (Marsaglia–Tsang–Wang), as scipy uses `kstwo`.
+ * Beyond 10,000 values a side scipy uses the one-sample distribution `kstwo` (see kstwo.ts).
  */
-// @ts-expect-error stdlib ships no types for this file: pKolmogorov(d, n) = P(D_n < d), one-sample.
-import pKolmogorov from '@stdlib/stats-kstest/lib/marsaglia.js';
+import { kstwoSf } from './kstwo.ts';
 
 /** scipy's MAX_AUTO_N: up to this size on both sides, the exact distribution. */
 const MAX_EXACT_N = 10000;
@@ -105,6 +103,5 @@ export function ks2samp(a: Float64Array, b: Float64Array): KsResult {
   }
   const [m, n] = n1 >= n2 ? [n1, n2] : [n2, n1];
   const en = roundHalfEven((m * n) / (m + n));
-  const p = 1 - (pKolmogorov as (d: number, n: number) => number)(d, en);
-  return { statistic: d, pValue: Math.min(1, Math.max(0, p)) };
+  return { statistic: d, pValue: kstwoSf(en, d) };
 }

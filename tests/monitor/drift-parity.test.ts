@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { table, type Column, type Table } from '../../engine/sdk.ts';
 import { datasetDrift, planColumns, type DriftOptions } from '../../steps/monitor.drift/drift.ts';
+import { kstwoSf } from '../../steps/monitor.drift/kstwo.ts';
 import type { Method } from '../../steps/monitor.drift/stattests.ts';
 import { REPO } from '../helpers/project.ts';
 
@@ -170,7 +171,6 @@ test('every column: type, method, score (1e-9) and verdict equal Evidently 0.7; 
   const theirs = JSON.parse(stdout) as EvidentlyResult[];
   let compared = 0;
   let maxDiff = 0;
-  let maxAsymptoticDiff = 0;
   const methods = new Set<string>();
   for (const [i, c] of all.entries()) {
     const { drift, skipped } = ours[i]!;
@@ -189,14 +189,8 @@ test('every column: type, method, score (1e-9) and verdict equal Evidently 0.7; 
       if (e.score === null) assert.ok(Number.isNaN(col.score), `${where}: score ${col.score}, Evidently NaN`);
       else {
         const diff = Math.abs(col.score - e.score);
-        // Beyond 10,000 values a side scipy's K-S p-value is itself an approximation of the
-        // Kolmogorov distribution (Pelz-Good/Pomeranz); ours is Marsaglia-Tsang-Wang's.
-        const asymptotic = col.method === 'ks' && Math.max(col.reference_values, col.current_values) > 10000;
-        assert.ok(diff <= (asymptotic ? 1e-6 : 1e-9) || (col.score === Infinity && e.score === Infinity), `${where}: score ${col.score} vs Evidently ${e.score} (diff ${diff})`);
-        if (Number.isFinite(diff)) {
-          if (asymptotic) maxAsymptoticDiff = Math.max(maxAsymptoticDiff, diff);
-          else maxDiff = Math.max(maxDiff, diff);
-        }
+        assert.ok(diff <= 1e-9 || (col.score === Infinity && e.score === Infinity), `${where}: score ${col.score} vs Evidently ${e.score} (diff ${diff})`);
+        if (Number.isFinite(diff)) maxDiff = Math.max(maxDiff, diff);
       }
       assert.is(col.drifted, e.drifted, `${where}: verdict (score ${col.score})`);
       methods.add(col.method);
@@ -206,7 +200,27 @@ test('every column: type, method, score (1e-9) and verdict equal Evidently 0.7; 
     assert.ok(Math.abs(drift.share - ev.share) <= 1e-12, `${c.name}: share ${drift.share} vs ${ev.share}`);
   }
   assert.equal([...methods].sort(), ['chisquare', 'jensenshannon', 'kl_div', 'ks', 'psi', 'wasserstein', 'z']);
-  console.log(`monitor/drift-parity: ${all.length} pairs, ${compared} columns equal Evidently's; largest score difference ${maxDiff.toExponential(2)} (asymptotic K-S: ${maxAsymptoticDiff.toExponential(2)})`);
+  console.log(`monitor/drift-parity: ${all.length} pairs, ${compared} columns equal Evidently's; largest score difference ${maxDiff.toExponential(2)}`);
+});
+
+test('kstwo.sf (ks_2samp beyond 10,000 values a side) equals scipy in every branch it takes', async () => {
+  if (!python) return;
+  const grid: [number, number][] = [];
+  // Sizes and n x^2 on both sides of each of scipy's switches (n 140 and 100,000; n x^2 0.754693, 2.2, 4, 370).
+  for (const n of [5, 17, 60, 99, 100, 140, 141, 500, 2000, 9000, 50000, 150000]) {
+    for (const nx2 of [0.1, 0.3, 0.7, 0.76, 1, 1.5, 2.1, 2.5, 3.77, 3.9, 4, 5, 10, 50, 400]) grid.push([n, Math.sqrt(nx2 / n)]);
+    for (const x of [0.4 / n, 0.8 / n, 0.55, 0.9, 1 - 0.5 / n]) grid.push([n, x]);
+  }
+  const script = 'import json, sys\nfrom scipy.stats import kstwo\nprint(json.dumps([float(kstwo.sf(x, n)) for n, x in json.load(sys.stdin)]))';
+  const { stdout } = await execa(python, ['-c', script], { input: JSON.stringify(grid) });
+  const scipy = JSON.parse(stdout) as number[];
+  let worst = 0;
+  grid.forEach(([n, x], i) => {
+    const diff = Math.abs(kstwoSf(n, x) - scipy[i]!);
+    worst = Math.max(worst, diff);
+    assert.ok(diff <= 1e-9, `kstwo.sf(${x}, ${n}): ${kstwoSf(n, x)} vs scipy ${scipy[i]} (diff ${diff})`);
+  });
+  console.log(`monitor/drift-parity: kstwo.sf on ${grid.length} points equals scipy's within ${worst.toExponential(2)}`);
 });
 
 test.run();
