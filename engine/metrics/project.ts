@@ -16,7 +16,7 @@ const DURATION_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14400];
 const RUN_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
 
 /** A Prometheus metric or label name from free text: `Sharpe ratio` -> `sharpe_ratio`. */
-export function promName(text: string): string {
+function promName(text: string): string {
   const name = text
     .toLowerCase()
     .replace(/[^a-z0-9_]+/g, '_')

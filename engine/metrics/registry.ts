@@ -82,7 +82,7 @@ export async function pushMetrics(registry: Registry, sources: readonly MetricsS
  * A grouping key's path segments: the Pushgateway cannot take `/` in a value, even
  * percent-encoded, so such values (pipeline files in folders) go as `label@base64`.
  */
-export function pushGroupings(groupings: Record<string, string>): Record<string, string> {
+function pushGroupings(groupings: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [label, value] of Object.entries(groupings)) {
     if (value.includes('/') || value === '') out[`${label}@base64`] = Buffer.from(value).toString('base64url') || '=';
@@ -92,7 +92,7 @@ export function pushGroupings(groupings: Record<string, string>): Record<string,
 }
 
 /** A URL as shown in messages: without credentials. */
-export function displayUrl(url: string): string {
+function displayUrl(url: string): string {
   try {
     const u = new URL(url);
     u.username = '';

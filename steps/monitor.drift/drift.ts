@@ -66,7 +66,7 @@ function isNumeric(column: Column): column is Float64Array | Int32Array {
 }
 
 /** A column's values with NaN, infinities and nulls dropped (Evidently's replace-inf-then-dropna), numbers sorted. */
-export function sampleOf(column: Column): Sample {
+function sampleOf(column: Column): Sample {
   if (column instanceof Float64Array) return { kind: 'number', values: column.filter(Number.isFinite).sort(), integer: false };
   if (column instanceof Int32Array) return { kind: 'number', values: Float64Array.from(column).sort(), integer: true };
   return { kind: 'string', values: column.filter((v): v is string => v !== null) };
@@ -84,7 +84,7 @@ function distinct(column: Column): number {
  * unless more than half their values are distinct (Evidently's Text, which it compares
  * with a trained classifier we do not reproduce); a column with no values has no type.
  */
-export function inferType(column: Column): ColumnKind | 'text' | 'empty' {
+function inferType(column: Column): ColumnKind | 'text' | 'empty' {
   if (column instanceof Float64Array) return 'num';
   if (column instanceof Int32Array) return distinct(column) <= INTEGER_CATEGORICAL_LIMIT ? 'cat' : 'num';
   const present = column.filter((v) => v !== null).length;
@@ -93,7 +93,7 @@ export function inferType(column: Column): ColumnKind | 'text' | 'empty' {
 }
 
 /** Evidently's _get_default_stattest. */
-export function autoMethod(reference: Sample, current: Sample, kind: ColumnKind): Method {
+function autoMethod(reference: Sample, current: Sample, kind: ColumnKind): Method {
   const values = new Set<string | number>(reference.values);
   for (const v of current.values) values.add(v);
   const n = values.size;

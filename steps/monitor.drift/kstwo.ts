@@ -15,7 +15,7 @@ const durbinMatrixCdf = pKolmogorov as (d: number, n: number) => number;
 const clip = (p: number): number => Math.min(1, Math.max(0, p));
 
 /** The one-sided Smirnov tail P(D_n^+ >= x) by the Birnbaum–Tingey sum, each term in logarithms. */
-export function smirnovSf(n: number, x: number): number {
+function smirnovSf(n: number, x: number): number {
   if (x <= 0) return 1;
   if (x >= 1) return 0;
   let total = 0;
