@@ -12,6 +12,8 @@ import { initProject } from './init.ts';
 import { registerWatch } from './watch.ts';
 import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
+import { registerUi } from './ui.ts';
+import { registerSchedule } from './schedule.ts';
 import { registerMetrics } from './metrics.ts';
 import { findProjectRoot } from '../project.ts';
 import { formatBytes } from '../format.ts';
@@ -114,6 +116,8 @@ program
 
 registerWatch(program);
 registerTracking(program);
+registerUi(program);
+registerSchedule(program);
 registerMetrics(program);
 
 function exit(code: number): void {
