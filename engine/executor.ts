@@ -20,6 +20,7 @@ import { buildManifest, gatherFacts, withResolvedModels, MISSING, type StepFacts
 import { inputArtifact, storeArtifact } from './artifacts.ts';
 import { projectRelative } from './project.ts';
 import { openSecrets } from './secrets.ts';
+import { confinedPath } from './confine.ts';
 
 export type StepStatus = 'executed' | 'cached' | 'skipped' | 'failed';
 
@@ -194,7 +195,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     const scratchDir = join(session.paths.tmp, runId, encodeURIComponent(step.id));
     await mkdir(scratchDir, { recursive: true });
     // Like DVC: stale outs are removed first, so a command that fails to write them cannot pass.
-    for (const out of step.outs) await rm(join(pipeline.root, out), { recursive: true, force: true });
+    for (const out of step.outs) await rm(await confinedPath(pipeline.root, out), { recursive: true, force: true });
     const tracker = opts.tracking?.step({ stepId: step.id, plugin: plugin.name, version: plugin.version, key: decision.key!, params: step.params });
     const stepSignal = signalOf(step.id);
     try {
