@@ -250,7 +250,9 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
       await tracker?.finish('FINISHED', record.durationMs, result(step.id, 'executed', '', t0, record).outputs);
       return record;
     } catch (error) {
-      await tracker?.finish(stepSignal.aborted ? 'KILLED' : 'FAILED', Math.round(performance.now() - t0));
+      // The step's own error is the one to report: when tracking cannot record the failure
+      // either (the same full disk), that second error would only hide the first.
+      await tracker?.finish(stepSignal.aborted ? 'KILLED' : 'FAILED', Math.round(performance.now() - t0)).catch(() => undefined);
       throw error;
     } finally {
       await rm(scratchDir, { recursive: true, force: true });

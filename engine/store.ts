@@ -15,7 +15,7 @@ import { dirname, join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { canonicalJson, hashBytes, hashFile, hexOf } from './hash.ts';
 import { dirHash, listFiles, type DirEntry, type StatCache } from './statcache.ts';
-import type { ProjectPaths } from './project.ts';
+import { displayPath, type ProjectPaths } from './project.ts';
 import type { ArtifactKind } from './plugin.ts';
 import { assertSafeListing, confinedPath } from './confine.ts';
 import { guardWrite } from './write-errors.ts';
@@ -97,7 +97,7 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
       await mkdir(paths.tmp, { recursive: true });
       if (opts.move) await rename(path, tmp).catch(() => copyFile(path, tmp, constants.COPYFILE_FICLONE));
       else await copyFile(path, tmp, constants.COPYFILE_FICLONE);
-    }, [tmp]);
+    }, [tmp], `${displayPath(path)} into the store (${displayPath(paths.objects)})`);
     // Hash the copy, not the source: what lands in the store is what was hashed.
     const hash = await hashFile(tmp);
     const { size } = await stat(tmp);

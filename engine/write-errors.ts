@@ -54,10 +54,10 @@ async function freeBytes(path: string): Promise<number | undefined> {
   }
 }
 
-function explain(error: unknown, path: string, free: number | undefined): unknown {
+function explain(error: unknown, path: string, free: number | undefined, what?: string): unknown {
   if (error instanceof WriteFailed) return error;
   const errno = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
-  const shown = displayPath(path);
+  const shown = what ?? displayPath(path);
   if (FULL.has(errno)) {
     const what = errno === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device';
     const left = free === undefined ? 'free space unknown' : `${formatBytes(free)} free on its file system`;
@@ -70,10 +70,10 @@ function explain(error: unknown, path: string, free: number | undefined): unknow
   return error;
 }
 
-/** `error` as a WriteFailed when it is a full or read-only file system; any other error unchanged. */
-export async function describeWriteError(error: unknown, path: string): Promise<unknown> {
+/** `error` as a WriteFailed when it is a full or read-only file system; any other error unchanged. `what` names the write when the path alone would not. */
+export async function describeWriteError(error: unknown, path: string, what?: string): Promise<unknown> {
   const errno = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
-  return explain(error, path, FULL.has(errno) ? await freeBytes(path) : undefined);
+  return explain(error, path, FULL.has(errno) ? await freeBytes(path) : undefined, what);
 }
 
 export function describeWriteErrorSync(error: unknown, path: string): unknown {
@@ -85,11 +85,11 @@ export function describeWriteErrorSync(error: unknown, path: string): unknown {
  * Runs a write of `path`; when it fails, removes `leftovers` (its temp files) and
  * throws the described error.
  */
-export async function guardWrite<T>(path: string, write: () => Promise<T>, leftovers: readonly string[] = []): Promise<T> {
+export async function guardWrite<T>(path: string, write: () => Promise<T>, leftovers: readonly string[] = [], what?: string): Promise<T> {
   try {
     return await write();
   } catch (error) {
     for (const tmp of leftovers) await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    throw await describeWriteError(error, path);
+    throw await describeWriteError(error, path, what);
   }
 }
