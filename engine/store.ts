@@ -70,7 +70,11 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     await guardWrite(
       target,
       async () => {
-        await mkdir(dirname(target), { recursive: true });
+        await mkdir(paths.objects, { recursive: true });
+        // Not recursive: on a read-only file system a recursive mkdir reports ENOENT instead of EROFS.
+        await mkdir(dirname(target)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+        });
         await chmod(tmp, 0o444);
         await rename(tmp, target);
       },
