@@ -46,7 +46,8 @@ function workspace(): Workspace {
       return loadPipeline(file);
     },
     run: (pipeline, jobs) => execute(pipeline, openSession(root), { jobs, keepGoing: false, signal: new AbortController().signal, env: {} }, quiet),
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    // Retries: loading writes its spec cache in the background, so a file may appear while the folder is removed.
+    cleanup: () => rmSync(root, { recursive: true, force: true, maxRetries: 5 }),
   };
 }
 
@@ -196,7 +197,7 @@ test('random YAML mutations of a valid pipeline give a valid pipeline or positio
       params(200),
     );
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true, maxRetries: 5 });
   }
 });
 
