@@ -81,7 +81,7 @@ function escapeThroughLinks(root: string, rel: string, isLink: (abs: string) => 
   return undefined;
 }
 
-const lstatKind = (abs: string): boolean | undefined => {
+const isSymlinkSync = (abs: string): boolean | undefined => {
   try {
     return lstatSync(abs).isSymbolicLink();
   } catch {
@@ -107,7 +107,7 @@ const realRootSync = (root: string) => {
 
 /** Why writing `path` would leave the project (text or symlinks); undefined when it stays inside. For validation. */
 export function confinementProblem(root: string, path: string, target: WriteTarget = {}): string | undefined {
-  return lexicalEscape(root, path, target) ?? escapeThroughLinks(root, path, lstatKind, linkTargetSync, realRootSync(root));
+  return lexicalEscape(root, path, target) ?? escapeThroughLinks(root, path, isSymlinkSync, linkTargetSync, realRootSync(root));
 }
 
 /**
