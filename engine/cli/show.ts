@@ -1,7 +1,7 @@
 /** `tradepipe show`: print a step's stored output (tables as CSV or JSON). */
 import { writeSync } from 'node:fs';
 import { projectRelative } from '../project.ts';
-import { openSession } from '../session.ts';
+import { openSession } from '../cache-session.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { EXIT, Exit } from './common.ts';
 

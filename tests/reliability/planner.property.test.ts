@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPipeline, type Pipeline } from '../../engine/pipeline.ts';
-import { openSession } from '../../engine/session.ts';
+import { openSession } from '../../engine/cache-session.ts';
 import { execute, type RunObserver, type RunResult } from '../../engine/executor.ts';
 import { planPipeline, planJson } from '../../engine/cli/plan.ts';
 import { InvalidInput, formatDiagnostic } from '../../engine/errors.ts';

@@ -9,7 +9,7 @@ import { perTicker, type EnvConfig } from './config.ts';
 import type { Market } from './market.ts';
 import { numpySum, pyFloorDiv } from './python-arith.ts';
 
-export interface StepResult {
+export interface EnvStepResult {
   /** Change of total asset value times reward_scaling; the terminal step repeats the previous one. */
   reward: number;
   /** True on the step taken on the last date: it trades nothing. */
@@ -70,7 +70,7 @@ export class StockTradingEnv {
   private readonly orders: Float64Array;
   private readonly sellOrder: Int32Array;
   private readonly buyOrder: Int32Array;
-  private readonly result: StepResult = { reward: 0, terminal: false };
+  private readonly result: EnvStepResult = { reward: 0, terminal: false };
 
   constructor(market: Market, config: EnvConfig, options: EnvOptions = {}) {
     const D = market.tickers.length;
@@ -136,7 +136,7 @@ export class StockTradingEnv {
    * as in FinRL, where SB3 clips) times hmax, truncated toward zero, are share orders.
    * The returned object is reused by the next call.
    */
-  step(actions: Float64Array): StepResult {
+  step(actions: Float64Array): EnvStepResult {
     if (this.isTerminal()) return this.terminalResult();
     const orders = this.orders;
     for (let i = 0; i < this.stockDim; i++) {
@@ -152,7 +152,7 @@ export class StockTradingEnv {
    * exactly the env's rules: sells first, cash-limited buys, costs, turbulence liquidation.
    * Baseline policies (buy-and-hold, min-variance) rebalance through this.
    */
-  stepShares(orders: Float64Array): StepResult {
+  stepShares(orders: Float64Array): EnvStepResult {
     if (this.isTerminal()) return this.terminalResult();
     for (let i = 0; i < this.stockDim; i++) {
       const n = orders[i]!;
@@ -175,7 +175,7 @@ export class StockTradingEnv {
     return this.day >= this.days - 1;
   }
 
-  private terminalResult(): StepResult {
+  private terminalResult(): EnvStepResult {
     this.executed.fill(0);
     this.stepCost = 0;
     this.result.reward = this.reward;
@@ -183,7 +183,7 @@ export class StockTradingEnv {
     return this.result;
   }
 
-  private trade(): StepResult {
+  private trade(): EnvStepResult {
     const D = this.stockDim;
     const orders = this.orders;
     const liquidate = this.threshold !== null && this.turbulence >= this.threshold;
