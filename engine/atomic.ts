@@ -7,19 +7,15 @@ import { guardWrite } from './write-errors.ts';
 /** A full or read-only disk throws a WriteFailed naming `path`; the temp file is removed and `path` keeps its old content. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  await guardWrite(
-    path,
-    async () => {
-      await mkdir(dirname(path), { recursive: true });
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, path);
-    },
-    [tmp],
-  );
+  await guardWrite(path, async () => {
+    await mkdir(dirname(path), { recursive: true });
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  }, [tmp]);
 }

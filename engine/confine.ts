@@ -63,7 +63,9 @@ export function lexicalEscape(root: string, path: string, target: WriteTarget = 
 
 /** Each existing level of `rel` below the root, shallowest first. */
 function levels(root: string, rel: string): string[] {
-  const parts = relative(root, resolve(root, rel)).split(sep).filter((p) => p !== '');
+  const parts = relative(root, resolve(root, rel))
+    .split(sep)
+    .filter((p) => p !== '');
   return parts.map((_, i) => join(root, ...parts.slice(0, i + 1)));
 }
 
@@ -122,12 +124,21 @@ export async function confinedPath(root: string, path: string, target: WriteTarg
   const kinds = new Map<string, boolean | undefined>();
   const targets = new Map<string, string>();
   for (const abs of levels(root, path)) {
-    const kind = await lstat(abs).then((s) => s.isSymbolicLink(), () => undefined);
+    const kind = await lstat(abs).then(
+      (s) => s.isSymbolicLink(),
+      () => undefined,
+    );
     kinds.set(abs, kind);
     if (kind === undefined) break;
     if (kind) targets.set(abs, await realpath(abs).catch(async () => resolve(dirname(abs), await readlink(abs))));
   }
-  const symlink = escapeThroughLinks(root, path, (abs) => kinds.get(abs), (abs) => targets.get(abs)!, realRoot);
+  const symlink = escapeThroughLinks(
+    root,
+    path,
+    (abs) => kinds.get(abs),
+    (abs) => targets.get(abs)!,
+    realRoot,
+  );
   if (symlink) throw new OutsideProject(path, symlink);
   return resolve(root, path);
 }

@@ -67,19 +67,15 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
       await rm(tmp, { force: true });
       return;
     }
-    await guardWrite(
-      target,
-      async () => {
-        await mkdir(paths.objects, { recursive: true });
-        // Not recursive: on a read-only file system a recursive mkdir reports ENOENT instead of EROFS.
-        await mkdir(dirname(target)).catch((error: NodeJS.ErrnoException) => {
-          if (error.code !== 'EEXIST') throw error;
-        });
-        await chmod(tmp, 0o444);
-        await rename(tmp, target);
-      },
-      [tmp],
-    );
+    await guardWrite(target, async () => {
+      await mkdir(paths.objects, { recursive: true });
+      // Not recursive: on a read-only file system a recursive mkdir reports ENOENT instead of EROFS.
+      await mkdir(dirname(target)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+      await chmod(tmp, 0o444);
+      await rename(tmp, target);
+    }, [tmp]);
     await stats.remember(target, hash, { immutable: true });
   };
 
@@ -97,11 +93,16 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
 
   const putFile = async (path: string, opts: { move?: boolean } = {}) => {
     const tmp = tmpPath('obj');
-    await guardWrite(paths.objects, async () => {
-      await mkdir(paths.tmp, { recursive: true });
-      if (opts.move) await rename(path, tmp).catch(() => copyFile(path, tmp, constants.COPYFILE_FICLONE));
-      else await copyFile(path, tmp, constants.COPYFILE_FICLONE);
-    }, [tmp], `${displayPath(path)} into the store (${displayPath(paths.objects)})`);
+    await guardWrite(
+      paths.objects,
+      async () => {
+        await mkdir(paths.tmp, { recursive: true });
+        if (opts.move) await rename(path, tmp).catch(() => copyFile(path, tmp, constants.COPYFILE_FICLONE));
+        else await copyFile(path, tmp, constants.COPYFILE_FICLONE);
+      },
+      [tmp],
+      `${displayPath(path)} into the store (${displayPath(paths.objects)})`,
+    );
     // Hash the copy, not the source: what lands in the store is what was hashed.
     const hash = await hashFile(tmp);
     const { size } = await stat(tmp);

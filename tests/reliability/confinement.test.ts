@@ -74,8 +74,14 @@ test('wdir: outside is refused, a subfolder and the root are fine, and the comma
   const p = project({ 'p.yaml': 'steps:\n  a: { uses: exec, with: { cmd: "pwd > here.txt", wdir: "../.." } }\n' });
   try {
     const v = await validate(p);
-    assert.is(v.stderr.split('\n')[0], 'error: p.yaml:2:57: wdir `../..` must stay inside the project: it climbs out of the project with `..` [E_OUTSIDE_PROJECT]');
-    p.write('p.yaml', 'steps:\n  a: { uses: exec, with: { cmd: "pwd > here.txt", wdir: sub, outs: [sub/here.txt] } }\n  b: { uses: exec, with: { cmd: "true", wdir: . } }\n');
+    assert.is(
+      v.stderr.split('\n')[0],
+      'error: p.yaml:2:57: wdir `../..` must stay inside the project: it climbs out of the project with `..` [E_OUTSIDE_PROJECT]',
+    );
+    p.write(
+      'p.yaml',
+      'steps:\n  a: { uses: exec, with: { cmd: "pwd > here.txt", wdir: sub, outs: [sub/here.txt] } }\n  b: { uses: exec, with: { cmd: "true", wdir: . } }\n',
+    );
     mkdirSync(join(p.dir, 'sub'));
     const r = await p.runJson('p.yaml');
     assert.is(r.code, 0, r.stderr);
@@ -235,7 +241,9 @@ test('a crafted run record naming a workspace path outside the project is refuse
 test('inputs may be read from outside the project (absolute deps are fine)', async () => {
   const out = outside();
   writeFileSync(join(out.dir, 'in.txt'), 'from outside\n');
-  const p = project({ 'p.yaml': `steps:\n  a: { uses: exec, with: { cmd: "cat ${join(out.dir, 'in.txt')} > copy.txt", deps: [${join(out.dir, 'in.txt')}], outs: [copy.txt] } }\n` });
+  const p = project({
+    'p.yaml': `steps:\n  a: { uses: exec, with: { cmd: "cat ${join(out.dir, 'in.txt')} > copy.txt", deps: [${join(out.dir, 'in.txt')}], outs: [copy.txt] } }\n`,
+  });
   try {
     const r = await p.runJson('p.yaml');
     assert.is(r.code, 0, r.stderr);

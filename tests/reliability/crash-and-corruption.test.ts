@@ -63,7 +63,10 @@ test('a corrupted store object is detected, reported, and its step re-executes',
     assert.is(r.code, 0);
     assert.equal(r.statuses, { a: 'executed' });
     assert.is(r.result.steps[0]!.reason, 'outputs missing from the store');
-    assert.match(r.stderr, /a warning: store object sha256:[0-9a-f]{64} is corrupted \(its bytes hash to sha256:[0-9a-f]{64}\); moved to \.tradepipe\/corrupt\/; re-executing/);
+    assert.match(
+      r.stderr,
+      /a warning: store object sha256:[0-9a-f]{64} is corrupted \(its bytes hash to sha256:[0-9a-f]{64}\); moved to \.tradepipe\/corrupt\/; re-executing/,
+    );
     for (const f of objectFiles(p.dir)) assert.is(await hashFile(f), `sha256:${f.split('/').slice(-2).join('')}`);
     assert.is(readdirSync(join(p.dir, '.tradepipe', 'corrupt')).length, 1);
   } finally {

@@ -21,14 +21,20 @@ const FREE = /\(ENOSPC; \d+(\.\d)? [KMGT]?B free on its file system\); free some
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 }
 
 /** Nothing torn: no temp files in the store, and every object's bytes hash to its name. */
 async function assertStoreClean(disk: SmallDisk): Promise<void> {
   const store = join(disk.dir, '.tradepipe');
   assert.equal(filesUnder(join(store, 'tmp')), [], 'no temp files left in .tradepipe/tmp');
-  assert.equal(filesUnder(store).filter((f) => f.endsWith('.tmp') || f.includes('tradepipe-tmp')), [], 'no temp files left anywhere');
+  assert.equal(
+    filesUnder(store).filter((f) => f.endsWith('.tmp') || f.includes('tradepipe-tmp')),
+    [],
+    'no temp files left anywhere',
+  );
   for (const f of filesUnder(join(store, 'objects'))) assert.is(await hashFile(f), `sha256:${f.split('/').slice(-2).join('')}`);
 }
 
@@ -90,7 +96,10 @@ test('record write: the step fails naming the record file and the free space; th
 test('tracking write: a metric that no longer fits fails the step with the outbox path; the segment stays well-formed', async () => {
   const disk = smallDisk(mode, {});
   const plugin = join(import.meta.dirname, 'support', 'fill-then-track.ts');
-  disk.write('p.yaml', `plugins: { fill-then-track: ${JSON.stringify(plugin)} }\nsteps:\n  train: { uses: fill-then-track, with: { fill: ${JSON.stringify(disk.fill)}, metrics: 3000 } }\n`);
+  disk.write(
+    'p.yaml',
+    `plugins: { fill-then-track: ${JSON.stringify(plugin)} }\nsteps:\n  train: { uses: fill-then-track, with: { fill: ${JSON.stringify(disk.fill)}, metrics: 3000 } }\n`,
+  );
   try {
     const r = await disk.run(['run', 'p.yaml'], { under: '.tradepipe/tracking/outbox' });
     assert.is(r.code, 1, r.stderr);
@@ -117,7 +126,10 @@ test('a disk quota (EDQUOT) is reported like a full disk (fault injection: tmpfs
   try {
     const r = await disk.run(['run', 'p.yaml'], { under: '.tradepipe/tmp', code: 'EDQUOT' });
     assert.is(r.code, 1, r.stderr);
-    assert.match(r.stderr, /cannot write a\.txt into the store \(\.tradepipe\/objects\): disk quota exceeded \(EDQUOT; \d+(\.\d)? [KMGT]?B free on its file system\); free some space and run again \[E_NO_SPACE\]/);
+    assert.match(
+      r.stderr,
+      /cannot write a\.txt into the store \(\.tradepipe\/objects\): disk quota exceeded \(EDQUOT; \d+(\.\d)? [KMGT]?B free on its file system\); free some space and run again \[E_NO_SPACE\]/,
+    );
     await assertStoreClean(disk);
     disk.free();
     assert.equal((await disk.runJson('p.yaml')).statuses, { a: 'executed' });
@@ -152,7 +164,10 @@ test('a read-only .tradepipe, or store objects folder, gives one clear error and
       const r = await disk.run(['run', 'p.yaml', '--set', 'a.cmd=echo 2 > a.txt'], { under: '.tradepipe/tmp', code: 'EROFS' });
       assert.is(r.code, 1, r.stderr);
       assert.match(r.stderr, /✗ a: failed/);
-      assert.match(r.stderr, /cannot write \.tradepipe\/objects\/[0-9a-f]{2}\/[0-9a-f]{62}: the file system is read-only \(EROFS\) \[E_READ_ONLY\]|cannot write a\.txt into the store \(\.tradepipe\/objects\): the file system is read-only \(EROFS\) \[E_READ_ONLY\]/);
+      assert.match(
+        r.stderr,
+        /cannot write \.tradepipe\/objects\/[0-9a-f]{2}\/[0-9a-f]{62}: the file system is read-only \(EROFS\) \[E_READ_ONLY\]|cannot write a\.txt into the store \(\.tradepipe\/objects\): the file system is read-only \(EROFS\) \[E_READ_ONLY\]/,
+      );
       assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
     } finally {
       undo();

@@ -23,7 +23,12 @@ import { applyEdit, editsArb, model, pipelineArb, pipelineYaml, type GenStep } f
 const FUZZ = process.env.TRADEPIPE_FUZZ === '1';
 const SEED = Number(process.env.TRADEPIPE_FUZZ_SEED ?? (FUZZ ? Date.now() % 2 ** 31 : 19));
 const scale = Number(process.env.TRADEPIPE_FUZZ_RUNS ?? (FUZZ ? 20 : 1));
-const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns: Math.max(1, Math.round(numRuns * scale)), verbose: 1, includeErrorInReport: true });
+const params = (numRuns: number): fc.Parameters<unknown> => ({
+  seed: SEED,
+  numRuns: Math.max(1, Math.round(numRuns * scale)),
+  verbose: 1,
+  includeErrorInReport: true,
+});
 if (FUZZ) console.log(`fuzz: seed ${SEED}, ${scale}x the npm test case counts`);
 
 const quiet: RunObserver = { stepStarted() {}, stepProgress() {}, stepLog() {}, stepFinished() {} };
@@ -51,7 +56,11 @@ function workspace(): Workspace {
   };
 }
 
-const executed = (r: RunResult) => r.steps.filter((s) => s.status === 'executed').map((s) => s.id).sort();
+const executed = (r: RunResult) =>
+  r.steps
+    .filter((s) => s.status === 'executed')
+    .map((s) => s.id)
+    .sort();
 const outputsOf = (r: RunResult) => Object.fromEntries(r.steps.map((s) => [s.id, s.outputs]));
 const plan = async (pipeline: Pipeline) => {
   const { order, decisions } = await planPipeline(pipeline);
@@ -88,13 +97,17 @@ test('runs after random edits: exactly the instances whose params or input bytes
         for (const [n, next] of [initial, ...edits.map((e) => (steps = applyEdit(steps, e)))].entries()) {
           const jobs = jobsList[n % jobsList.length]!;
           const pipeline = await ws.load(next);
-          const expected = [...model(next)].filter(([, inst]) => !seen.has(inst.identity)).map(([iid]) => iid).sort();
+          const expected = [...model(next)]
+            .filter(([, inst]) => !seen.has(inst.identity))
+            .map(([iid]) => iid)
+            .sort();
           const planned = await plan(pipeline);
           executions.length = 0;
           const r = await ws.run(pipeline, jobs);
           assert.is(r.status, 'succeeded');
           assert.equal(executed(r), expected, 'executed exactly the instances with new params or input bytes');
-          for (const p of planned) if (p.status === 'up-to-date') assert.is(r.steps.find((s) => s.id === p.id)!.status, 'cached', `planned up-to-date ${p.id} stays cached`);
+          for (const p of planned)
+            if (p.status === 'up-to-date') assert.is(r.steps.find((s) => s.id === p.id)!.status, 'cached', `planned up-to-date ${p.id} stays cached`);
           assertOrder(next, jobs);
           for (const inst of model(next).values()) seen.add(inst.identity);
           const again = await ws.run(await ws.load(next), jobs);
@@ -103,7 +116,7 @@ test('runs after random edits: exactly the instances whose params or input bytes
         const cold = workspace();
         try {
           const final = await cold.run(await cold.load(steps), 2);
-          assert.equal(outputsOf((await ws.run(await ws.load(steps), 1))), outputsOf(final), 'outputs equal a cold run');
+          assert.equal(outputsOf(await ws.run(await ws.load(steps), 1)), outputsOf(final), 'outputs equal a cold run');
         } finally {
           cold.cleanup();
         }
@@ -138,7 +151,46 @@ test('planning is deterministic: the same graph and cache state give the same pl
 /** Edits a YAML text the way a hurried person (or a bad merge) might. */
 const mutationArb = fc.oneof(
   fc.record({ op: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 12 }) }),
-  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(':', ' ', '\n', '{', '}', '[', ']', ',', '-', '#', '&a', '*a', '!!int', '|', '>', "'", '"', '%', '@', '`', '  ', '\t', 'null', '~', '$ref: x.yaml', '${vars.x}', '${matrix.seed}', 'steps:', 'uses: pure', 's0.out', '<<: *a', '0x1F', '1e400', '..') }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.constantFrom(
+      ':',
+      ' ',
+      '\n',
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      '-',
+      '#',
+      '&a',
+      '*a',
+      '!!int',
+      '|',
+      '>',
+      "'",
+      '"',
+      '%',
+      '@',
+      '`',
+      '  ',
+      '\t',
+      'null',
+      '~',
+      '$ref: x.yaml',
+      '${vars.x}',
+      '${matrix.seed}',
+      'steps:',
+      'uses: pure',
+      's0.out',
+      '<<: *a',
+      '0x1F',
+      '1e400',
+      '..',
+    ),
+  }),
   fc.record({ op: fc.constant('duplicate-line' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('swap-lines' as const), at: fc.nat(), other: fc.nat() }),
   fc.record({ op: fc.constant('indent' as const), at: fc.nat(), by: fc.integer({ min: -4, max: 4 }) }),

@@ -62,7 +62,8 @@ export function applyEdit(steps: readonly GenStep[], edit: Edit): GenStep[] {
 }
 
 const id = (i: number) => `s${i}`;
-const instances = (i: number, s: GenStep) => (s.matrix === undefined ? [{ iid: id(i), seed: undefined }] : Array.from({ length: s.matrix }, (_, k) => ({ iid: `${id(i)}@seed=${k + 1}`, seed: k + 1 })));
+const instances = (i: number, s: GenStep) =>
+  s.matrix === undefined ? [{ iid: id(i), seed: undefined }] : Array.from({ length: s.matrix }, (_, k) => ({ iid: `${id(i)}@seed=${k + 1}`, seed: k + 1 }));
 
 export function pipelineYaml(steps: readonly GenStep[]): string {
   const lines = ['pipeline: prop', 'plugins:', `  pure: ${JSON.stringify(PURE_PLUGIN)}`, 'steps:'];
@@ -71,7 +72,12 @@ export function pipelineYaml(steps: readonly GenStep[]): string {
     if (s.matrix !== undefined) lines.push(`    matrix: { seed: [${Array.from({ length: s.matrix }, (_, k) => k + 1).join(', ')}] }`);
     const inputs = [...s.ups.map((u, k) => `${INPUT_PORTS[k]}: ${id(u)}.out`), ...(s.fanIn === undefined ? [] : [`all: ${id(s.fanIn)}.out`])];
     if (inputs.length > 0) lines.push(`    inputs: { ${inputs.join(', ')} }`);
-    const params = [`name: ${id(i)}`, `value: ${s.value}`, ...(s.modulo === undefined ? [] : [`modulo: ${s.modulo}`]), ...(s.matrix === undefined ? [] : ['seed: "${matrix.seed}"'])];
+    const params = [
+      `name: ${id(i)}`,
+      `value: ${s.value}`,
+      ...(s.modulo === undefined ? [] : [`modulo: ${s.modulo}`]),
+      ...(s.matrix === undefined ? [] : ['seed: "${matrix.seed}"']),
+    ];
     lines.push(`    with: { ${params.join(', ')} }`);
   });
   return lines.join('\n') + '\n';
