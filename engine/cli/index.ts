@@ -14,6 +14,7 @@ import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
 import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule.ts';
+import { registerMetrics } from './metrics.ts';
 import { findProjectRoot } from '../project.ts';
 import { openSession } from '../cache-session.ts';
 import { addRemoteOptions, openCliRemote, registerRemote, remoteGcCommand, type RemoteFlag } from './remote.ts';
@@ -38,7 +39,8 @@ addRemoteOptions(program
   .option('-S, --set <step.param=value>', 'override a param (repeatable), e.g. --set train.learning_rate=0.0003', collect, [])
   .option('--resource <name=n>', 'capacity of a resource tag (repeatable; default 1 each), e.g. --resource gpu=2', collect, [])
   .option('-v, --verbose', 'show step logs')
-  .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off'))
+  .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
+  .option('--pushgateway <url>', 'push the pipeline\'s metrics to this Prometheus Pushgateway after the run; also PROMETHEUS_PUSHGATEWAY_URL'))
   .action(async (file: string, steps: string[], flags) => exit(await runCommand(file, steps, flags)));
 
 addRemoteOptions(program
@@ -123,6 +125,7 @@ registerTracking(program);
 registerRemote(program);
 registerUi(program);
 registerSchedule(program);
+registerMetrics(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);
