@@ -207,6 +207,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
         stepId: step.id,
         projectRoot: pipeline.root,
         scratchDir,
+        stateDir: join(session.paths.state, encodeURIComponent(pipelineRel), encodeURIComponent(step.id)),
         signal: stepSignal,
         log: { info: log('info'), warn: log('warn'), debug: log('debug') },
         track: tracker ?? { params() {}, metric() {}, tag() {}, artifact() {} },
