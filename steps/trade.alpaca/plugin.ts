@@ -147,17 +147,21 @@ async function trade(ctx: StepContext, broker: Broker, params: Params, inputs: R
     const send: SendOptions = { attempts: params.attempts, retryDelayMs: params.retry_delay_ms, signal: ctx.signal, log: (m) => ctx.log.warn(m) };
     const rows: OrderRow[] = [];
     const outcomes: { row: OrderRow; outcome: Outcome }[] = [];
-    for (const o of plan.orders) {
-      if (o.qty <= 0) {
-        rows.push({ date, ...o, status: 'not_sent' });
-        continue;
+    // As in FinRL, sells first: the buys were sized with their proceeds, which the broker only counts once they fill.
+    for (const side of ['sell', 'buy'] as const) {
+      for (const o of plan.orders.filter((p) => p.side === side)) {
+        if (o.qty <= 0) {
+          rows.push({ date, ...o, status: 'not_sent' });
+          continue;
+        }
+        const request = { symbol: o.tic, side: o.side, qty: o.qty, type: params.order_type, timeInForce: params.time_in_force, clientOrderId: o.client_order_id };
+        const outcome = await sendOrder(broker, request, send);
+        ctx.log.info(`${describe(request)}: ${outcome.failure ? `${outcome.failure.kind}: ${outcome.failure.reason}` : outcome.sentNow ? 'sent' : 'already at the broker'}`);
+        const row: OrderRow = { date, ...o, status: 'unknown' };
+        rows.push(row);
+        outcomes.push({ row, outcome });
       }
-      const request = { symbol: o.tic, side: o.side, qty: o.qty, type: params.order_type, timeInForce: params.time_in_force, clientOrderId: o.client_order_id };
-      const outcome = await sendOrder(broker, request, send);
-      ctx.log.info(`${describe(request)}: ${outcome.failure ? `${outcome.failure.kind}: ${outcome.failure.reason}` : outcome.sentNow ? 'sent' : 'already at the broker'}`);
-      const row: OrderRow = { date, ...o, status: 'unknown' };
-      rows.push(row);
-      outcomes.push({ row, outcome });
+      if (side === 'sell') await settle(broker, params, ctx.signal, outcomes);
     }
     return finish(ctx, broker, params, plan.account_before, outcomes, rows);
   } finally {
@@ -201,12 +205,16 @@ async function flatten(ctx: StepContext, broker: Broker, params: Params) {
 }
 
 /** Polls what was sent, reads the account again, fills in the rows, tracks, and fails the step on any refused order. */
-async function finish(ctx: StepContext, broker: Broker, params: Params, before: AccountState, outcomes: { row: OrderRow; outcome: Outcome }[], rows: OrderRow[]) {
-  await pollUntilSettled(
+function settle(broker: Broker, params: Params, signal: AbortSignal, outcomes: readonly { outcome: Outcome }[]): Promise<void> {
+  return pollUntilSettled(
     broker,
     outcomes.map((o) => o.outcome),
-    { intervalMs: params.poll_interval_ms, timeoutMs: params.poll_timeout_s * 1000, signal: ctx.signal },
+    { intervalMs: params.poll_interval_ms, timeoutMs: params.poll_timeout_s * 1000, signal },
   );
+}
+
+async function finish(ctx: StepContext, broker: Broker, params: Params, before: AccountState, outcomes: { row: OrderRow; outcome: Outcome }[], rows: OrderRow[]) {
+  await settle(broker, params, ctx.signal, outcomes);
   for (const { row, outcome } of outcomes) {
     if (outcome.order) {
       row.order_id = outcome.order.id;
@@ -225,7 +233,7 @@ async function finish(ctx: StepContext, broker: Broker, params: Params, before: 
   ctx.track.metric('equity after', after.equity);
   const refused = rows.filter((r) => r.status === 'rejected' || r.status === 'unknown');
   if (refused.length > 0) {
-    throw new Error(`${refused.length} order${refused.length === 1 ? '' : 's'} not placed: ${refused.map((r) => `${r.side} ${r.qty} ${r.tic}: ${r.reason}`).join('; ')}`);
+    throw new Error(`${refused.length} order${refused.length === 1 ? '' : 's'} failed: ${refused.map((r) => `${r.side} ${r.qty} ${r.tic}: ${r.reason}`).join('; ')}`);
   }
   const working = rows.filter((r) => r.order_id && !['filled', 'canceled', 'expired', 'done_for_day'].includes(r.status));
   if (working.length > 0) ctx.log.warn(`${working.length} order${working.length === 1 ? ' is' : 's are'} still working after ${params.poll_timeout_s} s: ${working.map((r) => `${r.tic} ${r.status}`).join(', ')}`);

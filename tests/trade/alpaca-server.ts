@@ -65,6 +65,8 @@ export interface BrokerState {
   fillAfterPolls: number;
   /** Symbols whose orders the exchange rejects after accepting them. */
   rejectSymbols: Set<string>;
+  /** Cash the broker holds back from buying power (e.g. unsettled funds). */
+  reserved: number;
 }
 
 export interface AlpacaServer {
@@ -75,6 +77,8 @@ export interface AlpacaServer {
   /** POSTs received, in order, whatever became of them. */
   posts: { client_order_id: string; symbol: string; side: string; qty: number }[];
   onPost: PostHook;
+  /** Answers a request instead of the broker (a 429, a 500) when it returns something. */
+  intercept: (req: Request) => [number, unknown] | undefined;
   close(): Promise<void>;
 }
 
@@ -87,6 +91,7 @@ export interface InitialState {
   isOpen?: boolean;
   fillAfterPolls?: number;
   rejectSymbols?: Set<string>;
+  reserved?: number;
 }
 
 export async function alpacaServer(initial: InitialState): Promise<AlpacaServer> {
@@ -97,6 +102,7 @@ export async function alpacaServer(initial: InitialState): Promise<AlpacaServer>
     isOpen: initial.isOpen ?? true,
     fillAfterPolls: initial.fillAfterPolls ?? 0,
     rejectSymbols: initial.rejectSymbols ?? new Set(),
+    reserved: initial.reserved ?? 0,
   };
   const orders: WireOrder[] = [];
   const polls = new Map<string, number>();
@@ -112,10 +118,10 @@ export async function alpacaServer(initial: InitialState): Promise<AlpacaServer>
     crypto_status: 'ACTIVE',
     currency: 'USD',
     cash: String(state.cash),
-    buying_power: String(Math.max(0, state.cash)),
-    regt_buying_power: String(Math.max(0, state.cash)),
+    buying_power: String(Math.max(0, state.cash - state.reserved)),
+    regt_buying_power: String(Math.max(0, state.cash - state.reserved)),
     daytrading_buying_power: '0',
-    non_marginable_buying_power: String(Math.max(0, state.cash)),
+    non_marginable_buying_power: String(Math.max(0, state.cash - state.reserved)),
     portfolio_value: String(equity()),
     equity: String(equity()),
     last_equity: String(equity()),
@@ -188,7 +194,7 @@ export async function alpacaServer(initial: InitialState): Promise<AlpacaServer>
     if (!(qty > 0)) return [422, { code: 40010001, message: 'qty must be > 0' }];
     if (body.side === 'buy') {
       const committed = orders.filter((o) => o.side === 'buy' && !['filled', 'canceled', 'rejected'].includes(o.status)).reduce((s, o) => s + Number(o.qty) * state.prices.get(o.symbol)!, 0);
-      if (qty * price > state.cash - committed) return [403, { code: 40310000, message: 'insufficient buying power' }];
+      if (qty * price > state.cash - state.reserved - committed) return [403, { code: 40310000, message: 'insufficient buying power' }];
     } else {
       const held = state.positions.get(symbol) ?? 0;
       if (qty > held) return [403, { code: 40310000, message: `insufficient qty available for order (requested: ${qty}, available: ${held})` }];
@@ -243,6 +249,8 @@ export async function alpacaServer(initial: InitialState): Promise<AlpacaServer>
     if (req.headers['apca-api-key-id'] !== KEYS.ALPACA_API_KEY || req.headers['apca-api-secret-key'] !== KEYS.ALPACA_API_SECRET) {
       return send(res, 401, { code: 40110000, message: 'request is not authorized' });
     }
+    const intercepted = server.intercept(requests[requests.length - 1]!);
+    if (intercepted) return send(res, intercepted[0], intercepted[1]);
     const route = `${req.method} ${path}`;
     if (route === 'GET /v2/clock') {
       return send(res, 200, { timestamp: '2024-03-05T10:30:00.000-05:00', is_open: state.isOpen, next_open: state.isOpen ? '2024-03-06T09:30:00-05:00' : '2024-03-05T09:30:00-05:00', next_close: '2024-03-05T16:00:00-05:00' });
@@ -307,6 +315,7 @@ export async function alpacaServer(initial: InitialState): Promise<AlpacaServer>
     requests,
     posts,
     onPost: () => 'handle',
+    intercept: () => undefined,
     close: async () => {
       for (const res of hanging) res.destroy();
       http.closeAllConnections();
