@@ -5,9 +5,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { toCsv } from '../../engine/sdk.ts';
-import { BIN, project, type Project } from '../helpers/project.ts';
+import { BIN, project, REPO, type Project } from '../helpers/project.ts';
 import { alpacaServer, KEYS, type AlpacaServer } from './alpaca-server.ts';
 import { featureTable, writeAgent } from './fixtures.ts';
 
@@ -88,6 +90,22 @@ test('wrong keys: a clear error, exit 1, nothing sent, no key in the output', as
     assert.not.ok(`${r.stdout}${r.stderr}`.includes('wrongsecretvalue42'));
     assert.not.ok(`${r.stdout}${r.stderr}`.includes('PKWRONGKEY42'));
     assert.is(server.posts.length, 0);
+  } finally {
+    await server.close();
+    p.cleanup();
+  }
+});
+
+test('the shipped kill switch (pipelines.d/kill_switch.yaml) closes every position; paper_trading.yaml validates', async () => {
+  const { p, server } = await setup();
+  try {
+    p.write('pipelines.d/kill_switch.yaml', readFileSync(join(REPO, 'pipelines.d/kill_switch.yaml'), 'utf8'));
+    const r = await tradepipe(p, server, ['run', 'pipelines.d/kill_switch.yaml']);
+    assert.is(r.exitCode, 0, r.stderr);
+    assert.equal(sent(server), ['sell 30 AAA', 'sell 5 CCC']);
+    assert.equal([...server.state.positions], []);
+    const paper = await execa(BIN, ['validate', 'pipelines.d/paper_trading.yaml'], { cwd: REPO, reject: false });
+    assert.is(paper.stdout, 'pipelines.d/paper_trading.yaml: valid (3 steps)', paper.stderr);
   } finally {
     await server.close();
     p.cleanup();
