@@ -11,6 +11,8 @@ import { saveModel } from '../../steps/lib/agent/model-io.ts';
 import { orderedTable, type InputArtifact, type StepContext, type Table } from '../../engine/sdk.ts';
 import { compileSchema } from '../../engine/schema/validate.ts';
 import plugin from '../../steps/trade.alpaca/plugin.ts';
+
+export { tableInput } from '../backtest/step-context.ts';
 import type { TradeAlpacaParams } from '../../steps/trade.alpaca/params.ts';
 
 export const TICKERS = ['AAA', 'BBB', 'CCC', 'DDD'];
@@ -74,11 +76,6 @@ export function featureTable(days: number, options: { turbulence?: number[]; tic
     rsi_30: Float64Array.from(rsi),
     turbulence: Float64Array.from(turbulence),
   });
-}
-
-export function tableInput(t: Table): InputArtifact {
-  const unsupported = () => Promise.reject(new Error('not a json/bytes artifact'));
-  return { kind: 'table', hash: 'sha256:test', path: '/nonexistent', table: async () => t, json: unsupported, bytes: unsupported };
 }
 
 export interface TradeContext extends StepContext {
