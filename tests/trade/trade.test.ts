@@ -164,7 +164,7 @@ test('market closed: nothing decided or sent, and the step says why', async () =
   }
 });
 
-test('wrong keys (401): a clear error naming the keys, never their values; nothing sent', async () => {
+test('wrong keys (401, 403): a clear error naming the keys, never their values; nothing sent', async () => {
   const { server, model } = await day();
   try {
     const wrong = { ALPACA_API_KEY: 'PKWRONG', ALPACA_API_SECRET: 'wrongsecretwrongsecret' };
@@ -172,6 +172,10 @@ test('wrong keys (401): a clear error naming the keys, never their values; nothi
     assert.is(message, 'alpaca GET /v2/clock: HTTP 401: request is not authorized: check ALPACA_API_KEY and ALPACA_API_SECRET, and that they belong to the endpoint\'s (paper or live) account');
     assert.is(server.posts.length, 0);
     assert.is(server.requests.length, 1, 'no retry of a 401');
+    server.intercept = () => [403, { code: 40310000, message: 'forbidden.' }];
+    const forbidden = await failure(trade(server, model, tradeContext(KEYS)));
+    assert.ok(forbidden.startsWith('alpaca GET /v2/clock: HTTP 403: forbidden.: check ALPACA_API_KEY and ALPACA_API_SECRET'), forbidden);
+    assert.is(server.posts.length, 0);
     const missing = await failure(trade(server, model, tradeContext({})));
     assert.is(missing, 'source trade.alpaca needs ALPACA_API_KEY and ALPACA_API_SECRET: set them in the environment or in config/api_keys.yaml');
   } finally {
