@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Artifact, InputArtifact, StepContext } from '../../engine/sdk.ts';
 import { loadAgent, type LoadedAgent } from '../lib/agent/load.ts';
+import { dateInZone, parseDay } from '../lib/ingest/dates.ts';
 import { marketFromTable, parseEnvConfig, type EnvConfig, type Market } from '../lib/trading-env/index.ts';
 import type { Broker } from './broker.ts';
 import { decide } from './decision.ts';
@@ -34,6 +35,10 @@ export async function tradeDay(ctx: StepContext, broker: Broker, params: DayPara
     const identity: DecisionIdentity = { pipeline: ctx.run?.pipeline ?? '', step: ctx.stepId, date, model: await modelHash(modelDir) };
 
     const clock = await broker.clock();
+    const today = dateInZone(Date.parse(clock.timestamp), 'America/New_York');
+    const age = parseDay(today)! - parseDay(date)!;
+    // A weekend and a holiday fit in 4 days; more means the bars stopped coming.
+    if (age > 4) ctx.log.warn(`the features end on ${date}, ${age} days before today (${today}): stale data? The decision is the one for ${date}`);
     if (!clock.isOpen && !params.dry_run) {
       const why = `market closed; next open ${clock.nextOpen}`;
       ctx.log.info(`${why}: no orders`);

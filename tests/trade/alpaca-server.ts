@@ -67,6 +67,8 @@ export interface BrokerState {
   rejectSymbols: Set<string>;
   /** Cash the broker holds back from buying power (e.g. unsettled funds). */
   reserved: number;
+  /** The clock's `timestamp`. */
+  clock: string;
 }
 
 export interface AlpacaServer {
@@ -103,6 +105,7 @@ export async function alpacaServer(initial: InitialState): Promise<AlpacaServer>
     fillAfterPolls: initial.fillAfterPolls ?? 0,
     rejectSymbols: initial.rejectSymbols ?? new Set(),
     reserved: initial.reserved ?? 0,
+    clock: '2024-03-05T10:30:00.000-05:00',
   };
   const orders: WireOrder[] = [];
   const polls = new Map<string, number>();
@@ -253,7 +256,7 @@ export async function alpacaServer(initial: InitialState): Promise<AlpacaServer>
     if (intercepted) return send(res, intercepted[0], intercepted[1]);
     const route = `${req.method} ${path}`;
     if (route === 'GET /v2/clock') {
-      return send(res, 200, { timestamp: '2024-03-05T10:30:00.000-05:00', is_open: state.isOpen, next_open: state.isOpen ? '2024-03-06T09:30:00-05:00' : '2024-03-05T09:30:00-05:00', next_close: '2024-03-05T16:00:00-05:00' });
+      return send(res, 200, { timestamp: state.clock, is_open: state.isOpen, next_open: state.isOpen ? '2024-03-06T09:30:00-05:00' : '2024-03-05T09:30:00-05:00', next_close: '2024-03-05T16:00:00-05:00' });
     }
     if (route === 'GET /v2/account') return send(res, 200, account());
     if (route === 'GET /v2/positions') return send(res, 200, [...state.positions].sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, q]) => position(s, q)));

@@ -245,6 +245,24 @@ test('dry run: decides and journals, sends nothing', async () => {
   }
 });
 
+test('the model as an input port decides as the param does; stale features are named', async () => {
+  const { server, model } = await day({ isOpen: false });
+  try {
+    const ctx = tradeContext(KEYS);
+    const port = { kind: 'dir' as const, hash: 'sha256:model', path: model, json: () => Promise.reject(), table: () => Promise.reject(), bytes: () => Promise.reject() };
+    const out = (await runTrade(ctx, { ...fast(server), dry_run: true }, { features: tableInput(featureTable(5)), model: port })) as Record<string, Artifact>;
+    const orders = out.orders!.kind === 'table' ? out.orders!.table : undefined;
+    assert.equal(rowsOf(orders!).map((r) => [r.tic, r.side, r.qty]), [['AAA', 'sell', 20], ['CCC', 'sell', 5], ['BBB', 'buy', 1], ['DDD', 'buy', 64]]);
+    assert.not.ok(ctx.logs.some((l) => l.includes('stale')));
+    server.state.clock = '2024-03-11T10:30:00.000-04:00';
+    const stale = tradeContext(KEYS);
+    await trade(server, model, stale, { dry_run: true });
+    assert.ok(stale.logs.includes('warn: the features end on 2024-03-05, 6 days before today (2024-03-11): stale data? The decision is the one for 2024-03-05'), stale.logs.join('\n'));
+  } finally {
+    await server.close();
+  }
+});
+
 test('paper never reaches the live endpoint; live needs confirm_live and refuses the paper endpoint', async () => {
   const plugin = (await import('../../steps/trade.alpaca/plugin.ts')).default;
   assert.equal(plugin.check!({ mode: 'live' }), [{ path: ['confirm_live'], message: '`mode: live` trades real money and needs `confirm_live: true`' }]);
