@@ -39,12 +39,8 @@ test('an amount column makes the typical price amount/volume, as in stockstats',
   assertMatches('edge-amount-ohlcv.csv', 'edge-amount-indicators.expected.csv', EXACT);
 });
 
-test('the shared FinRL fixture, to the 10 significant digits ohlcv.csv keeps', () => {
-  // finrl-indicators.expected.csv was computed from full-precision prices, but ohlcv.csv stores them
-  // rounded to 10 significant digits (its first close_30_sma is the unrounded close). stockstats itself,
-  // fed ohlcv.csv, lands exactly where we do (indicators.expected.csv above); against this file both
-  // differ by up to 3.6e-6 (rsi_30), so the tolerance here is what the rounding allows.
-  assertMatches('ohlcv.csv', 'finrl-indicators.expected.csv', { abs: 1e-5, rel: 1e-6 });
+test('the shared FinRL fixture (prices at 17 significant digits), to 1e-9', () => {
+  assertMatches('ohlcv.csv', 'finrl-indicators.expected.csv', EXACT);
 });
 
 test('NaN only where stockstats has NaN: Bollinger bands on each ticker\'s first row', () => {

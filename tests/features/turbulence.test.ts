@@ -30,11 +30,10 @@ test('gaps: late listing, missing rows, a NaN close and a collinear twin (singul
   assert.is(firstMismatch(actual, numbers(expected, 'turbulence'), EXACT), undefined);
 });
 
-test('the shared FinRL fixture, to the 10 significant digits ohlcv.csv keeps', () => {
-  // computed from unrounded prices (see stockstats.test.ts); FinRL's code fed ohlcv.csv differs from it by 1e-7 relative
+test('the shared FinRL fixture (prices at 17 significant digits), to 1e-9', () => {
   const expected = fixtureTable('finrl-turbulence.expected.csv');
   const actual = turbulenceByDate(fixtureTable('ohlcv.csv'), expected);
-  assert.is(firstMismatch(actual, numbers(expected, 'turbulence'), { abs: 1e-9, rel: 1e-6 }), undefined);
+  assert.is(firstMismatch(actual, numbers(expected, 'turbulence'), EXACT), undefined);
   assert.equal([...actual.slice(0, 254)].filter((v) => v !== 0), [], 'zero for the first 252 dates and the first two positive values');
   assert.ok(actual[254]! > 0);
 });
