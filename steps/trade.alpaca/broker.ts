@@ -1,7 +1,9 @@
 /**
  * The broker as trade.alpaca sees it: the eight Alpaca trading endpoints it may use,
  * through the maintained @alpacahq/alpaca-trade-api client, with our retrying fetch
- * in place of the SDK's own retry and rate limiter. Reads (GET) retry 429/5xx and
+ * in place of the SDK's own retry (its client-side rate limiter, 200 requests a minute
+ * as Alpaca allows, stays on: polling many orders waits instead of drawing 429s).
+ * Reads (GET) retry 429/5xx and
  * timeouts with backoff; a POST or DELETE is sent once, and a POST whose outcome is
  * unknown comes back as `ambiguous` for the caller to settle by client_order_id.
  */
@@ -107,7 +109,6 @@ export async function alpacaBroker(ctx: Pick<StepContext, 'secret' | 'signal' | 
     secret: keys.ALPACA_API_SECRET,
     paper: !options.live,
     retry: false,
-    rateLimit: false,
     // Our fetch times each attempt out; the SDK's own deadline would cut retries short.
     timeoutMs: 0,
     fetchApi,
@@ -152,7 +153,7 @@ export async function alpacaBroker(ctx: Pick<StepContext, 'secret' | 'signal' | 
             type: request.type,
             timeInForce: request.timeInForce,
             clientOrderId: request.clientOrderId,
-          } as never,
+          },
         });
         return { kind: 'accepted', order: toOrder(order) };
       } catch (error) {
