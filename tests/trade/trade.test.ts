@@ -67,6 +67,10 @@ test('a day: sells first, then cash-limited buys; orders filled, journalled, tra
     assert.is(ctx.metrics.get('orders sent'), 4);
     assert.is(ctx.metrics.get('orders filled'), 4);
     assert.is(ctx.metrics.get('orders rejected'), 0);
+    assert.is(ctx.metrics.get('orders clipped'), 0);
+    // The test broker charges no fees and marks at the fill prices: equity 10000 + 30 * 41.73 + 5 * 131.16 before and after.
+    assert.is(ctx.metrics.get('equity'), 11907.7);
+    assert.ok(Math.abs(ctx.metrics.get('equity after')! - 11907.7) < 1e-9);
 
     const rerun = await trade(server, model, tradeContext(KEYS, ctx.stateDir), {}, features);
     assert.is(server.posts.length, 4, 'no new POST');
