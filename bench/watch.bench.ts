@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPipeline } from '../engine/pipeline.ts';
-import { startWatch, type Cycle, type WatchReporter } from '../engine/watch.ts';
+import { startWatch, type Cycle, type WatchReporter } from '../engine/watch/start-watch.ts';
 import type { BenchRow } from './harness.ts';
 
 const DEBOUNCE_MS = 200;

@@ -10,7 +10,7 @@
 import { resolve, isAbsolute } from 'node:path';
 import type { Diagnostic } from './errors.ts';
 import { diagnosticAt, isPlainObject, type Positions, type YamlLoader } from './yaml-source.ts';
-import { validateAt } from './schema/validate.ts';
+import { validateFillingDefaults } from './schema/validate.ts';
 import type { PipelineFile, Step as StepSpec } from '../schemas/pipeline.ts';
 
 export type Combo = Record<string, string | number | boolean>;
@@ -27,7 +27,7 @@ export function applyIncludes(spec: PipelineFile, root: string, loader: YamlLoad
       continue;
     }
     files.push(...loaded.files);
-    const problems = validateAt(schema, loaded.value, [], loaded.positions, { noun: 'field', context: '' });
+    const problems = validateFillingDefaults(schema, loaded.value, [], loaded.positions, { noun: 'field', context: '' });
     if (problems.length > 0) {
       errors.push(...problems);
       continue;

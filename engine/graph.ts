@@ -8,7 +8,7 @@ import { topologicalSort } from 'graphology-dag';
 import type { Diagnostic } from './errors.ts';
 import { diagnosticAt, isPlainObject, type Path, type Positions } from './yaml-source.ts';
 import { suggestion } from './schema/validate.ts';
-import type { Step } from './pipeline.ts';
+import type { Step } from './pipeline-model.ts';
 
 export type EdgeKind = 'input' | 'needs' | 'file';
 export type StepGraph = DirectedGraph<Record<string, never>, { kinds: EdgeKind[] }>;

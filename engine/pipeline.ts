@@ -11,41 +11,19 @@ import { parse as parseYamlValue } from 'yaml';
 import { InvalidInput, type Diagnostic } from './errors.ts';
 import { yamlLoader, diagnosticAt, isPlainObject, Positions, type Path } from './yaml-source.ts';
 import { readSpecCache, writeSpecCache } from './spec-cache.ts';
-import { validateAt, suggestion } from './schema/validate.ts';
+import { validateFillingDefaults, suggestion } from './schema/validate.ts';
 import { findProjectRoot, projectRelative, displayPath } from './project.ts';
-import { locatePlugin, importPlugin, listBuiltins, type LoadedPlugin } from './registry.ts';
+import { locatePlugin, importPlugin, listBuiltins, } from './plugin-loader.ts';
 import { buildGraph, type StepGraph } from './graph.ts';
 import { applyIncludes, expandMatrices, basePort } from './compose.ts';
 import { resolveSummary, type SummaryItem } from './summary.ts';
 import type { PipelineFile } from '../schemas/pipeline.ts';
 import type { PortSpec } from './plugin.ts';
+import type { InputRef, ResolvedSpec, Step } from './pipeline-model.ts';
 
 const pipelineSchema = JSON.parse(
   readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas', 'pipeline.schema.json'), 'utf8'),
 ) as Record<string, unknown>;
-
-export interface InputRef {
-  step: string;
-  output: string;
-}
-
-export interface Step {
-  readonly id: string;
-  readonly uses: string;
-  readonly plugin: LoadedPlugin;
-  /** Params after `$ref`, vars, `--set` and schema defaults. */
-  readonly params: Record<string, unknown>;
-  readonly inputs: Readonly<Record<string, InputRef>>;
-  readonly outputs: readonly string[];
-  readonly needs: readonly string[];
-  readonly env: readonly string[];
-  readonly cache: boolean;
-  readonly alwaysRun: boolean;
-  readonly resources: Readonly<Record<string, number>>;
-  /** Project-relative workspace files read and written (DVC-style). */
-  readonly deps: readonly string[];
-  readonly outs: readonly string[];
-}
 
 export interface Pipeline {
   readonly name: string;
@@ -64,16 +42,6 @@ export interface Pipeline {
 export interface LoadOptions {
   /** `step.param.path=value` overrides, like `dvc exp run -S`. */
   overrides?: readonly string[];
-}
-
-/** A pipeline file after YAML, `$ref`, includes, `${vars}`, `--set` and matrices: plain data. */
-export interface ResolvedSpec {
-  name: string;
-  plugins: Record<string, string>;
-  summary: string[];
-  steps: PipelineFile['steps'];
-  /** Every YAML file read: the pipeline and what it references. */
-  sources: string[];
 }
 
 export async function loadPipeline(file: string, opts: LoadOptions = {}): Promise<Pipeline> {
@@ -106,7 +74,7 @@ function resolveSpec(abs: string, root: string, overrides: readonly string[]): {
   const { positions } = loaded;
   const doc = loaded.value;
   if (!isPlainObject(doc)) fail([diagnosticAt(positions.nearest([]), 'a pipeline file must be a mapping with a `steps:` key')]);
-  fail(validateAt(pipelineSchema, doc, [], positions, { noun: 'field', context: '' }));
+  fail(validateFillingDefaults(pipelineSchema, doc, [], positions, { noun: 'field', context: '' }));
   const spec = doc as unknown as PipelineFile;
 
   const diagnostics: Diagnostic[] = [];
@@ -142,7 +110,7 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
       diagnostics.push(diagnosticAt(positions.get([...at, 'uses']), message));
       continue;
     }
-    let plugin;
+    let plugin: Awaited<ReturnType<typeof importPlugin>>;
     try {
       plugin = await importPlugin(located.entry);
     } catch (error) {
@@ -151,7 +119,7 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
     }
     const params = structuredClone((raw.with ?? {}) as Record<string, unknown>);
     const context = ` for plugin \`${plugin.name}\``;
-    const problems = validateAt(plugin.paramsSchema, params, [...at, 'with'], positions, { noun: 'param', context });
+    const problems = validateFillingDefaults(plugin.paramsSchema, params, [...at, 'with'], positions, { noun: 'param', context });
     if (problems.length === 0 && plugin.check) {
       for (const issue of plugin.check(params)) problems.push(diagnosticAt(positions.nearest([...at, 'with', ...issue.path]), issue.message));
     }

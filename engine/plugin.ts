@@ -5,6 +5,7 @@
  * about what a plugin computes.
  */
 import type { Table } from './table/table.ts';
+import type { ModelVersion, NewVersion } from './tracking/registry/types.ts';
 
 /** What a plugin returns for one output port. The engine hashes and stores it. */
 export type Artifact =
@@ -98,6 +99,39 @@ export interface StepContext {
   progress(fraction: number, message?: string): void;
   /** The run this step is part of; absent where the engine does not provide it (e.g. a test calling `run`). */
   readonly run?: RunInfo;
+  /**
+   * The model registry of the run's tracking target (an MLflow server's, or the project's filesystem one).
+   * Absent when tracking is off: a version's source is its run's artifacts.
+   */
+  readonly registry?: StepModelRegistry;
+}
+
+/** A stored artifact as the registry publishes it (an InputArtifact fits). */
+export interface StoredArtifact {
+  readonly kind: string;
+  readonly hash: string;
+  readonly path: string;
+}
+
+/** What a step may do with the model registry: register versions, resolve and move aliases, read and set version tags. */
+export interface StepModelRegistry {
+  /** For messages: the server URI or the registry's folder. */
+  readonly description: string;
+  getVersion(name: string, version: string): Promise<ModelVersion | undefined>;
+  getVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined>;
+  findVersionByHash(name: string, contentHash: string): Promise<ModelVersion | undefined>;
+  /** Creates the registered model when needed and resolves once the version is READY. */
+  createVersion(req: NewVersion): Promise<ModelVersion>;
+  setVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
+  setAlias(name: string, alias: string, version: string): Promise<void>;
+  /**
+   * Attaches a stored artifact to the step's run, ships it now, and returns the artifact
+   * URI the registry should use as the version's source. Throws when the target cannot
+   * be reached within `timeoutMs` (default 120 s).
+   */
+  publishArtifact(artifact: StoredArtifact, artifactPath: string, timeoutMs?: number): Promise<{ source: string; runId: string }>;
+  /** The latest value of each metric of a tracked run, or undefined when the target does not know the run. */
+  runMetrics(runId: string): Promise<Record<string, number> | undefined>;
 }
 
 export interface PortSpec {

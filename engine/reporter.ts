@@ -5,14 +5,9 @@
 import type { RunObserver, StepResult, RunResult } from './executor.ts';
 import type { Decision } from './planner.ts';
 import { describeReasons } from './planner.ts';
+import { formatDuration } from './format.ts';
 
 const MARK: Record<StepResult['status'], string> = { executed: '✓', cached: '·', skipped: '-', failed: '✗' };
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
 
 export interface Reporter extends RunObserver {
   close(): void;

@@ -19,6 +19,8 @@ export type {
   RunInfo,
   RunStepInfo,
   StepContext,
+  StepModelRegistry,
+  StoredArtifact,
   Tracker,
 } from './plugin.ts';
 export { definePlugin, instancesOf } from './plugin.ts';
@@ -44,6 +46,16 @@ export async function toCsv(t: Table): Promise<string> {
   return (await import('./table/csv.ts')).toCsv(t);
 }
 
+/** The CSV codec itself, loaded on first use, for callers that parse synchronously once it is loaded. */
+export function csvCodec(): Promise<typeof import('./table/csv.ts')> {
+  return import('./table/csv.ts');
+}
+
+/** The Parquet codec itself, loaded on first use (see `csvCodec`). */
+export function parquetCodec(): Promise<typeof import('./table/parquet.ts')> {
+  return import('./table/parquet.ts');
+}
+
 export async function readParquet(bytes: Uint8Array): Promise<Table> {
   return (await import('./table/parquet.ts')).fromParquet(bytes);
 }
@@ -59,9 +71,14 @@ export { writeFileAtomic } from './atomic.ts';
 // Validation of plugin-owned YAML/JSON configs, with positions and "did you mean".
 export type { Diagnostic } from './errors.ts';
 export { InvalidInput } from './errors.ts';
-export { suggestion, validateAt } from './schema/validate.ts';
+// `validateAt` is the earlier name of `validateFillingDefaults`, kept for plugins written against it.
+export { suggestion, validateFillingDefaults, validateFillingDefaults as validateAt } from './schema/validate.ts';
 export type { Path as YamlPath } from './yaml-source.ts';
 export { Positions, yamlLoader } from './yaml-source.ts';
 
 // Formatting shared with the engine's own messages.
-export { formatDuration } from './reporter.ts';
+export { formatDuration } from './format.ts';
+
+// The model registry's vocabulary (see `StepContext.registry`).
+export type { ModelVersion, NewVersion } from './tracking/registry/types.ts';
+export { aliasProblem, VERSION_TAG } from './tracking/registry/types.ts';

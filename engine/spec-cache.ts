@@ -6,12 +6,12 @@
  * and wiring are still checked on every load.
  */
 import { readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashBytes, hashJson } from './hash.ts';
 import { projectPaths } from './project.ts';
 import { writeFileAtomic } from './atomic.ts';
-import type { ResolvedSpec } from './pipeline.ts';
+import type { ResolvedSpec } from './pipeline-model.ts';
 
 interface Entry {
   loader: string;
@@ -20,11 +20,28 @@ interface Entry {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const LOADER_FILES = ['pipeline.ts', 'yaml-source.ts', 'compose.ts', '../schemas/pipeline.schema.json'].map((f) => join(here, f));
+/** The schema the loader reads at run time (not an import, so the module graph does not show it). */
+const LOADER_DATA = [join(here, '..', 'schemas', 'pipeline.schema.json')];
+const RELATIVE_IMPORT = /(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g;
+/** Type-only imports change no behaviour. */
+const TYPE_ONLY = /^\s*(?:import|export) type\b[^;]*;/gm;
+
+/** The loader's code: pipeline.ts and every local module it imports at run time, transitively, in a stable order. */
+export function loaderFiles(): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (!file.endsWith('.ts')) return;
+    for (const [, spec] of readFileSync(file, 'utf8').replace(TYPE_ONLY, '').matchAll(RELATIVE_IMPORT)) visit(resolve(dirname(file), spec!));
+  };
+  visit(join(here, 'pipeline.ts'));
+  return [...[...seen].sort(), ...LOADER_DATA];
+}
 
 let loaderHash: string | undefined;
 function loaderCode(): string {
-  loaderHash ??= hashJson(LOADER_FILES.map((f) => hashBytes(readFileSync(f))));
+  loaderHash ??= hashJson(loaderFiles().map((f) => hashBytes(readFileSync(f))));
   return loaderHash;
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Diagnostic } from './errors.ts';
 import { diagnosticAt, type Positions } from './yaml-source.ts';
 import { suggestion } from './schema/validate.ts';
-import type { Session } from './session.ts';
+import type { Session } from './cache-session.ts';
 import type { RunRecord } from './records.ts';
 import type { Table } from './table/table.ts';
 

@@ -128,7 +128,7 @@ export function yamlLoader(root: string, display: (abs: string) => string): Yaml
     files: string[],
   ): unknown => {
     const span = (n: Node | null | undefined): Span | undefined =>
-      n && n.range ? { source: ctx.source, start: n.range[0], end: n.range[1] } : undefined;
+      n?.range ? { source: ctx.source, start: n.range[0], end: n.range[1] } : undefined;
     if (isAlias(node)) return walk(node.resolve(ctx.doc), path, ctx, positions, stack, files);
     if (isScalar(node)) return node.value;
     if (isSeq(node)) {

@@ -4,13 +4,14 @@
  * differences marked, so why a step reruns, or does not, is never a mystery.
  */
 import { projectRelative } from '../project.ts';
-import { openSession } from '../session.ts';
+import { openSession } from '../cache-session.ts';
 import { shortHash } from '../hash.ts';
-import { MISSING, type StepFacts } from '../facts.ts';
+import { MISSING, type StepFacts } from '../step-facts.ts';
 import { describeReasons, type Decision, type Reason } from '../planner.ts';
 import { isPlainObject } from '../yaml-source.ts';
 import type { KeyManifest } from '../key.ts';
-import type { Pipeline, Step } from '../pipeline.ts';
+import type { Pipeline } from '../pipeline.ts';
+import type { Step } from '../pipeline-model.ts';
 import { planPipeline } from './plan.ts';
 import { checkStepNames, EXIT } from './common.ts';
 

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openSession } from '../session.ts';
+import { openSession } from '../cache-session.ts';
 import { acquireLock } from '../lock.ts';
 import { hexOf } from '../hash.ts';
 import type { RunSummary } from '../records.ts';

@@ -1,7 +1,7 @@
 /** `status` and `run --dry-run`: the planner's verdict for every step, with reasons. */
 import { projectRelative } from '../project.ts';
-import { openSession } from '../session.ts';
-import { gatherFacts, buildManifest, type StepFacts } from '../facts.ts';
+import { openSession } from '../cache-session.ts';
+import { gatherFacts, buildManifest, type StepFacts } from '../step-facts.ts';
 import { planSteps, describeReasons, type Decision, type PlanStep } from '../planner.ts';
 import { selectSteps, type SelectOptions } from '../executor.ts';
 import type { Pipeline } from '../pipeline.ts';

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { execute, newRunId, type RunResult } from '../executor.ts';
 import type { RunTracking } from '../tracking/sink.ts';
 import { gitInfo, type GitInfo } from '../git.ts';
-import { openSession } from '../session.ts';
+import { openSession } from '../cache-session.ts';
 import { acquireLock } from '../lock.ts';
 import { consoleReporter, summarize } from '../reporter.ts';
 import { renderSummary } from '../summary.ts';

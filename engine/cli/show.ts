@@ -1,7 +1,7 @@
 /** `tradepipe show`: print a step's stored output (tables as CSV or JSON), of its latest run or of every kept run. */
 import { writeSync } from 'node:fs';
 import { projectRelative } from '../project.ts';
-import { openSession, type Session } from '../session.ts';
+import { openSession, type Session } from '../cache-session.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { RunRecord } from '../records.ts';
 import type { ArtifactRef } from '../store.ts';

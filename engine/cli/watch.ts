@@ -6,8 +6,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { startWatch, type Cycle, type WatchReporter } from '../watch.ts';
-import { formatDuration } from '../reporter.ts';
+import { startWatch, type Cycle, type WatchReporter } from '../watch/start-watch.ts';
+import { formatDuration } from '../format.ts';
 import type { RunObserver, StepResult } from '../executor.ts';
 import { load, checkStepNames, collect, printInvalid, EXIT, Exit } from './common.ts';
 

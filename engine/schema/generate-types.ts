@@ -1,6 +1,7 @@
 /**
  * Generates TypeScript types from every JSON Schema in the project:
- *   schemas/<name>.schema.json        -> schemas/<name>.ts
+ *   schemas/<name>.schema.json        -> schemas/<name>.ts (shared by steps; they refer to no step)
+ *   config/<name>.schema.json         -> config/<name>.ts (project config, may refer to steps' params)
  *   steps/<plugin>/params.schema.json -> steps/<plugin>/params.ts
  * `--check` writes nothing and exits 1 listing stale files (the test suite runs it).
  */
@@ -14,8 +15,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export async function schemaFiles(): Promise<{ schema: string; types: string }[]> {
   const pairs: { schema: string; types: string }[] = [];
-  for (const f of (await readdir(join(root, 'schemas'))).sort()) {
-    if (f.endsWith('.schema.json')) pairs.push({ schema: join('schemas', f), types: join('schemas', f.replace('.schema.json', '.ts')) });
+  for (const dir of ['schemas', 'config']) {
+    for (const f of (await readdir(join(root, dir))).sort()) {
+      if (f.endsWith('.schema.json')) pairs.push({ schema: join(dir, f), types: join(dir, f.replace('.schema.json', '.ts')) });
+    }
   }
   for (const d of (await readdir(join(root, 'steps'))).sort()) {
     const schema = join('steps', d, 'params.schema.json');
@@ -31,7 +34,8 @@ async function externalRefs(schemaPath: string, schema: unknown): Promise<[strin
     if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === 'object') {
       for (const [k, child] of Object.entries(v)) {
-        if (k === '$ref' && typeof child === 'string' && !child.startsWith('#')) refs.add(child.split('#')[0]!);
+        // A ref into another file's `$defs` (shared definitions) is inlined; a whole-file ref imports that file's type.
+        if (k === '$ref' && typeof child === 'string' && !child.includes('#')) refs.add(child);
         else walk(child);
       }
     }
@@ -46,8 +50,25 @@ async function externalRefs(schemaPath: string, schema: unknown): Promise<[strin
   return out;
 }
 
+/** Replaces refs into another file's `$defs` (shared definitions) by the definitions, so types come out inline. */
+async function inlineSharedDefs(schemaPath: string, value: unknown): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map((v) => inlineSharedDefs(schemaPath, v)));
+  if (!value || typeof value !== 'object') return value;
+  const { $ref, ...rest } = value as Record<string, unknown>;
+  const shared = typeof $ref === 'string' ? /^([^#]+)#\/\$defs\/([^/]+)$/.exec($ref) : null;
+  if (shared) {
+    const file = JSON.parse(await readFile(join(root, dirname(schemaPath), shared[1]!), 'utf8')) as { $defs?: Record<string, unknown> };
+    const def = file.$defs?.[shared[2]!];
+    if (def === undefined) throw new Error(`${schemaPath}: ${$ref} names no definition`);
+    return { ...(def as Record<string, unknown>), ...rest };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = await inlineSharedDefs(schemaPath, v);
+  return out;
+}
+
 export async function generate(schemaPath: string): Promise<string> {
-  const schema = JSON.parse(await readFile(join(root, schemaPath), 'utf8'));
+  const schema = (await inlineSharedDefs(schemaPath, JSON.parse(await readFile(join(root, schemaPath), 'utf8')))) as { title?: string };
   const name = schema.title ?? basename(schemaPath, '.schema.json');
   // Types of other schema files are imported from their own generated module, not copied in.
   const imports = (await externalRefs(schemaPath, schema)).map(([ref, title]) => `import type { ${title} } from '${ref.replace(/^(?!\.)/, './').replace(/params\.schema\.json$/, 'params.ts').replace(/\.schema\.json$/, '.ts')}';`);

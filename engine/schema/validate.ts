@@ -33,7 +33,7 @@ export interface Subject {
  * Validates `value` (found at `base` in the positioned document) and applies schema
  * defaults in place. Returns one diagnostic per problem.
  */
-export function validateAt(
+export function validateFillingDefaults(
   schema: Record<string, unknown>,
   value: unknown,
   base: Path,

@@ -3,7 +3,7 @@
  * embedded store in the project (`localBackend`). The shipper writes through this
  * interface; `runs list|show|compare` read through it.
  */
-import type { RunStatus } from './records.ts';
+import type { RunStatus } from './outbox-records.ts';
 
 export interface RunRef {
   runId: string;

@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { MlflowClient, MlflowError, proxyPath, type MlflowMetric, type MlflowRun } from './client.ts';
+import { type MlflowClient, MlflowError, proxyPath, type MlflowMetric, type MlflowRun } from './client.ts';
 import { TAG, type ArtifactEntry, type MetricPoint, type RunQuery, type RunRef, type RunView, type TrackingBackend } from './backend.ts';
-import { decodeMetricValue, encodeMetricValue, type MetricValue, type RunStatus } from './records.ts';
+import { decodeMetricValue, encodeMetricValue, type MetricValue, type RunStatus } from './outbox-records.ts';
 
 const toPoint = (m: MlflowMetric): MetricPoint => ({ value: decodeMetricValue(m.value as MetricValue), step: Number(m.step ?? 0), timestamp: Number(m.timestamp) });
 

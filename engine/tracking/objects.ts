@@ -15,10 +15,6 @@ export interface StoredRef {
   size: number;
 }
 
-export function trackingDir(store: Store): string {
-  return join(store.paths.store, 'tracking');
-}
-
 /** Puts a file or directory into the store; `move` renames instead of copying where it can. */
 export async function putPath(store: Store, path: string, move = false): Promise<StoredRef> {
   if ((await stat(path)).isDirectory()) return { kind: 'dir', ...(await store.putDir(path, { move })) };

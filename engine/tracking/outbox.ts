@@ -14,7 +14,7 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { OutboxRecord, RecordBody } from './records.ts';
+import type { OutboxRecord, RecordBody } from './outbox-records.ts';
 
 export const SEGMENT_SUFFIX = '.jsonl';
 

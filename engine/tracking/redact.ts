@@ -4,6 +4,8 @@
  * literal values of credentials found in the environment are masked wherever
  * they appear.
  */
+import { maskValues } from '../secrets.ts';
+
 export const REDACTED = '[redacted]';
 
 const SECRET_KEY = /key|token|secret|password/i;
@@ -29,11 +31,7 @@ export function redactorFromEnv(env: NodeJS.ProcessEnv): Redactor {
   }
   // Longest first so a secret containing another is masked whole.
   const ordered = [...secrets].sort((a, b) => b.length - a.length);
-  const text = (value: string): string => {
-    let out = value;
-    for (const s of ordered) if (out.includes(s)) out = out.split(s).join(REDACTED);
-    return out;
-  };
+  const text = (value: string): string => maskValues(value, ordered, REDACTED);
   return { text, entry: (key, value) => (looksSecret(key) ? REDACTED : text(value)) };
 }
 

@@ -23,7 +23,7 @@ import type { Store } from '../store.ts';
 import { storedPath } from './objects.ts';
 import { withFileLock } from './files.ts';
 import { readSegment, segmentPath } from './outbox.ts';
-import { decodeMetricValue, type OutboxRecord, type RecordBody } from './records.ts';
+import { decodeMetricValue, type OutboxRecord, type RecordBody } from './outbox-records.ts';
 import { markComplete, readShipState, ShipLog, shipStatePath, type Rejection, type ShipState } from './ship-state.ts';
 
 export interface ShipContext {
@@ -243,30 +243,94 @@ interface ChunkOutcome {
 }
 
 async function shipLocked(segmentId: string, log: ShipLog, ctx: ShipContext): Promise<ShipResult> {
-  const { backend } = ctx;
-  const path = segmentPath(ctx.storeDir, segmentId);
-  const notes: string[] = [];
-  let shipped = 0;
-  let resetDone = false;
-  let backoff = ctx.backoffMs ?? 250;
-  let lookups = targetLookups(segmentId, log, ctx);
+  return new SegmentShipment(segmentId, log, ctx).run();
+}
+
+/** One locked pass over a segment: chunks applied in order, transient trouble retried with backoff until the deadline. */
+class SegmentShipment {
+  private readonly path: string;
+  private readonly notes: string[] = [];
+  private shipped = 0;
+  private resetDone = false;
+  private backoff: number;
+  private lookups: ReturnType<typeof targetLookups>;
   /** This pass shipped the pipeline run's end: the segment is complete once the rest is. */
-  let closedNow = false;
+  private closedNow = false;
   /** The transient failure being retried: a pass that runs out of time reports it. */
-  let retrying: MlflowError | undefined;
+  private retrying: MlflowError | undefined;
 
-  const stopped = (error?: MlflowError): ShipResult => {
-    const pending = readSegment(path, log.state.offset).records.filter((e) => e.record.seq > log.state.shippedSeq).length;
-    return { done: pending === 0, shipped, pending, error: error?.message, rejected: notes };
-  };
+  constructor(
+    private readonly segmentId: string,
+    private readonly log: ShipLog,
+    private readonly ctx: ShipContext,
+  ) {
+    this.path = segmentPath(ctx.storeDir, segmentId);
+    this.backoff = ctx.backoffMs ?? 250;
+    this.lookups = targetLookups(segmentId, log, ctx);
+  }
 
-  const runOf = (localId: string): RunRef => {
-    const ref = log.state.runs[localId];
+  async run(): Promise<ShipResult> {
+    const { ctx, log } = this;
+    const { backend } = ctx;
+    for (;;) {
+      if (Date.now() > ctx.deadline) return this.stopped(this.retrying);
+      const entries = readChunk(this.path, log.state);
+      if (entries.length === 0) {
+        if (log.state.closed && (this.closedNow || this.shipped > 0)) await markComplete(ctx.storeDir, backend.targetKey, this.segmentId);
+        return { done: true, shipped: this.shipped, pending: 0, rejected: this.notes };
+      }
+      const chunk = await this.applyChunk(entries);
+      let error = chunk.error;
+      try {
+        await backend.flush();
+        for (const r of chunk.rejections) log.recordRejection(r);
+        const last = chunk.settled > 0 ? entries[chunk.settled - 1]! : undefined;
+        const closed = entries.slice(0, chunk.settled).some(({ record }) => record.op === 'end' && record.run === this.segmentId);
+        if (last || log.dirty) await log.commit(last ? last.record.seq : log.state.shippedSeq, last ? last.next : log.state.offset, closed);
+        this.closedNow ||= closed;
+        this.shipped += chunk.applied;
+        this.notes.push(...chunk.rejections.map((r) => `seq ${r.fromSeq}-${r.toSeq}: ${r.error}`));
+      } catch (err) {
+        error = asMlflowError(err);
+      }
+      if (!error) {
+        if (chunk.timedOut) return this.stopped(this.retrying);
+        this.backoff = ctx.backoffMs ?? 250;
+        this.retrying = undefined;
+        continue;
+      }
+      if (error.transient) {
+        this.retrying = error;
+        const wait = Math.min(this.backoff, ctx.deadline - Date.now());
+        if (wait <= 0) return this.stopped(error);
+        await sleep(wait);
+        this.backoff = Math.min(this.backoff * 2, ctx.maxBackoffMs ?? 5000);
+        continue;
+      }
+      if (error.errorCode === 'RESOURCE_DOES_NOT_EXIST' && !this.resetDone) {
+        // The target lost runs we mapped (a wiped server): ship the whole segment again.
+        this.resetDone = true;
+        log.reset();
+        this.lookups = targetLookups(this.segmentId, log, ctx);
+        continue;
+      }
+      return this.stopped(error);
+    }
+  }
+
+  private stopped(error?: MlflowError): ShipResult {
+    const pending = readSegment(this.path, this.log.state.offset).records.filter((e) => e.record.seq > this.log.state.shippedSeq).length;
+    return { done: pending === 0, shipped: this.shipped, pending, error: error?.message, rejected: this.notes };
+  }
+
+  private runOf(localId: string): RunRef {
+    const ref = this.log.state.runs[localId];
     if (!ref) throw new MlflowError(`outbox record for run ${localId} comes before that run's start record`, 'INVALID_OUTBOX', 400);
     return ref;
-  };
+  }
 
-  const create = async (r: RunRecord): Promise<void> => {
+  private async create(r: RunRecord): Promise<void> {
+    const { lookups } = this;
     const id = lookups.experimentId(r.experiment);
     const experimentId = typeof id === 'string' ? id : await id;
     const found = lookups.existing(r, experimentId);
@@ -275,31 +339,32 @@ async function shipLocked(segmentId: string, log: ShipLog, ctx: ShipContext): Pr
       // The local id tag is what makes a resend find this run instead of creating it again.
       const tags = r.tags;
       tags[TAG.localRunId] = r.run;
-      if (r.parent) tags[TAG.parentRunId] = runOf(r.parent).runId;
+      if (r.parent) tags[TAG.parentRunId] = this.runOf(r.parent).runId;
       if (r.producedBy) {
         const resolved = lookups.resolve(r.producedBy, experimentId);
         const producer = resolved instanceof Promise ? await resolved : resolved;
         if (producer) tags[TAG.producedBy] = producer.runId;
       }
-      ref = await backend.createRun({ experimentId, name: r.name, startTime: r.start, tags });
+      ref = await this.ctx.backend.createRun({ experimentId, name: r.name, startTime: r.start, tags });
       lookups.created.add(r.run);
     }
-    if (log.state.runs[r.run]?.runId !== ref.runId) log.recordRun(r.run, ref);
-  };
+    if (this.log.state.runs[r.run]?.runId !== ref.runId) this.log.recordRun(r.run, ref);
+  }
 
-  const apply = async (records: OutboxRecord[]): Promise<void> => {
+  private async apply(records: OutboxRecord[]): Promise<void> {
+    const { backend, store } = this.ctx;
     const record = records[0]!;
     if (isData(record.op)) {
-      const { runId } = runOf(record.run);
+      const { runId } = this.runOf(record.run);
       for (const batch of toBatches(records)) await backend.logBatch(runId, batch);
-    } else if (record.op === 'run') await create(record);
+    } else if (record.op === 'run') await this.create(record);
     else if (record.op === 'artifact') {
-      if (!ctx.store.has(record.hash)) throw new MlflowError(`artifact ${record.path} (${record.hash}) is missing from the project's store`, 'ARTIFACT_MISSING', 400);
-      await backend.uploadArtifact(runOf(record.run), record.path, await storedPath(ctx.store, record));
-    } else if (record.op === 'end') await backend.updateRun(runOf(record.run).runId, record.status, record.end);
-  };
+      if (!store.has(record.hash)) throw new MlflowError(`artifact ${record.path} (${record.hash}) is missing from the project's store`, 'ARTIFACT_MISSING', 400);
+      await backend.uploadArtifact(this.runOf(record.run), record.path, await storedPath(store, record));
+    } else if (record.op === 'end') await backend.updateRun(this.runOf(record.run).runId, record.status, record.end);
+  }
 
-  const applyChunk = async (entries: Entry[]): Promise<ChunkOutcome> => {
+  private async applyChunk(entries: Entry[]): Promise<ChunkOutcome> {
     const APPLIED = 1;
     const REJECTED = 2;
     const outcome = new Uint8Array(entries.length);
@@ -310,16 +375,16 @@ async function shipLocked(segmentId: string, log: ShipLog, ctx: ShipContext): Pr
     const run = async (task: Task): Promise<void> => {
       for (const { indices } of task.steps) {
         if (error) return;
-        if (Date.now() > ctx.deadline) {
+        if (Date.now() > this.ctx.deadline) {
           timedOut = true;
           return;
         }
         try {
-          await apply(indices.map((i) => entries[i]!.record));
+          await this.apply(indices.map((i) => entries[i]!.record));
           for (const i of indices) outcome[i] = APPLIED;
         } catch (err) {
           const e = asMlflowError(err);
-          if (e.transient || e.unauthorized || (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' && !resetDone)) {
+          if (e.transient || e.unauthorized || (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' && !this.resetDone)) {
             error ??= e;
             return;
           }
@@ -332,7 +397,7 @@ async function shipLocked(segmentId: string, log: ShipLog, ctx: ShipContext): Pr
     };
 
     // Workers take tasks in outbox order; a task's prerequisites are earlier tasks, already taken, so none waits forever.
-    const tasks = planTasks(entries, segmentId);
+    const tasks = planTasks(entries, this.segmentId);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < tasks.length) {
@@ -343,7 +408,7 @@ async function shipLocked(segmentId: string, log: ShipLog, ctx: ShipContext): Pr
         task.finish();
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, backend.concurrency) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, this.ctx.backend.concurrency) }, worker));
 
     let settled = 0;
     while (settled < entries.length && outcome[settled] !== 0) settled++;
@@ -352,50 +417,5 @@ async function shipLocked(segmentId: string, log: ShipLog, ctx: ShipContext): Pr
     // Rejections past the settled prefix are sent again (and judged again) next time.
     const rejections = rejected.filter((r) => r.last < settled).sort((a, b) => a.rejection.fromSeq - b.rejection.fromSeq).map((r) => r.rejection);
     return { settled, applied, rejections, error, timedOut };
-  };
-
-  for (;;) {
-    if (Date.now() > ctx.deadline) return stopped(retrying);
-    const entries = readChunk(path, log.state);
-    if (entries.length === 0) {
-      if (log.state.closed && (closedNow || shipped > 0)) await markComplete(ctx.storeDir, backend.targetKey, segmentId);
-      return { done: true, shipped, pending: 0, rejected: notes };
-    }
-    const chunk = await applyChunk(entries);
-    let error = chunk.error;
-    try {
-      await backend.flush();
-      for (const r of chunk.rejections) log.recordRejection(r);
-      const last = chunk.settled > 0 ? entries[chunk.settled - 1]! : undefined;
-      const closed = entries.slice(0, chunk.settled).some(({ record }) => record.op === 'end' && record.run === segmentId);
-      if (last || log.dirty) await log.commit(last ? last.record.seq : log.state.shippedSeq, last ? last.next : log.state.offset, closed);
-      closedNow ||= closed;
-      shipped += chunk.applied;
-      notes.push(...chunk.rejections.map((r) => `seq ${r.fromSeq}-${r.toSeq}: ${r.error}`));
-    } catch (err) {
-      error = asMlflowError(err);
-    }
-    if (!error) {
-      if (chunk.timedOut) return stopped(retrying);
-      backoff = ctx.backoffMs ?? 250;
-      retrying = undefined;
-      continue;
-    }
-    if (error.transient) {
-      retrying = error;
-      const wait = Math.min(backoff, ctx.deadline - Date.now());
-      if (wait <= 0) return stopped(error);
-      await sleep(wait);
-      backoff = Math.min(backoff * 2, ctx.maxBackoffMs ?? 5000);
-      continue;
-    }
-    if (error.errorCode === 'RESOURCE_DOES_NOT_EXIST' && !resetDone) {
-      // The target lost runs we mapped (a wiped server): ship the whole segment again.
-      resetDone = true;
-      log.reset();
-      lookups = targetLookups(segmentId, log, ctx);
-      continue;
-    }
-    return stopped(error);
   }
 }

@@ -7,21 +7,20 @@
  * to the target (MLflow server or embedded store). Server trouble never fails the
  * pipeline: `finish` reports it as warnings and the data waits for `track sync`.
  */
-import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { lockSync } from 'proper-lockfile';
-import type { Tracker } from '../plugin.ts';
+import type { StepModelRegistry, StoredArtifact, Tracker } from '../plugin.ts';
 import { TAG, type RunRef } from './backend.ts';
 import { pathSize, putPath, snapshotSync, storedPath } from './objects.ts';
 import { fitValue, flattenParams, mlflowKey } from './flatten.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, MLFLOW_LIMITS } from './limits.ts';
-import { assertSegmentId, listSegments, segmentPath, SegmentWriter } from './outbox.ts';
-import { encodeMetricValue, type RecordBody, type RunStatus } from './records.ts';
-import { redactorFromEnv } from './redact.ts';
-import type { ModelRegistry } from './registry/types.ts';
-import { shipSegment, type ShipResult } from './shipper.ts';
-import { completeSegments, readShipState, shippedOffset } from './ship-state.ts';
+import { assertSegmentId, segmentPath } from './outbox.ts';
+import { encodeMetricValue, type RecordBody, type RunStatus } from './outbox-records.ts';
+import { redactorFromEnv, type Redactor } from './redact.ts';
+import type { ShipResult } from './shipper.ts';
+import { readShipState } from './ship-state.ts';
+import { RunOutbox } from './run-outbox.ts';
+import { ShipLoop } from './ship-loop.ts';
 import { openTarget, type TargetOptions, type TrackingTarget } from './target.ts';
 
 export type FinalStatus = 'FINISHED' | 'FAILED' | 'KILLED';
@@ -66,6 +65,8 @@ export type OutputRef = string | { hash: string };
 export interface StepTracking extends Tracker {
   /** `<pipeline localRunId>:<stepId>`; record it with the cache entry to link later cached runs. */
   readonly localRunId: string;
+  /** The target's model registry as the step's `ctx.registry`: artifacts it publishes attach to this step's run. */
+  readonly registry: StepModelRegistry;
   /** Waits for artifact copies (call before removing the step's scratch dir), then closes the run. */
   finish(status: FinalStatus, durationMs: number, outputs?: Record<string, OutputRef>): Promise<void>;
 }
@@ -88,34 +89,6 @@ export interface TrackingOptions extends TargetOptions {
   maxUploadBytes?: number;
   /** Background shipping period while the pipeline runs (default 1 s). */
   shipIntervalMs?: number;
-}
-
-/** A step input as the registry needs it (an InputArtifact fits). */
-export interface StoredArtifact {
-  kind: string;
-  hash: string;
-  path: string;
-}
-
-/** What `registry.*` steps reach through their `ctx.track` (see `modelRegistryFor`). */
-export interface StepRegistryAccess {
-  readonly registry: ModelRegistry;
-  readonly target: TrackingTarget;
-  /**
-   * Attaches a stored artifact to the step's run, ships it now, and returns the artifact
-   * URI the registry should use as the version's source. Throws when the target cannot
-   * be reached within `timeoutMs`.
-   */
-  publishArtifact(artifact: StoredArtifact, artifactPath: string, timeoutMs?: number): Promise<{ source: string; runId: string }>;
-}
-
-const REGISTRY_ACCESS = Symbol('tradepipe.registryAccess');
-
-/** The registry access a step's tracker carries; a clear error when the tracker is not the engine's. */
-export function modelRegistryFor(track: Tracker): StepRegistryAccess {
-  const access = (track as Partial<Record<typeof REGISTRY_ACCESS, StepRegistryAccess>>)[REGISTRY_ACCESS];
-  if (!access) throw new Error('the model registry needs tracking (a version\'s source is its run\'s artifacts): run without `--no-track` or TRADEPIPE_TRACKING=off');
-  return access;
 }
 
 /** Resolves to undefined after `ms` if `promise` has not settled; leaves no timer behind. */
@@ -141,339 +114,307 @@ function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 export function openTracking(opts: TrackingOptions): RunTracking {
   const target = openTarget(opts);
-  const { backend, store, storeDir } = target;
-  const stagingDir = join(storeDir, 'tracking', 'staging');
   const redact = redactorFromEnv(opts.env);
   const warn = (message: string): void => opts.log.warn(redact.text(message));
-  const flushTimeoutMs = opts.flushTimeoutMs ?? (envNumber(opts.env, 'TRADEPIPE_TRACKING_FLUSH_TIMEOUT_S') ?? 15) * 1000;
-  const maxUploadBytes = opts.maxUploadBytes ?? (envNumber(opts.env, 'TRADEPIPE_TRACKING_MAX_UPLOAD_MB') ?? DEFAULT_MAX_UPLOAD_BYTES / 2 ** 20) * 2 ** 20;
-  const shipIntervalMs = opts.shipIntervalMs ?? 1000;
-  const experimentOverride = opts.env.MLFLOW_EXPERIMENT_NAME?.trim() || undefined;
-
-  let info: PipelineRunInfo | undefined;
-  let writer: SegmentWriter | undefined;
-  let releaseWriterLock: (() => void) | undefined;
-  let experiment = '';
-  let commonTags: Record<string, string> = {};
-  const stepRuns = new Map<string, number>();
-  const openSteps = new Set<StepHandle>();
-  /** Segments (older first) this run ships; the run's own is last. */
-  let segments: string[] = [];
-  let loop: NodeJS.Timeout | undefined;
-  let inFlight: Promise<ShipResult | undefined> | undefined;
-  let lastResult: ShipResult | undefined;
-  let consecutiveFailures = 0;
-  let nextAttemptAt = 0;
-  let warnedDown = false;
-  const rejections: string[] = [];
-
-  let closed = false;
-  /**
-   * `durable`: on disk before returning (a boundary worth an fdatasync), else within 200 ms.
-   * `held`: cheap to lose in a crash (a cached step: its outcome is in the engine's run
-   * records too), so written with the next record or within 50 ms, one write per burst.
-   */
-  const append = (body: RecordBody | RecordBody[], how: { durable?: boolean; held?: boolean } = {}): void => {
-    if (!writer) throw new Error('tracking: start() must come before anything else');
-    const bodies = Array.isArray(body) ? body : [body];
-    if (closed) {
-      // A plugin's stray async work after the pipeline run ended: nothing to attach it to.
-      for (const b of bodies) warn(`tracking: ${b.op} for ${b.run} after the pipeline run finished is ignored`);
-      return;
-    }
-    if (how.held) writer.hold(bodies);
-    else writer.append(bodies, how.durable);
+  const settings: SinkSettings = {
+    flushTimeoutMs: opts.flushTimeoutMs ?? (envNumber(opts.env, 'TRADEPIPE_TRACKING_FLUSH_TIMEOUT_S') ?? 15) * 1000,
+    maxUploadBytes: opts.maxUploadBytes ?? (envNumber(opts.env, 'TRADEPIPE_TRACKING_MAX_UPLOAD_MB') ?? DEFAULT_MAX_UPLOAD_BYTES / 2 ** 20) * 2 ** 20,
+    shipIntervalMs: opts.shipIntervalMs ?? 1000,
+    experimentOverride: opts.env.MLFLOW_EXPERIMENT_NAME?.trim() || undefined,
   };
-
-  /** One pass over the pending segments, oldest first; stops at the first one that cannot finish. */
-  const shipPass = async (deadline: number): Promise<ShipResult | undefined> => {
-    writer?.flush();
-    let last: ShipResult | undefined;
-    for (const segment of [...segments]) {
-      last = await shipSegment(segment, { storeDir, backend, store, deadline });
-      rejections.push(...last.rejected);
-      if (!last.done) return last;
-      if (segment !== info?.localRunId) segments = segments.filter((s) => s !== segment);
-    }
-    return last;
+  const run = new PipelineRunSink(target, redact, warn, settings);
+  return {
+    target: target.backend.description,
+    start: (info) => run.start(info),
+    step: (step) => run.step(step),
+    cached: (step) => run.cached(step),
+    finish: (status) => run.finish(status),
   };
+}
 
-  const ship = (deadline: number): Promise<ShipResult | undefined> => {
-    if (!inFlight) {
-      inFlight = shipPass(deadline)
-        .catch((err: unknown): ShipResult => ({ done: false, shipped: 0, pending: -1, error: String((err as Error)?.message ?? err), rejected: [] }))
-        .then((result) => {
-          lastResult = result;
-          if (result && !result.done && result.error) {
-            consecutiveFailures += 1;
-            nextAttemptAt = Date.now() + Math.min(30_000, shipIntervalMs * 2 ** consecutiveFailures);
-            if (!warnedDown) {
-              warnedDown = true;
-              warn(`tracking: cannot ship to ${backend.description} (${result.error}); buffering in ${segmentPath(storeDir, info?.localRunId ?? '')} and retrying`);
-            }
-          } else {
-            consecutiveFailures = 0;
-          }
-          return result;
-        })
-        .finally(() => {
-          inFlight = undefined;
-        });
-    }
-    return inFlight;
-  };
+interface SinkSettings {
+  flushTimeoutMs: number;
+  maxUploadBytes: number;
+  shipIntervalMs: number;
+  experimentOverride: string | undefined;
+}
 
-  const tick = (): void => {
-    if (Date.now() >= nextAttemptAt) void ship(Date.now() + Math.max(5000, shipIntervalMs));
-    loop = setTimeout(tick, shipIntervalMs);
-    loop.unref();
-  };
+/** One pipeline run's tracking: its run record, its steps' runs, its outbox and shipping. */
+class PipelineRunSink {
+  info: PipelineRunInfo | undefined;
+  readonly outbox: RunOutbox;
+  readonly shipping: ShipLoop;
+  readonly stagingDir: string;
+  readonly openSteps = new Set<StepHandle>();
+  private experiment = '';
+  private commonTags: Record<string, string> = {};
+  private readonly stepRuns = new Map<string, number>();
 
-  /** Older segments with records this target has not received (history from before a server was configured, say). */
-  const pendingOlderSegments = async (own: string): Promise<string[]> => {
-    const out: string[] = [];
-    const complete = await completeSegments(storeDir, backend.targetKey);
-    for (const segment of listSegments(storeDir, (id) => id !== own && !complete.has(id))) {
-      const size = statSync(segmentPath(storeDir, segment), { throwIfNoEntry: false })?.size ?? 0;
-      if ((await shippedOffset(storeDir, backend.targetKey, segment)) < size) out.push(segment);
-    }
-    return out;
-  };
-
-  /** `fields.tags` is a fresh object of the caller's: it gets the run name and goes into the record as is. */
-  const runRecord = (localId: string, fields: { parent?: string; name: string; start: number; tags: Record<string, string>; producedBy?: string }): RecordBody => {
-    fields.tags[TAG.runName] = fields.name;
-    return { op: 'run', run: localId, experiment, ...fields };
-  };
-
-  const stepLocalId = (stepId: string): string => {
-    const base = `${info!.localRunId}:${stepId}`;
-    const n = (stepRuns.get(base) ?? 0) + 1;
-    stepRuns.set(base, n);
-    return n === 1 ? base : `${base}#${n}`;
-  };
-
-  const stepTags = (s: { stepId: string; plugin: string; version: string; key: string }): Record<string, string> => ({
-    ...commonTags,
-    [TAG.stepId]: s.stepId,
-    [TAG.plugin]: s.plugin,
-    [TAG.pluginVersion]: s.version,
-    [TAG.cacheKey]: s.key,
-  });
-
-  class StepHandle implements StepTracking {
-    readonly localRunId: string;
-    private readonly params_ = new Map<string, string>();
-    private readonly pending: Promise<void>[] = [];
-    private finished = false;
-    private readonly start = Date.now();
-
-    constructor(private readonly step: StepInfo) {
-      this.localRunId = stepLocalId(step.stepId);
-      append(runRecord(this.localRunId, { parent: info!.localRunId, name: step.stepId, start: this.start, tags: { ...stepTags(step), [TAG.runKind]: 'step' } }));
-      this.params(step.params as Record<string, unknown>);
-      openSteps.add(this);
-    }
-
-    get [REGISTRY_ACCESS](): StepRegistryAccess {
-      return {
-        registry: target.registry,
-        target,
-        publishArtifact: (artifact, artifactPath, timeoutMs) => this.publish(artifact, artifactPath, timeoutMs ?? 120_000),
-      };
-    }
-
-    params(values: Record<string, unknown>): void {
-      if (!this.alive('params')) return;
-      const fresh: Record<string, string> = {};
-      for (const [rawKey, rawValue] of flattenParams(values)) {
-        const key = mlflowKey(rawKey);
-        const value = fitValue(redact.entry(rawKey, rawValue), MLFLOW_LIMITS.paramValueLength);
-        const previous = this.params_.get(key);
-        if (previous === value) continue;
-        if (previous !== undefined) {
-          warn(`tracking: step ${this.step.stepId}: param ${key} was already logged as ${JSON.stringify(previous)}; keeping it (MLflow params cannot change)`);
-          continue;
-        }
-        this.params_.set(key, value);
-        fresh[key] = value;
-      }
-      if (Object.keys(fresh).length > 0) append({ op: 'params', run: this.localRunId, params: fresh });
-    }
-
-    metric(name: string, value: number, step = 0): void {
-      if (!this.alive('metric')) return;
-      if (typeof value !== 'number') {
-        warn(`tracking: step ${this.step.stepId}: metric ${name} ignored: ${JSON.stringify(value)} is not a number`);
-        return;
-      }
-      append({ op: 'metric', run: this.localRunId, key: mlflowKey(name), value: encodeMetricValue(value), step: Math.trunc(step), t: Date.now() });
-    }
-
-    tag(name: string, value: string): void {
-      if (!this.alive('tag')) return;
-      append({ op: 'tags', run: this.localRunId, tags: { [mlflowKey(name)]: fitValue(redact.entry(name, String(value)), MLFLOW_LIMITS.tagValueLength) } });
-    }
-
-    artifact(path: string, name?: string): void {
-      if (!this.alive('artifact')) return;
-      const fail = (err: unknown): void => warn(`tracking: step ${this.step.stepId}: artifact ${path} not recorded: ${(err as Error)?.message ?? err}`);
-      let snapshot: string;
-      try {
-        // Synchronous, so the engine may move the step's outputs away as soon as it returns.
-        snapshot = snapshotSync(path, stagingDir);
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      this.pending.push(
-        this.storeArtifact(snapshot, artifactName(name ?? basename(path))).catch(async (err: unknown) => {
-          fail(err);
-          await rm(snapshot, { recursive: true, force: true });
-        }),
-      );
-    }
-
-    /** Set by the first finish(); the pipeline run's finish waits for it. */
-    closing: Promise<void> | undefined;
-
-    finish(status: FinalStatus, durationMs: number, outputs: Record<string, OutputRef> = {}): Promise<void> {
-      this.closing ??= this.close(status, durationMs, outputs);
-      return this.closing;
-    }
-
-    private async close(status: FinalStatus, durationMs: number, outputs: Record<string, OutputRef>): Promise<void> {
-      await Promise.all(this.pending);
-      if (this.finished) return;
-      const tags: Record<string, string> = { [TAG.durationMs]: String(Math.round(durationMs)) };
-      for (const [port, ref] of Object.entries(outputs)) tags[mlflowKey(TAG.outputPrefix + port)] = typeof ref === 'string' ? ref : ref.hash;
-      append([
-        { op: 'tags', run: this.localRunId, tags },
-        { op: 'end', run: this.localRunId, status, end: this.start + Math.max(0, Math.round(durationMs)) },
-      ]);
-      this.finished = true;
-      openSteps.delete(this);
-      // On disk before the engine goes on with this step; other steps keep running meanwhile.
-      await writer!.synced();
-    }
-
-    /** Ends a run the engine never finished (the pipeline was stopped). */
-    abandon(status: RunStatus): void {
-      if (this.finished) return;
-      append({ op: 'end', run: this.localRunId, status, end: Date.now() });
-      this.finished = true;
-    }
-
-    private alive(what: string): boolean {
-      if (!this.finished) return true;
-      warn(`tracking: step ${this.step.stepId}: ${what} after the step finished is ignored`);
-      return false;
-    }
-
-    /** Moves a snapshot into the project's store and records it: uploaded if small enough, else referenced by hash. */
-    private async storeArtifact(snapshot: string, artifactPath: string): Promise<void> {
-      const ref = await putPath(store, snapshot, true);
-      if (ref.size <= maxUploadBytes) append({ op: 'artifact', run: this.localRunId, path: artifactPath, kind: ref.kind, hash: ref.hash, bytes: ref.size }, { durable: true });
-      else append({ op: 'tags', run: this.localRunId, tags: { [mlflowKey(TAG.artifactRefPrefix + artifactPath)]: `${ref.hash} (${ref.size} bytes, over the ${maxUploadBytes}-byte upload limit)` } });
-    }
-
-    private async publish(artifact: StoredArtifact, artifactPath: string, timeoutMs: number): Promise<{ source: string; runId: string }> {
-      const path = artifactName(artifactPath);
-      const kind: 'file' | 'dir' = artifact.kind === 'dir' ? 'dir' : 'file';
-      const stored = store.has(artifact.hash) ? { kind, hash: artifact.hash } : await putPath(store, artifact.path);
-      append({ op: 'artifact', run: this.localRunId, path, kind: stored.kind, hash: stored.hash, bytes: await pathSize(await storedPath(store, stored)) }, { durable: true });
-      const deadline = Date.now() + timeoutMs;
-      let result: ShipResult | undefined;
-      // A pass already in flight may have read the outbox before our record: go again until it is done.
-      do {
-        await inFlight;
-        result = await ship(deadline);
-      } while (result && !result.done && !result.error && Date.now() < deadline);
-      const ref: RunRef | undefined = (await readShipState(storeDir, backend.targetKey, info!.localRunId)).runs[this.localRunId];
-      if (!result?.done || !ref) {
-        throw new Error(`cannot publish ${path} to ${backend.description}: ${result?.error ?? 'timed out'}`);
-      }
-      return { source: `${ref.artifactUri}/${path}`, runId: ref.runId };
-    }
+  constructor(
+    readonly target: TrackingTarget,
+    readonly redact: Redactor,
+    readonly warn: (message: string) => void,
+    readonly settings: SinkSettings,
+  ) {
+    this.stagingDir = join(target.storeDir, 'tracking', 'staging');
+    this.outbox = new RunOutbox(warn);
+    this.shipping = new ShipLoop(target, this.outbox, settings.shipIntervalMs, warn);
   }
 
-  return {
-    target: backend.description,
+  append(body: RecordBody | RecordBody[], how: { durable?: boolean; held?: boolean } = {}): void {
+    this.outbox.append(body, how);
+  }
 
-    start(run) {
-      if (info) throw new Error('tracking: start() called twice');
-      assertSegmentId(run.localRunId);
-      info = run;
-      experiment = experimentOverride ?? run.pipeline;
-      const file = segmentPath(storeDir, run.localRunId);
-      writer = new SegmentWriter(file);
-      releaseWriterLock = lockSync(file, { realpath: false, stale: 30_000, update: 10_000, onCompromised: () => undefined });
-      commonTags = {
-        [TAG.pipeline]: run.pipeline,
-        [TAG.pipelineFile]: run.file,
-        ...(run.gitCommit ? { [TAG.gitCommit]: run.gitCommit, [TAG.mlflowGitCommit]: run.gitCommit } : {}),
-        ...(run.gitDirty === undefined ? {} : { [TAG.gitDirty]: String(run.gitDirty) }),
-      };
-      append(runRecord(run.localRunId, { name: run.pipeline, start: run.startedAt, tags: { ...commonTags, [TAG.runKind]: 'pipeline' } }), { durable: true });
-      segments = [run.localRunId];
-      void pendingOlderSegments(run.localRunId).then(
-        (older) => {
-          segments = [...older, ...segments];
-        },
-        () => undefined,
+  start(run: PipelineRunInfo): void {
+    if (this.info) throw new Error('tracking: start() called twice');
+    assertSegmentId(run.localRunId);
+    this.info = run;
+    this.experiment = this.settings.experimentOverride ?? run.pipeline;
+    this.outbox.open(segmentPath(this.target.storeDir, run.localRunId));
+    this.commonTags = {
+      [TAG.pipeline]: run.pipeline,
+      [TAG.pipelineFile]: run.file,
+      ...(run.gitCommit ? { [TAG.gitCommit]: run.gitCommit, [TAG.mlflowGitCommit]: run.gitCommit } : {}),
+      ...(run.gitDirty === undefined ? {} : { [TAG.gitDirty]: String(run.gitDirty) }),
+    };
+    this.append(this.runRecord(run.localRunId, { name: run.pipeline, start: run.startedAt, tags: { ...this.commonTags, [TAG.runKind]: 'pipeline' } }), { durable: true });
+    this.shipping.begin(run.localRunId);
+  }
+
+  step(step: StepInfo): StepTracking {
+    if (!this.info) throw new Error('tracking: start() must come before step()');
+    return new StepHandle(this, step);
+  }
+
+  cached(step: CachedStepInfo): void {
+    if (!this.info) throw new Error('tracking: start() must come before cached()');
+    const localId = this.stepLocalId(step.stepId);
+    const producedBy = step.producedBy && (step.producedBy.includes(':') ? step.producedBy : `${step.producedBy}:${step.stepId}`);
+    const now = Date.now();
+    const tags = this.stepTags(step);
+    tags[TAG.runKind] = 'cached';
+    tags[TAG.cached] = 'true';
+    if (producedBy) tags[TAG.producedByLocal] = producedBy;
+    this.append([this.runRecord(localId, { parent: this.info.localRunId, name: step.stepId, start: now, producedBy, tags }), { op: 'end', run: localId, status: 'FINISHED', end: now }], {
+      held: true,
+    });
+  }
+
+  async finish(status: FinalStatus): Promise<{ warnings: string[] }> {
+    const info = this.info;
+    if (!info || !this.outbox.opened || this.outbox.closed) return { warnings: [] };
+    const { backend, storeDir } = this.target;
+    const { flushTimeoutMs } = this.settings;
+    // Steps whose finish() is under way (artifact copies) close normally; the rest were cut short.
+    await Promise.all([...this.openSteps].map((step) => step.closing));
+    for (const step of this.openSteps) step.abandon(status === 'FINISHED' ? 'KILLED' : status);
+    this.append({ op: 'end', run: info.localRunId, status, end: Date.now() });
+    this.outbox.closed = true;
+    await this.outbox.close();
+    this.shipping.stop();
+    const deadline = Date.now() + flushTimeoutMs;
+    // A request in flight at the deadline is abandoned: its resend later is harmless.
+    const outcome = await within(
+      (async () => {
+        await this.shipping.inFlight;
+        return this.shipping.ship(deadline);
+      })(),
+      flushTimeoutMs + 1000,
+    );
+    const result = outcome ?? this.shipping.lastResult;
+    const warnings: string[] = this.shipping.rejections.map((r) => `tracking: ${backend.description} refused records of run ${info.localRunId} (${r}); they are skipped`);
+    if (!result?.done) {
+      const why = result?.error ?? `not finished within ${flushTimeoutMs / 1000}s`;
+      warnings.push(
+        `tracking: run ${info.localRunId} is not fully shipped to ${backend.description} (${why}). ` +
+          `Nothing is lost: it is kept in ${segmentPath(storeDir, info.localRunId)}; run \`tradepipe track sync\` to ship it.`,
       );
-      tick();
-    },
+    }
+    return { warnings: warnings.map(this.redact.text) };
+  }
 
-    step(step) {
-      if (!info) throw new Error('tracking: start() must come before step()');
-      return new StepHandle(step);
-    },
+  /** `fields.tags` is a fresh object of the caller's: it gets the run name and goes into the record as is. */
+  runRecord(localId: string, fields: { parent?: string; name: string; start: number; tags: Record<string, string>; producedBy?: string }): RecordBody {
+    fields.tags[TAG.runName] = fields.name;
+    return { op: 'run', run: localId, experiment: this.experiment, ...fields };
+  }
 
-    cached(step) {
-      if (!info) throw new Error('tracking: start() must come before cached()');
-      const localId = stepLocalId(step.stepId);
-      const producedBy = step.producedBy && (step.producedBy.includes(':') ? step.producedBy : `${step.producedBy}:${step.stepId}`);
-      const now = Date.now();
-      const tags = stepTags(step);
-      tags[TAG.runKind] = 'cached';
-      tags[TAG.cached] = 'true';
-      if (producedBy) tags[TAG.producedByLocal] = producedBy;
-      append([runRecord(localId, { parent: info.localRunId, name: step.stepId, start: now, producedBy, tags }), { op: 'end', run: localId, status: 'FINISHED', end: now }], { held: true });
-    },
+  stepLocalId(stepId: string): string {
+    const base = `${this.info!.localRunId}:${stepId}`;
+    const n = (this.stepRuns.get(base) ?? 0) + 1;
+    this.stepRuns.set(base, n);
+    return n === 1 ? base : `${base}#${n}`;
+  }
 
-    async finish(status) {
-      if (!info || !writer || closed) return { warnings: [] };
-      // Steps whose finish() is under way (artifact copies) close normally; the rest were cut short.
-      await Promise.all([...openSteps].map((step) => step.closing));
-      for (const step of openSteps) step.abandon(status === 'FINISHED' ? 'KILLED' : status);
-      append({ op: 'end', run: info.localRunId, status, end: Date.now() });
-      closed = true;
-      await writer.idle();
-      writer.close();
-      releaseWriterLock?.();
-      if (loop) clearTimeout(loop);
-      const deadline = Date.now() + flushTimeoutMs;
-      // A request in flight at the deadline is abandoned: its resend later is harmless.
-      const outcome = await within(
-        (async () => {
-          await inFlight;
-          return ship(deadline);
-        })(),
-        flushTimeoutMs + 1000,
-      );
-      const result = outcome ?? lastResult;
-      const warnings: string[] = rejections.map((r) => `tracking: ${backend.description} refused records of run ${info!.localRunId} (${r}); they are skipped`);
-      if (!result?.done) {
-        const why = result?.error ?? `not finished within ${flushTimeoutMs / 1000}s`;
-        warnings.push(
-          `tracking: run ${info.localRunId} is not fully shipped to ${backend.description} (${why}). ` +
-            `Nothing is lost: it is kept in ${segmentPath(storeDir, info.localRunId)}; run \`tradepipe track sync\` to ship it.`,
-        );
+  stepTags(s: { stepId: string; plugin: string; version: string; key: string }): Record<string, string> {
+    return {
+      ...this.commonTags,
+      [TAG.stepId]: s.stepId,
+      [TAG.plugin]: s.plugin,
+      [TAG.pluginVersion]: s.version,
+      [TAG.cacheKey]: s.key,
+    };
+  }
+}
+
+/** One executed step's run: what its plugin tracks through `ctx.track`, and its registry access. */
+class StepHandle implements StepTracking {
+  readonly localRunId: string;
+  private readonly params_ = new Map<string, string>();
+  private readonly pending: Promise<void>[] = [];
+  private finished = false;
+  private readonly start = Date.now();
+
+  constructor(
+    private readonly run: PipelineRunSink,
+    private readonly step: StepInfo,
+  ) {
+    this.localRunId = run.stepLocalId(step.stepId);
+    run.append(run.runRecord(this.localRunId, { parent: run.info!.localRunId, name: step.stepId, start: this.start, tags: { ...run.stepTags(step), [TAG.runKind]: 'step' } }));
+    this.params(step.params as Record<string, unknown>);
+    run.openSteps.add(this);
+  }
+
+  get registry(): StepModelRegistry {
+    const target = this.run.target;
+    const models = target.registry;
+    return {
+      description: models.description,
+      getVersion: (name, version) => models.getVersion(name, version),
+      getVersionByAlias: (name, alias) => models.getVersionByAlias(name, alias),
+      findVersionByHash: (name, contentHash) => models.findVersionByHash(name, contentHash),
+      createVersion: (req) => models.createVersion(req),
+      setVersionTag: (name, version, key, value) => models.setVersionTag(name, version, key, value),
+      setAlias: (name, alias, version) => models.setAlias(name, alias, version),
+      publishArtifact: (artifact, artifactPath, timeoutMs) => this.publish(artifact, artifactPath, timeoutMs ?? 120_000),
+      runMetrics: async (runId) => {
+        const run = await target.backend.getRun(runId);
+        return run && Object.fromEntries(Object.entries(run.metrics).map(([k, p]) => [k, p.value]));
+      },
+    };
+  }
+
+  params(values: Record<string, unknown>): void {
+    if (!this.alive('params')) return;
+    const fresh: Record<string, string> = {};
+    for (const [rawKey, rawValue] of flattenParams(values)) {
+      const key = mlflowKey(rawKey);
+      const value = fitValue(this.run.redact.entry(rawKey, rawValue), MLFLOW_LIMITS.paramValueLength);
+      const previous = this.params_.get(key);
+      if (previous === value) continue;
+      if (previous !== undefined) {
+        this.run.warn(`tracking: step ${this.step.stepId}: param ${key} was already logged as ${JSON.stringify(previous)}; keeping it (MLflow params cannot change)`);
+        continue;
       }
-      return { warnings: warnings.map(redact.text) };
-    },
-  };
+      this.params_.set(key, value);
+      fresh[key] = value;
+    }
+    if (Object.keys(fresh).length > 0) this.run.append({ op: 'params', run: this.localRunId, params: fresh });
+  }
+
+  metric(name: string, value: number, step = 0): void {
+    if (!this.alive('metric')) return;
+    if (typeof value !== 'number') {
+      this.run.warn(`tracking: step ${this.step.stepId}: metric ${name} ignored: ${JSON.stringify(value)} is not a number`);
+      return;
+    }
+    this.run.append({ op: 'metric', run: this.localRunId, key: mlflowKey(name), value: encodeMetricValue(value), step: Math.trunc(step), t: Date.now() });
+  }
+
+  tag(name: string, value: string): void {
+    if (!this.alive('tag')) return;
+    this.run.append({ op: 'tags', run: this.localRunId, tags: { [mlflowKey(name)]: fitValue(this.run.redact.entry(name, String(value)), MLFLOW_LIMITS.tagValueLength) } });
+  }
+
+  artifact(path: string, name?: string): void {
+    if (!this.alive('artifact')) return;
+    const fail = (err: unknown): void => this.run.warn(`tracking: step ${this.step.stepId}: artifact ${path} not recorded: ${(err as Error)?.message ?? err}`);
+    let snapshot: string;
+    try {
+      // Synchronous, so the engine may move the step's outputs away as soon as it returns.
+      snapshot = snapshotSync(path, this.run.stagingDir);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    this.pending.push(
+      this.storeArtifact(snapshot, artifactName(name ?? basename(path))).catch(async (err: unknown) => {
+        fail(err);
+        await rm(snapshot, { recursive: true, force: true });
+      }),
+    );
+  }
+
+  /** Set by the first finish(); the pipeline run's finish waits for it. */
+  closing: Promise<void> | undefined;
+
+  finish(status: FinalStatus, durationMs: number, outputs: Record<string, OutputRef> = {}): Promise<void> {
+    this.closing ??= this.close(status, durationMs, outputs);
+    return this.closing;
+  }
+
+  private async close(status: FinalStatus, durationMs: number, outputs: Record<string, OutputRef>): Promise<void> {
+    await Promise.all(this.pending);
+    if (this.finished) return;
+    const tags: Record<string, string> = { [TAG.durationMs]: String(Math.round(durationMs)) };
+    for (const [port, ref] of Object.entries(outputs)) tags[mlflowKey(TAG.outputPrefix + port)] = typeof ref === 'string' ? ref : ref.hash;
+    this.run.append([
+      { op: 'tags', run: this.localRunId, tags },
+      { op: 'end', run: this.localRunId, status, end: this.start + Math.max(0, Math.round(durationMs)) },
+    ]);
+    this.finished = true;
+    this.run.openSteps.delete(this);
+    // On disk before the engine goes on with this step; other steps keep running meanwhile.
+    await this.run.outbox.synced();
+  }
+
+  /** Ends a run the engine never finished (the pipeline was stopped). */
+  abandon(status: RunStatus): void {
+    if (this.finished) return;
+    this.run.append({ op: 'end', run: this.localRunId, status, end: Date.now() });
+    this.finished = true;
+  }
+
+  private alive(what: string): boolean {
+    if (!this.finished) return true;
+    this.run.warn(`tracking: step ${this.step.stepId}: ${what} after the step finished is ignored`);
+    return false;
+  }
+
+  /** Moves a snapshot into the project's store and records it: uploaded if small enough, else referenced by hash. */
+  private async storeArtifact(snapshot: string, artifactPath: string): Promise<void> {
+    const { store } = this.run.target;
+    const { maxUploadBytes } = this.run.settings;
+    const ref = await putPath(store, snapshot, true);
+    if (ref.size <= maxUploadBytes) this.run.append({ op: 'artifact', run: this.localRunId, path: artifactPath, kind: ref.kind, hash: ref.hash, bytes: ref.size }, { durable: true });
+    else
+      this.run.append({
+        op: 'tags',
+        run: this.localRunId,
+        tags: { [mlflowKey(TAG.artifactRefPrefix + artifactPath)]: `${ref.hash} (${ref.size} bytes, over the ${maxUploadBytes}-byte upload limit)` },
+      });
+  }
+
+  private async publish(artifact: StoredArtifact, artifactPath: string, timeoutMs: number): Promise<{ source: string; runId: string }> {
+    const { store, storeDir, backend } = this.run.target;
+    const shipping = this.run.shipping;
+    const path = artifactName(artifactPath);
+    const kind: 'file' | 'dir' = artifact.kind === 'dir' ? 'dir' : 'file';
+    const stored = store.has(artifact.hash) ? { kind, hash: artifact.hash } : await putPath(store, artifact.path);
+    this.run.append({ op: 'artifact', run: this.localRunId, path, kind: stored.kind, hash: stored.hash, bytes: await pathSize(await storedPath(store, stored)) }, { durable: true });
+    const deadline = Date.now() + timeoutMs;
+    let result: ShipResult | undefined;
+    // A pass already in flight may have read the outbox before our record: go again until it is done.
+    do {
+      await shipping.inFlight;
+      result = await shipping.ship(deadline);
+    } while (result && !result.done && !result.error && Date.now() < deadline);
+    const ref: RunRef | undefined = (await readShipState(storeDir, backend.targetKey, this.run.info!.localRunId)).runs[this.localRunId];
+    if (!result?.done || !ref) {
+      throw new Error(`cannot publish ${path} to ${backend.description}: ${result?.error ?? 'timed out'}`);
+    }
+    return { source: `${ref.artifactUri}/${path}`, runId: ref.runId };
+  }
 }
 
 /** A relative artifact path without `..` or empty segments. */

@@ -1,6 +1,7 @@
 /** Which steps an edit touches: by their definition, by their plugin, and downstream. */
 import { canonicalJson } from '../hash.ts';
-import type { Pipeline, Step } from '../pipeline.ts';
+import type { Pipeline } from '../pipeline.ts';
+import type { Step } from '../pipeline-model.ts';
 
 /** Everything about a step that a YAML edit can change. */
 function definition(step: Step): string {

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CODE_FILE } from '../facts.ts';
+import { CODE_FILE } from '../step-facts.ts';
 import { projectPaths } from '../project.ts';
 import type { Pipeline } from '../pipeline.ts';
 

@@ -2,7 +2,7 @@
  * `backtest.stats`: pyfolio's perf_stats of an account value table, the numbers FinRL's
  * `backtest_stats(account_value)` prints, for any trajectory (ours or imported).
  */
-import { definePlugin } from '../../engine/plugin.ts';
+import { definePlugin } from '../../engine/sdk.ts';
 import { dailyReturns, perfStats, statsToJson, PERF_STAT_NAMES } from '../lib/perf-stats/perf-stats.ts';
 import type { BacktestStatsParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };

@@ -17,7 +17,7 @@ export async function readActionsCsv(file: string, display: string, dates: reado
     throw new Error(`${display}: ${(e as Error).message}`);
   }
   const [header, ...rows] = records;
-  if (!header || header.record[0] !== 'date') throw new Error(`${display}:1:1: the header must start with \`date\` followed by one column per ticker`);
+  if (header?.record[0] !== 'date') throw new Error(`${display}:1:1: the header must start with \`date\` followed by one column per ticker`);
   const columnOf = new Map<string, number>();
   header.record.slice(1).forEach((tic, c) => {
     if (!tickers.includes(tic)) throw new Error(`${display}:1:${column(header.record, c + 1)}: \`${tic}\` is not a ticker of the data (${tickers.join(', ')})`);

@@ -3,7 +3,7 @@
  * the benchmark's close, `close / close[first] * initial_amount`, with no trades, costs
  * or cash. Not run through the environment: the index is a yardstick, not a holding.
  */
-import type { Table } from '../../engine/table/table.ts';
+import type { Table } from '../../engine/sdk.ts';
 import type { EnvConfig } from '../lib/trading-env/index.ts';
 import { emptyTrajectory, type Trajectory } from './trajectory.ts';
 

@@ -4,7 +4,7 @@
  * Outputs the day-by-day trajectory and pyfolio's perf_stats of its account value.
  */
 import { resolve } from 'node:path';
-import { definePlugin, type ParamIssue } from '../../engine/plugin.ts';
+import { definePlugin, type ParamIssue } from '../../engine/sdk.ts';
 import { dailyReturns, perfStats, statsToJson, PERF_STAT_NAMES } from '../lib/perf-stats/perf-stats.ts';
 import { StockTradingEnv, marketFromTable, parseEnvConfig, sliceMarket, withEnvConfigSchema, type Market } from '../lib/trading-env/index.ts';
 import { readActionsCsv } from './actions-csv.ts';

@@ -1,9 +1,9 @@
 /** What the backtest drives: anything that takes one step of the environment. */
-import type { StepResult, StockTradingEnv } from '../lib/trading-env/index.ts';
+import type { EnvStepResult, StockTradingEnv } from '../lib/trading-env/index.ts';
 
 export interface Policy {
   /** Takes the step for the env's current date (env.step or env.stepShares). */
-  step(env: StockTradingEnv): StepResult;
+  step(env: StockTradingEnv): EnvStepResult;
   dispose?(): void;
 }
 

@@ -4,7 +4,7 @@
  * what it did on that date (executed shares, cost paid, reward of that step; the last
  * date's step is FinRL's terminal one: no trades, previous reward repeated).
  */
-import { table, type Column, type Table } from '../../engine/table/table.ts';
+import { type Column, table, type Table } from '../../engine/sdk.ts';
 import type { StockTradingEnv } from '../lib/trading-env/index.ts';
 import type { Policy } from './policy.ts';
 

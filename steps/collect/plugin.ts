@@ -3,8 +3,7 @@
  * `items` port; the output is one row per instance with its matrix values and the
  * scalar fields of its JSON output (like `dvc exp show`).
  */
-import { definePlugin, instancesOf } from '../../engine/plugin.ts';
-import { table, type Column } from '../../engine/table/table.ts';
+import { type Column, definePlugin, instancesOf, table } from '../../engine/sdk.ts';
 import type { CollectParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
 

@@ -3,7 +3,7 @@
  * periods at once. The table is sorted by date then tic once; each period is then a
  * contiguous slice found by binary search.
  */
-import { definePlugin, type ParamIssue, type PortSpec } from '../../engine/plugin.ts';
+import { definePlugin, type ParamIssue, type PortSpec } from '../../engine/sdk.ts';
 import type { DataSplitParams, DateRange } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
 

@@ -1,6 +1,5 @@
 /** Date-range splits with FinRL's `data_split` semantics, on YYYY-MM-DD strings compared as text (as pandas does). */
-import type { Table } from '../../engine/table/table.ts';
-import { selectRows, sortBy, stringColumn } from '../../engine/table/rows.ts';
+import { selectRows, sortBy, stringColumn, type Table } from '../../engine/sdk.ts';
 import type { DateRange } from './params.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}/;

@@ -4,7 +4,7 @@
  * and restores them on a cache hit. On cancellation the whole process group is killed.
  */
 import { resolve } from 'node:path';
-import { definePlugin } from '../../engine/plugin.ts';
+import { definePlugin } from '../../engine/sdk.ts';
 import type { ExecParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
 

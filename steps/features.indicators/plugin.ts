@@ -3,7 +3,7 @@
  * ticker, optional VIX close and turbulence index, then FinRL's ffill/bfill. Names are checked
  * at validation time; the numeric code loads only when the step runs.
  */
-import { definePlugin, type ParamIssue } from '../../engine/plugin.ts';
+import { definePlugin, type ParamIssue } from '../../engine/sdk.ts';
 import { FINRL_INDICATORS, FINRL_TURBULENCE_LOOKBACK, parseIndicator, unknownIndicatorMessage } from '../lib/indicators/catalog.ts';
 import type { IndicatorsParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };

@@ -2,7 +2,7 @@
  * Headline sentiment rolled up per (day, ticker) and joined onto a feature table: every feature
  * row gets its day's aggregate, and days without news get zeros.
  */
-import { orderedTable, type Table } from '../../engine/table/table.ts';
+import { orderedTable, type Table } from '../../engine/sdk.ts';
 import { stringColumn } from '../lib/indicators/panel.ts';
 import type { SentimentMergeParams } from './params.ts';
 

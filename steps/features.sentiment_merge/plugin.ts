@@ -2,7 +2,7 @@
  * `features.sentiment_merge`: daily per-ticker aggregates of headline sentiment (probabilities
  * and/or labels from the sentiment model) joined onto the feature table.
  */
-import { definePlugin } from '../../engine/plugin.ts';
+import { definePlugin } from '../../engine/sdk.ts';
 import { mergeSentiment } from './aggregate.ts';
 import type { SentimentMergeParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };

@@ -3,7 +3,7 @@
  * publication), tic, headline, summary, source, url, label (positive / negative /
  * neutral, null when unknown); sorted by date, tic, then publication time.
  */
-import { table, type Table } from '../../engine/table/table.ts';
+import { table, type Table } from '../../engine/sdk.ts';
 
 export const LABELS = ['positive', 'negative', 'neutral'] as const;
 export type Label = (typeof LABELS)[number];

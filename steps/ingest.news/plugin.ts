@@ -3,7 +3,7 @@
  * local CSV/JSON Lines file, or synthetic headlines whose tone follows the prices
  * on the optional `prices` input (the default, fully offline, with known labels).
  */
-import { definePlugin, type ParamIssue } from '../../engine/plugin.ts';
+import { definePlugin, type ParamIssue } from '../../engine/sdk.ts';
 import { checkRange, inRange, rangeIssues, reachesToday, resolveEnd } from '../lib/ingest/dates.ts';
 import { newsTable } from './news.ts';
 import type { NewsParams } from './params.ts';

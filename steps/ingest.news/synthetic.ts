@@ -6,12 +6,11 @@
  * other two tones); the label is always the headline's own tone, so the text→label
  * mapping is exact while the news→price link is noisy, as with real news.
  *
- * Each ticker has its own seeded stream (../lib/ingest/random.ts) consumed in date
+ * Each ticker has its own seeded stream (../lib/random.ts) consumed in date
  * order over the whole price history, so filters don't change the headlines kept.
  */
-import { numberColumn, stringColumn } from '../../engine/table/rows.ts';
-import type { Table } from '../../engine/table/table.ts';
-import { Draws } from '../lib/ingest/random.ts';
+import { numberColumn, stringColumn, type Table } from '../../engine/sdk.ts';
+import { Draws } from '../lib/random.ts';
 import { PHRASES, fill } from './headlines.ts';
 import { LABELS, type Label, type NewsRow } from './news.ts';
 

@@ -3,7 +3,7 @@
  * CSV/Parquet file, or the seeded synthetic market (the default, fully offline).
  * Sources are imported only when a step runs, so validating a pipeline stays fast.
  */
-import { definePlugin, type ParamIssue } from '../../engine/plugin.ts';
+import { definePlugin, type ParamIssue } from '../../engine/sdk.ts';
 import { checkRange, rangeIssues, reachesToday, resolveEnd } from '../lib/ingest/dates.ts';
 import type { OhlcvParams } from './params.ts';
 import { pricesTable, requireEveryTicker } from './prices.ts';

@@ -4,7 +4,7 @@
  * as FinRL's YahooDownloader adds; every source emits it so downstream steps see
  * one schema).
  */
-import { table, type Table } from '../../engine/table/table.ts';
+import { table, type Table } from '../../engine/sdk.ts';
 import { parseDay, weekday, type DateRange } from '../lib/ingest/dates.ts';
 
 export interface PriceRow {

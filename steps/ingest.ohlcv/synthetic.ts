@@ -8,12 +8,12 @@
  * market sell-offs; index tickers (`^DJI`, `^GSPC`, any other `^...`) follow the market
  * factor itself, so a baseline fetched in its own step agrees with the stocks.
  *
- * Randomness comes from named seeded streams (../lib/ingest/random.ts): the market
+ * Randomness comes from named seeded streams (../lib/random.ts): the market
  * stream drives regimes, the factor, VIX and indexes; each stock has its own stream,
  * so a ticker's prices don't depend on which other tickers are requested. Paths start
  * on `start`: the same seed and start give the same values on common dates whatever `end`.
  */
-import { Draws } from '../lib/ingest/random.ts';
+import { Draws } from '../lib/random.ts';
 
 const TRADING_DAYS = 252;
 const DT = 1 / TRADING_DAYS;

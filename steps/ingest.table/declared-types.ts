@@ -2,8 +2,7 @@
  * Declared column types applied to a table read from Parquet, where the file already
  * fixes each column's type: only lossless conversions are made, anything else is an error.
  */
-import { columnType, orderedTable, type Column, type ColumnType, type Table } from '../../engine/table/table.ts';
-import { column } from '../../engine/table/rows.ts';
+import { type Column, column, columnType, type ColumnType, orderedTable, type Table } from '../../engine/sdk.ts';
 
 export function withDeclaredTypes(t: Table, types: Readonly<Record<string, ColumnType>>): Table {
   const columns: Record<string, Column> = Object.create(null);

@@ -5,8 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { definePlugin, type ParamIssue } from '../../engine/plugin.ts';
-import type { Table } from '../../engine/table/table.ts';
+import { csvCodec, definePlugin, parquetCodec, type ParamIssue, type Table } from '../../engine/sdk.ts';
 import type { IngestTableParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
 
@@ -24,10 +23,10 @@ function formatOf(params: IngestTableParams): Format | undefined {
 async function readTable(bytes: Buffer, params: IngestTableParams): Promise<Table> {
   const types = params.types ?? {};
   if (formatOf(params) === 'csv') {
-    const { parseCsv } = await import('../../engine/table/csv.ts');
+    const { parseCsv } = await csvCodec();
     return parseCsv(bytes.toString('utf8'), { file: params.path, types });
   }
-  const { fromParquet } = await import('../../engine/table/parquet.ts');
+  const { fromParquet } = await parquetCodec();
   const { withDeclaredTypes } = await import('./declared-types.ts');
   try {
     return withDeclaredTypes(fromParquet(bytes), types);

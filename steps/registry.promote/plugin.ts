@@ -3,10 +3,9 @@
  * metric condition holds against the current champion's stored stats. The decision
  * and its reason are the output and are tagged on the step's run.
  */
-import { definePlugin, type ParamIssue } from '../../engine/plugin.ts';
-import { decidePromotion, parseStats, type PromotionDecision, type Stats } from '../../engine/tracking/registry/promotion.ts';
-import type { TrackingTarget } from '../../engine/tracking/target.ts';
-import { aliasProblem, VERSION_TAG, type ModelVersion } from '../../engine/tracking/registry/types.ts';
+import { aliasProblem, definePlugin, VERSION_TAG, type ModelVersion, type ParamIssue, type StepModelRegistry } from '../../engine/sdk.ts';
+import { modelRegistryOf } from '../lib/registry/access.ts';
+import { decidePromotion, parseStats, type PromotionDecision, type Stats } from '../lib/registry/promotion.ts';
 import type { RegistryPromoteParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
 
@@ -34,8 +33,7 @@ export default definePlugin<RegistryPromoteParams>({
     return issues;
   },
   async run(ctx, params, inputs) {
-    const { modelRegistryFor } = await import('../../engine/tracking/sink.ts');
-    const { registry, target } = modelRegistryFor(ctx.track);
+    const registry = modelRegistryOf(ctx);
     const alias = params.alias ?? 'champion';
     const challengerAlias = params.challenger_alias ?? 'challenger';
     const stats = parseStats(await inputs.stats!.json(), 'input `stats`');
@@ -60,7 +58,7 @@ export default definePlugin<RegistryPromoteParams>({
     if (champion?.version === challenger.version) {
       decision = { promoted: false, reason: `version ${challenger.version} already is ${alias}`, checks: [] };
     } else {
-      const championStats = champion ? await storedStats(target, champion) : undefined;
+      const championStats = champion ? await storedStats(registry, champion) : undefined;
       decision = decidePromotion(params.metric_conditions, stats, champion && { version: champion.version, stats: championStats ?? {} });
       if (decision.promoted) await registry.setAlias(params.model, alias, challenger.version);
     }
@@ -81,10 +79,9 @@ export default definePlugin<RegistryPromoteParams>({
 });
 
 /** The champion's stats: its version's stats tag, else the latest metrics of the run that registered it. */
-async function storedStats(target: TrackingTarget, champion: ModelVersion): Promise<Stats | undefined> {
+async function storedStats(registry: StepModelRegistry, champion: ModelVersion): Promise<Stats | undefined> {
   const tag = champion.tags[VERSION_TAG.stats];
   if (tag) return parseStats(JSON.parse(tag), `champion version ${champion.version}'s stats tag`);
   if (!champion.runId) return undefined;
-  const run = await target.backend.getRun(champion.runId);
-  return run && Object.fromEntries(Object.entries(run.metrics).map(([k, p]) => [k, p.value]));
+  return registry.runMetrics(champion.runId);
 }

@@ -3,9 +3,9 @@
  * new version of a registered model, on the MLflow server or in the filesystem
  * registry. Registering identical content again returns the existing version.
  */
-import { definePlugin } from '../../engine/plugin.ts';
-import { parseStats } from '../../engine/tracking/registry/promotion.ts';
-import { aliasProblem, VERSION_TAG } from '../../engine/tracking/registry/types.ts';
+import { aliasProblem, definePlugin, VERSION_TAG } from '../../engine/sdk.ts';
+import { modelRegistryOf } from '../lib/registry/access.ts';
+import { parseStats } from '../lib/registry/promotion.ts';
 import type { RegistryRegisterParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
 
@@ -29,8 +29,7 @@ export default definePlugin<RegistryRegisterParams>({
     return problem ? [{ path: ['alias'], message: problem }] : [];
   },
   async run(ctx, params, inputs) {
-    const { modelRegistryFor } = await import('../../engine/tracking/sink.ts');
-    const { registry, publishArtifact } = modelRegistryFor(ctx.track);
+    const registry = modelRegistryOf(ctx);
     const artifact = inputs.artifact!;
     const stats = inputs.stats ? parseStats(await inputs.stats.json(), 'input `stats`') : undefined;
 
@@ -38,7 +37,7 @@ export default definePlugin<RegistryRegisterParams>({
     if (version) {
       ctx.log.info(`${params.name}: this content is already version ${version.version}; not registering it again`);
     } else {
-      const { source, runId } = await publishArtifact(artifact, params.artifact_path ?? 'model');
+      const { source, runId } = await registry.publishArtifact(artifact, params.artifact_path ?? 'model');
       version = await registry.createVersion({
         name: params.name,
         source,

@@ -2,7 +2,7 @@
  * Reads the report's input artifacts into plain series, with one clear message naming
  * the port and the column when a table is not what the report needs.
  */
-import type { Column, Table } from '../../engine/table/table.ts';
+import type { Column, Table } from '../../engine/sdk.ts';
 
 export interface AccountSeries {
   /** Trading days, `YYYY-MM-DD`. */

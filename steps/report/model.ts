@@ -3,7 +3,7 @@
  * each connected baseline) with its drawdown, rolling Sharpe and stats, the agent's
  * positions and the training curve. No HTML here.
  */
-import type { Table } from '../../engine/table/table.ts';
+import type { Table } from '../../engine/sdk.ts';
 import { dailyReturns, perfStats, statsToJson, PERF_STAT_NAMES } from '../lib/perf-stats/perf-stats.ts';
 import { accountSeries, positions, statsValues, trainingCurve, type Positions, type StatsValues, type TrainingCurve } from './inputs.ts';
 import { drawdown, rollingSharpe } from './series.ts';

@@ -3,7 +3,7 @@
  * no external resource, so it opens from disk with no network. The same inputs give the
  * same bytes: nothing here reads the clock.
  */
-import type { RunInfo } from '../../engine/plugin.ts';
+import type { RunInfo } from '../../engine/sdk.ts';
 import { html, trusted, type Markup } from './html.ts';
 import type { ReportModel, SeriesModel, StatsColumn } from './model.ts';
 

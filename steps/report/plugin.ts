@@ -5,8 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
-import { definePlugin, type ArtifactKind, type InputArtifact, type ParamIssue, type PortSpec } from '../../engine/plugin.ts';
-import { writeFileAtomic } from '../../engine/atomic.ts';
+import { type ArtifactKind, definePlugin, type InputArtifact, type ParamIssue, type PortSpec, writeFileAtomic } from '../../engine/sdk.ts';
 import { SERIES, type SeriesInput } from './model.ts';
 import type { ReportParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };

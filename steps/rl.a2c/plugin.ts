@@ -3,7 +3,8 @@
  * FinRL's StockTradingEnv on a feature table, sharing rl.ppo's rollout, network and
  * model format. See README.md.
  */
-import { definePlugin } from '../../engine/plugin.ts';
+import { definePlugin } from '../../engine/sdk.ts';
+import { withAgentParams } from '../lib/agent/params-schema.ts';
 import { agentInputs, agentOutputs } from '../lib/agent/ports.ts';
 import { withEnvConfigSchema } from '../lib/trading-env/index.ts';
 import type { A2CParams } from './params.ts';
@@ -13,7 +14,7 @@ export default definePlugin<A2CParams>({
   name: 'rl.a2c',
   version: '1',
   description: 'Train an A2C agent (Stable-Baselines3 semantics) in the FinRL stock trading env; outputs the model and the training curve.',
-  paramsSchema: withEnvConfigSchema(schema),
+  paramsSchema: withEnvConfigSchema(withAgentParams(schema)),
   inputs: agentInputs,
   outputs: agentOutputs('timesteps, episode return, losses, explained_variance, learning_rate'),
   async run(ctx, params, inputs) {

@@ -3,7 +3,8 @@
  * in FinRL's StockTradingEnv on a feature table. Rollouts run in plain JS, gradient
  * updates on the tfjs backend chosen by `device`. See README.md.
  */
-import { definePlugin } from '../../engine/plugin.ts';
+import { definePlugin } from '../../engine/sdk.ts';
+import { withAgentParams } from '../lib/agent/params-schema.ts';
 import { agentInputs, agentOutputs } from '../lib/agent/ports.ts';
 import { withEnvConfigSchema } from '../lib/trading-env/index.ts';
 import type { PpoParams } from './params.ts';
@@ -13,7 +14,7 @@ export default definePlugin<PpoParams>({
   name: 'rl.ppo',
   version: '1',
   description: 'Train a PPO agent (Stable-Baselines3 semantics) in the FinRL stock trading env; outputs the model and the training curve.',
-  paramsSchema: withEnvConfigSchema(schema),
+  paramsSchema: withEnvConfigSchema(withAgentParams(schema)),
   inputs: agentInputs,
   outputs: agentOutputs('timesteps, episode return, losses, approx_kl, clip_fraction, explained_variance, learning_rate'),
   async run(ctx, params, inputs) {

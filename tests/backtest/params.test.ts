@@ -2,12 +2,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import backtest, { policySpec } from '../../steps/backtest/plugin.ts';
-import { validateAt } from '../../engine/schema/validate.ts';
+import { validateFillingDefaults } from '../../engine/schema/validate.ts';
 import { Positions } from '../../engine/yaml-source.ts';
 
 function validate(params: Record<string, unknown>): { value: Record<string, unknown>; messages: string[] } {
   const value = structuredClone(params);
-  const problems = validateAt(backtest.paramsSchema, value, [], new Positions(), { noun: 'param', context: '' });
+  const problems = validateFillingDefaults(backtest.paramsSchema, value, [], new Positions(), { noun: 'param', context: '' });
   return { value, messages: problems.map((p) => p.message) };
 }
 

@@ -2,8 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InputArtifact, StepContext } from '../../engine/plugin.ts';
-import type { Table } from '../../engine/table/table.ts';
+import type { InputArtifact, StepContext, Table } from '../../engine/sdk.ts';
+import { testStepContext } from '../../engine/sdk-testing.ts';
 
 export interface TestContext extends StepContext {
   readonly metrics: Map<string, number>;
@@ -12,18 +12,8 @@ export interface TestContext extends StepContext {
 export function stepContext(projectRoot = mkdtempSync(join(tmpdir(), 'backtest-'))): TestContext {
   const metrics = new Map<string, number>();
   const quiet = () => {};
-  return {
-    stepId: 'test',
-    projectRoot,
-    scratchDir: projectRoot,
-    signal: new AbortController().signal,
-    log: { info: quiet, warn: quiet, debug: quiet },
-    track: { params: quiet, metric: (name, value) => void metrics.set(name, value), tag: quiet, artifact: quiet },
-    env: {},
-    secret: () => undefined,
-    progress: quiet,
-    metrics,
-  };
+  const track = { params: quiet, metric: (name: string, value: number) => void metrics.set(name, value), tag: quiet, artifact: quiet };
+  return { ...testStepContext({ projectRoot, track }), metrics };
 }
 
 export function tableInput(t: Table): InputArtifact {

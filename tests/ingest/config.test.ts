@@ -9,7 +9,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import ohlcv from '../../steps/ingest.ohlcv/plugin.ts';
 import news from '../../steps/ingest.news/plugin.ts';
-import type { DataSources } from '../../schemas/data_sources.ts';
+import type { DataSources } from '../../config/data_sources.ts';
 import type { GlobalVars } from '../../schemas/global_vars.ts';
 import type { OhlcvParams } from '../../steps/ingest.ohlcv/params.ts';
 import type { NewsParams } from '../../steps/ingest.news/params.ts';
@@ -40,8 +40,8 @@ test('config/common/global_vars.yaml validates against schemas/global_vars.schem
   assert.not.ok(validate({ ...globals, lower_case: 1 }), 'variables are UPPER_CASE');
 });
 
-test('config/data_sources.yaml validates against schemas/data_sources.schema.json', () => {
-  const validate = validator('schemas/data_sources.schema.json', ['steps/ingest.ohlcv/params.schema.json', 'steps/ingest.news/params.schema.json']);
+test('config/data_sources.yaml validates against config/data_sources.schema.json', () => {
+  const validate = validator('config/data_sources.schema.json', ['steps/ingest.ohlcv/params.schema.json', 'steps/ingest.news/params.schema.json']);
   assert.ok(validate(sources), JSON.stringify(validate.errors));
   assert.not.ok(validate({ ...sources, synthetic: { ...sources.synthetic, tickerz: ['AAA'] } }), 'an unknown param is caught');
   assert.not.ok(validate({ ...sources, news: { x: { source: 'reddit' } } }), 'an unknown news source is caught');

@@ -4,49 +4,22 @@
  * as an input artifact, and a local replay server for provider wire formats.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Artifact, InputArtifact, Plugin, StepContext } from '../../engine/plugin.ts';
-import { compileSchema } from '../../engine/schema/validate.ts';
-import type { Table } from '../../engine/table/table.ts';
+import type { Artifact, InputArtifact, Plugin, StepContext, Table } from '../../engine/sdk.ts';
+import { resolveParams, testStepContext } from '../../engine/sdk-testing.ts';
 
 export interface TestContext extends StepContext {
   readonly logs: { level: 'info' | 'warn' | 'debug'; message: string }[];
 }
 
-let scratch: string | undefined;
-
 export function testContext(options: { projectRoot?: string; secrets?: Record<string, string> } = {}): TestContext {
-  const logs: TestContext['logs'] = [];
-  // Ingestion plugins write nothing there; one folder serves every context of a test file.
-  scratch ??= mkdtempSync(join(tmpdir(), 'ingest-test-'));
-  const secrets = options.secrets ?? {};
-  return {
-    stepId: 'test',
-    projectRoot: options.projectRoot ?? process.cwd(),
-    scratchDir: scratch,
-    signal: new AbortController().signal,
-    log: {
-      info: (message) => logs.push({ level: 'info', message }),
-      warn: (message) => logs.push({ level: 'warn', message }),
-      debug: (message) => logs.push({ level: 'debug', message }),
-    },
-    track: { params() {}, metric() {}, tag() {}, artifact() {} },
-    env: {},
-    secret: (name) => secrets[name],
-    progress() {},
-    logs,
-  };
+  const ctx = testStepContext({ projectRoot: options.projectRoot ?? process.cwd(), secrets: options.secrets });
+  return { ...ctx, logs: ctx.recorded.logs };
 }
 
 /** Validates and fills defaults like the engine; a schema violation fails the test loudly. */
 export function withDefaults<P>(plugin: Plugin<P>, params: Record<string, unknown>): P {
-  const copy = structuredClone(params);
-  const validate = compileSchema(plugin.paramsSchema);
-  if (!validate(copy)) throw new Error(`invalid params: ${JSON.stringify(validate.errors)}`);
-  return copy as P;
+  return resolveParams(plugin, params);
 }
 
 /** Runs the plugin's `run` with defaults applied and returns its single table output. */

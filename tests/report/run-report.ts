@@ -1,9 +1,8 @@
 /** Test helper: the report plugin's `run` with a minimal StepContext and in-memory input artifacts. */
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { InputArtifact, RunInfo, StepContext } from '../../engine/plugin.ts';
-import type { Table } from '../../engine/table/table.ts';
+import { readFileSync } from 'node:fs';
+import type { InputArtifact, RunInfo, StepContext, Table } from '../../engine/sdk.ts';
+import { testStepContext } from '../../engine/sdk-testing.ts';
 import report from '../../steps/report/plugin.ts';
 import type { ReportParams } from '../../steps/report/params.ts';
 
@@ -16,19 +15,7 @@ export function jsonInput(value: unknown, hash = 'sha256:' + '2'.repeat(64)): In
 }
 
 function context(root: string, run?: RunInfo): StepContext {
-  const scratchDir = mkdtempSync(join(root, 'scratch-'));
-  return {
-    stepId: 'report',
-    projectRoot: root,
-    scratchDir,
-    signal: new AbortController().signal,
-    log: { info() {}, warn() {}, debug() {} },
-    track: { params() {}, metric() {}, tag() {}, artifact() {} },
-    env: {},
-    secret: () => undefined,
-    progress() {},
-    run,
-  };
+  return testStepContext({ projectRoot: root, stepId: 'report', run });
 }
 
 /** Runs the plugin with `root` as project root; returns the HTML of its `report` output. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCsv } from '../../engine/table/csv.ts';
 import { table, type Column, type Table } from '../../engine/table/table.ts';
-import { Draws } from '../../steps/lib/ingest/random.ts';
+import { Draws } from '../../steps/lib/random.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 export const TICKERS = ['AAPL', 'MSFT', 'JPM', 'XOM'];

@@ -4,7 +4,7 @@
  * persistent trend: AAA rises, BBB wanders, CCC falls.
  */
 import { table, type Table } from '../../engine/table/table.ts';
-import { Draws } from '../../steps/lib/ingest/random.ts';
+import { Draws } from '../../steps/lib/random.ts';
 import type { StockTradingEnv } from '../../steps/lib/trading-env/index.ts';
 
 export const TICKERS = ['AAA', 'BBB', 'CCC'];

@@ -17,7 +17,7 @@ import { ppoLoss, type Minibatch } from '../../steps/lib/agent/losses.ts';
 import { saveModel } from '../../steps/lib/agent/model-io.ts';
 import { backward, buildNetwork, forward, initParams, meanOf, tanh, valueOf, view, type Network } from '../../steps/lib/agent/network.ts';
 import { createNormalizer } from '../../steps/lib/agent/normalizer.ts';
-import { Draws } from '../../steps/lib/ingest/random.ts';
+import { Draws } from '../../steps/lib/random.ts';
 
 const spec = { obsDim: 5, actionDim: 3, netArch: { pi: [8, 6], vf: [7] }, activation: 'tanh' as const, logStdInit: -0.5 };
 
@@ -197,7 +197,7 @@ test('saved model: policy.json + tfjs weights.bin; loadAgent acts deterministica
   assert.is(readFileSync(join(dir, 'weights.bin')).byteLength, net.size * 4);
   // The weights file is what tfjs's own decoder reads.
   const decoded = tfjs.io.decodeWeights(new Uint8Array(readFileSync(join(dir, 'weights.bin'))).buffer, policy.weightsManifest[0].weights);
-  assert.equal(Array.from(decoded['log_std']!.dataSync()), Array.from(view(params, net.logStd)));
+  assert.equal(Array.from(decoded.log_std!.dataSync()), Array.from(view(params, net.logStd)));
   tfjs.dispose(Object.values(decoded));
 
   const agent = await loadAgent(dir);

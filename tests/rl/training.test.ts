@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Table } from '../../engine/table/table.ts';
 import { loadAgent } from '../../steps/lib/agent/load.ts';
-import { Draws } from '../../steps/lib/ingest/random.ts';
+import { Draws } from '../../steps/lib/random.ts';
 import { StockTradingEnv, marketFromTable, parseEnvConfig } from '../../steps/lib/trading-env/index.ts';
 import a2c from '../../steps/rl.a2c/plugin.ts';
 import ppo from '../../steps/rl.ppo/plugin.ts';

@@ -1,24 +1,14 @@
 /** Test helpers: a minimal StepContext and table inputs for calling a plugin's `run` directly; numbers spelled out for deep comparison. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { InputArtifact, StepContext } from '../../engine/plugin.ts';
-import type { Table } from '../../engine/table/table.ts';
+import type { InputArtifact, StepContext, Table } from '../../engine/sdk.ts';
+import { testStepContext } from '../../engine/sdk-testing.ts';
 import { fromParquet, toParquet } from '../../engine/table/parquet.ts';
 
 export function stepContext(projectRoot: string): StepContext & { lines: string[] } {
   const lines: string[] = [];
   return {
+    ...testStepContext({ projectRoot, stepId: 'step' }),
     lines,
-    stepId: 'step',
-    projectRoot,
-    scratchDir: mkdtempSync(join(tmpdir(), 'tradepipe-table-')),
-    signal: new AbortController().signal,
     log: { info: (m) => lines.push(m), warn: (m) => lines.push(`warn: ${m}`), debug: () => {} },
-    track: { params: () => {}, metric: () => {}, tag: () => {}, artifact: () => {} },
-    env: {},
-    secret: () => undefined,
-    progress: () => {},
   };
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertSegmentId, listSegments, readSegment, segmentIds, segmentPath, SegmentWriter } from '../../engine/tracking/outbox.ts';
 import { toBatches } from '../../engine/tracking/shipper.ts';
-import type { OutboxRecord } from '../../engine/tracking/records.ts';
+import type { OutboxRecord } from '../../engine/tracking/outbox-records.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tracking-outbox-'));
 

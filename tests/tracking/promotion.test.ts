@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decidePromotion, parseStats, type MetricCondition } from '../../engine/tracking/registry/promotion.ts';
+import { decidePromotion, parseStats, type MetricCondition } from '../../steps/lib/registry/promotion.ts';
 
 const conditions: MetricCondition[] = [
   { metric: 'Sharpe ratio', op: '>' },

@@ -10,7 +10,7 @@ import { MlflowClient } from '../../engine/tracking/client.ts';
 import { mlflowBackend } from '../../engine/tracking/mlflow-backend.ts';
 import { readShipState } from '../../engine/tracking/ship-state.ts';
 import { SegmentWriter, segmentPath } from '../../engine/tracking/outbox.ts';
-import type { RecordBody } from '../../engine/tracking/records.ts';
+import type { RecordBody } from '../../engine/tracking/outbox-records.ts';
 import { tempProject } from './support.ts';
 import { freePort } from './mlflow-server.ts';
 

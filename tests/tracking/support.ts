@@ -2,9 +2,10 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { openSession } from '../../engine/session.ts';
+import { openSession } from '../../engine/cache-session.ts';
 import type { Store } from '../../engine/store.ts';
-import type { InputArtifact, StepContext, Tracker } from '../../engine/plugin.ts';
+import type { InputArtifact, StepContext, StepModelRegistry, Tracker } from '../../engine/sdk.ts';
+import { testStepContext } from '../../engine/sdk-testing.ts';
 import { inputArtifact } from '../../engine/artifacts.ts';
 import { putPath } from '../../engine/tracking/objects.ts';
 import type { CommandIO } from '../../engine/tracking/commands/common.ts';
@@ -49,19 +50,10 @@ export function warnings(): { log: { warn(m: string): void }; list: string[] } {
   return { log: { warn: (m) => void list.push(m) }, list };
 }
 
-export function stepContext(root: string, track: Tracker, logs: string[] = []): StepContext {
+/** `track` is a step's tracking from `openTracking`, whose model registry becomes `ctx.registry`, or a plain tracker (no registry). */
+export function stepContext(root: string, track: Tracker & { registry?: StepModelRegistry }, logs: string[] = []): StepContext {
   const push = (m: string) => void logs.push(m);
-  return {
-    stepId: 'test',
-    projectRoot: root,
-    scratchDir: root,
-    signal: new AbortController().signal,
-    log: { info: push, warn: push, debug: () => {} },
-    track,
-    env: {},
-    secret: () => undefined,
-    progress: () => {},
-  };
+  return { ...testStepContext({ projectRoot: root, track, registry: track.registry }), log: { info: push, warn: push, debug: () => {} } };
 }
 
 /** Stores a file or directory and hands it out as the engine would to a downstream step. */

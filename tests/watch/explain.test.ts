@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { loadPipeline } from '../../engine/pipeline.ts';
-import { openSession } from '../../engine/session.ts';
+import { openSession } from '../../engine/cache-session.ts';
 import { execute, type RunObserver } from '../../engine/executor.ts';
 import { hashFile, hashJson, shortHash } from '../../engine/hash.ts';
 import { envFingerprint } from '../../engine/key.ts';

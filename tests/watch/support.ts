@@ -1,6 +1,6 @@
 /** A watch session on a temp project, with every report recorded and awaitable. */
 import { loadPipeline } from '../../engine/pipeline.ts';
-import { startWatch, type Cycle, type WatchSession } from '../../engine/watch.ts';
+import { startWatch, type Cycle, type WatchSession } from '../../engine/watch/start-watch.ts';
 import type { InvalidInput } from '../../engine/errors.ts';
 import { project, type Project } from '../helpers/project.ts';
 

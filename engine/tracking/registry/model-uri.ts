@@ -12,10 +12,6 @@ export type ModelRef = { name: string; alias: string } | { name: string; version
 
 const MODEL_URI = /^models:\/([^/@]+)(?:@([A-Za-z0-9_-]+)|\/([1-9][0-9]*))$/;
 
-export function isModelUri(value: string): boolean {
-  return value.startsWith('models:/');
-}
-
 export function parseModelUri(uri: string): ModelRef {
   const m = MODEL_URI.exec(uri);
   if (!m) throw new Error(`${JSON.stringify(uri)} is not a model URI: expected models:/<name>@<alias> or models:/<name>/<version>`);

@@ -3,7 +3,7 @@
  * `tic` and `headline` are required; `summary`, `source`, `url` and `label` are
  * taken when present (a label must be positive, negative or neutral, or empty).
  */
-import { stringColumn } from '../../../engine/table/rows.ts';
+import { stringColumn } from '../../../engine/sdk.ts';
 import { dateCell, openDataFile, resolveColumns } from '../../lib/ingest/files.ts';
 import { isLabel, type NewsRow } from '../news.ts';
 import type { SourceRequest } from './source.ts';

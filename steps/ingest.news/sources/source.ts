@@ -1,5 +1,5 @@
 /** What every news source receives: params with the schema's defaults applied, and a checked range. */
-import type { InputArtifact, StepContext } from '../../../engine/plugin.ts';
+import type { InputArtifact, StepContext } from '../../../engine/sdk.ts';
 import type { DateRange } from '../../lib/ingest/dates.ts';
 import type { NewsRow } from '../news.ts';
 import type { NewsParams } from '../params.ts';

@@ -4,7 +4,7 @@
  * name it in `tickers`. The whole file is checked (dates, duplicates, dates
  * increasing per ticker) before `tickers` and the range filter it.
  */
-import { numberColumn, stringColumn } from '../../../engine/table/rows.ts';
+import { numberColumn, stringColumn } from '../../../engine/sdk.ts';
 import { dateCell, openDataFile, resolveColumns } from '../../lib/ingest/files.ts';
 import { inRange } from '../../lib/ingest/dates.ts';
 import { PRICE_FIELDS, type PriceRow } from '../prices.ts';

@@ -1,5 +1,5 @@
 /** What every price source receives: params with the schema's defaults applied, and a checked range. */
-import type { StepContext } from '../../../engine/plugin.ts';
+import type { StepContext } from '../../../engine/sdk.ts';
 import type { DateRange } from '../../lib/ingest/dates.ts';
 import type { OhlcvParams } from '../params.ts';
 import type { PriceRow } from '../prices.ts';

@@ -4,7 +4,7 @@
  * run the algorithm's update, log every log_interval updates. Between updates it
  * yields to the event loop so an abort is noticed at the next update boundary.
  */
-import { Draws } from '../ingest/random.ts';
+import { Draws } from '../random.ts';
 import type { Backend } from './backend.ts';
 import { tfjsGemm } from './gemm.ts';
 import { buildNetwork, initParams, type Network, type PolicySpec } from './network.ts';

@@ -8,7 +8,7 @@
  */
 import type { Tf } from './backend.ts';
 import type { Gemm } from './gemm.ts';
-import type { Draws } from '../ingest/random.ts';
+import type { Draws } from '../random.ts';
 
 export type Activation = 'tanh' | 'relu';
 

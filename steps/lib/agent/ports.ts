@@ -1,5 +1,5 @@
 /** The ports rl.ppo and rl.a2c share (kept here so plugin.ts loads without the training code). */
-import type { PortSpec } from '../../../engine/plugin.ts';
+import type { PortSpec } from '../../../engine/sdk.ts';
 
 export const agentInputs: Record<string, PortSpec> = {
   data: { description: 'Feature table in FinRL long format (date, tic, close, indicators[, turbulence]), sorted by date then tic.' },

@@ -5,7 +5,7 @@
  * sampled from the Gaussian, clipped to [-1, 1] for the environment, and stored
  * unclipped with their log-probability, as SB3 does.
  */
-import type { Draws } from '../ingest/random.ts';
+import type { Draws } from '../random.ts';
 import { computeGae } from './gae.ts';
 import { compileInference } from './inference.ts';
 import { gaussianLogProb } from './losses.ts';

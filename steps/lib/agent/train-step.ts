@@ -4,9 +4,7 @@
  * the `model` directory and the `curve` table, with metrics, progress and abort.
  */
 import { join } from 'node:path';
-import type { Artifact, InputArtifact, StepContext } from '../../../engine/plugin.ts';
-import { formatDuration } from '../../../engine/reporter.ts';
-import { table } from '../../../engine/table/table.ts';
+import { type Artifact, formatDuration, type InputArtifact, type StepContext, table } from '../../../engine/sdk.ts';
 import type { StockTradingEnvConfig } from '../../../schemas/stock_trading_env_config.ts';
 import { StockTradingEnv, marketFromTable, parseEnvConfig } from '../trading-env/index.ts';
 import { initBackend, type Device } from './backend.ts';

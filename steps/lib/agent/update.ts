@@ -3,7 +3,7 @@
  * gathering rows of the rollout, the forward pass, backpropagation with global
  * grad-norm clipping and the optimizer step, and explained variance.
  */
-import type { Draws } from '../ingest/random.ts';
+import type { Draws } from '../random.ts';
 import type { Gemm } from './gemm.ts';
 import type { Minibatch, OutputGradients, PolicyOutputs } from './losses.ts';
 import { backward, forward, meanOf, valueOf, view, type ForwardPass, type Network } from './network.ts';

@@ -4,7 +4,7 @@
  * the SDK's own retry (one policy and one final message for all providers), and
  * an optional `endpoint` standing in for https://data.alpaca.markets.
  */
-import type { StepContext } from '../../../engine/plugin.ts';
+import type { StepContext } from '../../../engine/sdk.ts';
 import { providerFetch, requestFailure, type Connection } from './retry.ts';
 import { requireSecrets } from './secrets.ts';
 

@@ -6,7 +6,7 @@
  * @alpacahq/alpaca-trade-api) get this one, so every source retries the same way.
  */
 import pRetry from 'p-retry';
-import type { StepContext } from '../../../engine/plugin.ts';
+import type { StepContext } from '../../../engine/sdk.ts';
 
 interface RetryPolicy {
   /** Tries in all, the first included. */

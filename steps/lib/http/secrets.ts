@@ -4,7 +4,7 @@
  * headers only, so no URL or message built here can carry one (the engine also
  * masks every value it handed out in whatever it prints).
  */
-import type { StepContext } from '../../../engine/plugin.ts';
+import type { StepContext } from '../../../engine/sdk.ts';
 
 export function requireSecrets<K extends string>(ctx: Pick<StepContext, 'secret'>, source: string, names: readonly K[]): Record<K, string> {
   const missing = names.filter((name) => !ctx.secret(name));

@@ -2,7 +2,7 @@
  * The stockstats indicator names we compute, parsed into specs. Kept free of numeric code
  * so validating a pipeline (`check`) loads nothing heavy.
  */
-import { suggestion } from '../../../engine/schema/validate.ts';
+import { suggestion } from '../../../engine/sdk.ts';
 
 /** FinRL's `config.INDICATORS`, the default feature set. */
 export const FINRL_INDICATORS = ['macd', 'boll_ub', 'boll_lb', 'rsi_30', 'cci_30', 'dx_30', 'close_30_sma', 'close_60_sma'] as const;

@@ -3,8 +3,8 @@
  * every date), stockstats indicators per ticker, the VIX close merged on date (left merge),
  * the turbulence index merged on date, then `ffill().bfill()` over the (date, tic)-sorted table.
  */
-import { orderedTable, type Column, type Table } from '../../../engine/table/table.ts';
-import { columnsRead, PRICE_COLUMNS, type IndicatorSpec } from './catalog.ts';
+import { type Column, orderedTable, type Table } from '../../../engine/sdk.ts';
+import { columnsRead, type PRICE_COLUMNS, type IndicatorSpec } from './catalog.ts';
 import { forwardBackwardFilled } from './fill.ts';
 import { byTicker, numberColumn, panelOf, stringColumn, type Panel } from './panel.ts';
 import { computeTicker, createWorkspace, type TickerPrices } from './stockstats.ts';

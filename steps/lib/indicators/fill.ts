@@ -3,7 +3,7 @@
  * value above it, and leading gaps take the first value below. Across the whole table, not per
  * ticker — FinRL's preprocess does exactly this on its (date, tic)-sorted frame.
  */
-import type { Column } from '../../../engine/table/table.ts';
+import type { Column } from '../../../engine/sdk.ts';
 
 /** The filled column: the same object when it has no gap, a filled copy otherwise. */
 export function forwardBackwardFilled(column: Column): Column {

@@ -4,7 +4,7 @@
  * (`sort_values(["date", "tic"])`); indicators run per ticker, so the panel also lists every
  * ticker's rows in date order.
  */
-import type { Column, Table } from '../../../engine/table/table.ts';
+import type { Column, Table } from '../../../engine/sdk.ts';
 
 export interface Panel {
   /** Input row of each panel row; panel rows are in (date, tic) order. */

@@ -4,7 +4,7 @@
  * Ranges are half-open, [start, end), as in FinRL (yfinance's `end` and
  * `data_split` both exclude the end date).
  */
-import type { ParamIssue } from '../../../engine/plugin.ts';
+import type { ParamIssue } from '../../../engine/sdk.ts';
 
 const DAY_MS = 86_400_000;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -7,9 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import Papa from 'papaparse';
-import { csvRecordLine, parseCsv } from '../../../engine/table/csv.ts';
-import { fromParquet } from '../../../engine/table/parquet.ts';
-import { orderedTable, type Column, type ColumnType, type Table } from '../../../engine/table/table.ts';
+import { type Column, type ColumnType, csvCodec, orderedTable, parquetCodec, type Table } from '../../../engine/sdk.ts';
 import { parseDay } from './dates.ts';
 
 export type FileFormat = 'csv' | 'parquet' | 'jsonl';
@@ -55,6 +53,7 @@ export function resolveColumns(header: readonly string[], mapping: Readonly<Reco
 export async function openDataFile(projectRoot: string, path: string, format: FileFormat): Promise<DataFile> {
   const bytes = await readBytes(projectRoot, path);
   if (format === 'csv') {
+    const { csvRecordLine, parseCsv } = await csvCodec();
     const text = bytes.toString('utf8');
     const header = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { preview: 1, skipEmptyLines: true }).data[0] ?? [];
     return {
@@ -67,7 +66,7 @@ export async function openDataFile(projectRoot: string, path: string, format: Fi
     };
   }
   const file: FileTable =
-    format === 'parquet' ? { table: readParquet(bytes, path), where: (row) => `${path}: row ${row + 1}`, headerAt: path } : readJsonl(bytes.toString('utf8'), path);
+    format === 'parquet' ? { table: readParquet((await parquetCodec()).fromParquet, bytes, path), where: (row) => `${path}: row ${row + 1}`, headerAt: path } : readJsonl(bytes.toString('utf8'), path);
   return { header: [...file.table.names], read: (sources, types) => mapped(file, sources, types) };
 }
 
@@ -81,7 +80,7 @@ function mapped(file: FileTable, sources: Readonly<Record<string, string>>, type
   return { ...file, table: orderedTable(Object.keys(sources), columns) };
 }
 
-function readParquet(bytes: Uint8Array, path: string): Table {
+function readParquet(fromParquet: (bytes: Uint8Array) => Table, bytes: Uint8Array, path: string): Table {
   try {
     return fromParquet(bytes);
   } catch (error) {

@@ -5,9 +5,7 @@
 import { relative } from 'node:path';
 import schemaJson from '../../../schemas/stock_trading_env_config.schema.json' with { type: 'json' };
 import type { StockTradingEnvConfig } from '../../../schemas/stock_trading_env_config.ts';
-import { InvalidInput } from '../../../engine/errors.ts';
-import { validateAt } from '../../../engine/schema/validate.ts';
-import { Positions, yamlLoader } from '../../../engine/yaml-source.ts';
+import { InvalidInput, Positions, validateFillingDefaults, yamlLoader } from '../../../engine/sdk.ts';
 
 export type { StockTradingEnvConfig };
 
@@ -36,7 +34,7 @@ export function withEnvConfigSchema(paramsSchema: Record<string, unknown>): Reco
 /** Validates a config object (e.g. from JSON) and returns a copy with defaults applied. */
 export function parseEnvConfig(value: unknown, origin = 'env'): EnvConfig {
   const copy = structuredClone(value ?? {});
-  const problems = validateAt(envConfigSchema, copy, [], new Positions(), { noun: 'field', context: ` of ${origin}` });
+  const problems = validateFillingDefaults(envConfigSchema, copy, [], new Positions(), { noun: 'field', context: ` of ${origin}` });
   if (problems.length > 0) throw new InvalidInput(problems);
   return copy as EnvConfig;
 }
@@ -47,7 +45,7 @@ export function loadEnvConfig(file: string, root = process.cwd()): EnvConfig {
   const { value, positions } = loader.load(file);
   if (loader.errors.length > 0) throw new InvalidInput(loader.errors);
   const config = value ?? {};
-  const problems = validateAt(envConfigSchema, config, [], positions, { noun: 'field', context: '' });
+  const problems = validateFillingDefaults(envConfigSchema, config, [], positions, { noun: 'field', context: '' });
   if (problems.length > 0) throw new InvalidInput(problems);
   return config as EnvConfig;
 }

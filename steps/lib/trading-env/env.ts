@@ -10,7 +10,7 @@ import type { Market } from './market.ts';
 import { numpySum } from './python-arith.ts';
 import { TradeRules, writeObservation, type Book } from './trade-rules.ts';
 
-export interface StepResult {
+export interface EnvStepResult {
   /** Change of total asset value times reward_scaling; the terminal step repeats the previous one. */
   reward: number;
   /** True on the step taken on the last date: it trades nothing. */
@@ -65,7 +65,7 @@ export class StockTradingEnv implements Book {
   readonly buyCost: Float64Array;
   private readonly shares: Float64Array;
   private readonly orders: Float64Array;
-  private readonly result: StepResult = { reward: 0, terminal: false };
+  private readonly result: EnvStepResult = { reward: 0, terminal: false };
 
   constructor(market: Market, config: EnvConfig, options: EnvOptions = {}) {
     const D = market.tickers.length;
@@ -125,7 +125,7 @@ export class StockTradingEnv implements Book {
    * as in FinRL, where SB3 clips) times hmax, truncated toward zero, are share orders.
    * The returned object is reused by the next call.
    */
-  step(actions: Float64Array): StepResult {
+  step(actions: Float64Array): EnvStepResult {
     if (this.isTerminal()) return this.terminalResult();
     this.rules.ordersFromActions(actions, this.orders, this.day);
     return this.trade();
@@ -136,7 +136,7 @@ export class StockTradingEnv implements Book {
    * exactly the env's rules: sells first, cash-limited buys, costs, turbulence liquidation.
    * Baseline policies (buy-and-hold, min-variance) rebalance through this.
    */
-  stepShares(orders: Float64Array): StepResult {
+  stepShares(orders: Float64Array): EnvStepResult {
     if (this.isTerminal()) return this.terminalResult();
     for (let i = 0; i < this.stockDim; i++) {
       const n = orders[i]!;
@@ -159,7 +159,7 @@ export class StockTradingEnv implements Book {
     return this.day >= this.days - 1;
   }
 
-  private terminalResult(): StepResult {
+  private terminalResult(): EnvStepResult {
     this.executed.fill(0);
     this.stepCost = 0;
     this.result.reward = this.reward;
@@ -167,7 +167,7 @@ export class StockTradingEnv implements Book {
     return this.result;
   }
 
-  private trade(): StepResult {
+  private trade(): EnvStepResult {
     const liquidate = this.rules.liquidates(this.turbulence);
     const begin = this.totalAsset();
     const costBefore = this.cost;

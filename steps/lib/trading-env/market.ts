@@ -3,7 +3,7 @@
  * feature table (one row per date and ticker, sorted by date then tic). Building them
  * up front is what lets `step` run without touching the table or allocating.
  */
-import type { Column, Table } from '../../../engine/table/table.ts';
+import type { Column, Table } from '../../../engine/sdk.ts';
 
 export interface Market {
   /** Trading dates in order (the table's `date` values). */

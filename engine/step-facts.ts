@@ -10,8 +10,8 @@ import { envFingerprint, type KeyManifest } from './key.ts';
 import type { StatCache } from './statcache.ts';
 import type { CodeGraph } from './codegraph.ts';
 import type { Store } from './store.ts';
-import type { LoadedPlugin } from './registry.ts';
-import type { Step } from './pipeline.ts';
+import type { LoadedPlugin } from './plugin-loader.ts';
+import type { Step } from './pipeline-model.ts';
 import type { RunRecord } from './records.ts';
 
 export const MISSING = 'missing';
@@ -134,11 +134,4 @@ export function buildManifest(step: Step, facts: StepFacts, upstream: ReadonlyMa
   // Only present when used, so keys of steps without registry URIs stay as they were.
   if (models.length > 0) manifest.models = Object.fromEntries(models.map(([uri, m]) => [uri, `${m.name}/${m.version} ${m.contentHash}`]));
   return manifest;
-}
-
-/** Workspace paths that some step in the pipeline declares as an out. */
-export function declaredOuts(steps: Iterable<Step>): Set<string> {
-  const out = new Set<string>();
-  for (const s of steps) for (const o of s.outs) out.add(o);
-  return out;
 }

@@ -7,17 +7,17 @@
  * cancels the steps it made obsolete; the other running steps finish. An invalid
  * edit is reported and the last valid pipeline stays loaded.
  */
-import { InvalidInput } from './errors.ts';
-import { loadPipeline, type Pipeline } from './pipeline.ts';
-import { openSession } from './session.ts';
-import { acquireLock } from './lock.ts';
-import { codeHash, forgetCodeHashes } from './facts.ts';
-import { forgetPlugins } from './registry.ts';
-import { projectRelative } from './project.ts';
-import { execute, selectSteps, type RunObserver, type RunResult } from './executor.ts';
-import { watchTargets, impactOf, sameTargets, type WatchTargets } from './watch/targets.ts';
-import { watchFiles } from './watch/watcher.ts';
-import { changedSteps, stepsUsing, withDescendants } from './watch/affected.ts';
+import { InvalidInput } from '../errors.ts';
+import { loadPipeline, type Pipeline } from '../pipeline.ts';
+import { openSession, type Session } from '../cache-session.ts';
+import { acquireLock } from '../lock.ts';
+import { codeHash, forgetCodeHashes } from '../step-facts.ts';
+import { forgetPlugins } from '../plugin-loader.ts';
+import { projectRelative } from '../project.ts';
+import { execute, selectSteps, type RunObserver, type RunResult } from '../executor.ts';
+import { watchTargets, impactOf, sameTargets, type WatchTargets } from './targets.ts';
+import { watchFiles, type FileWatcher } from './watcher.ts';
+import { changedSteps, stepsUsing, withDescendants } from './affected.ts';
 
 export interface WatchOptions {
   /** Steps to keep up to date, with what they need; every step when empty. */
@@ -72,64 +72,113 @@ interface ActiveRun {
 }
 
 export async function startWatch(initial: Pipeline, opts: WatchOptions, reporter: WatchReporter): Promise<WatchSession> {
-  const session = openSession(initial.root);
-  const stopping = new AbortController();
-  const rel = (path: string) => projectRelative(initial.root, path);
-  const scopeOf = (p: Pipeline) => selectSteps(p, { targets: opts.targets }).selected;
+  const loop = new WatchLoop(initial, opts, reporter);
+  await loop.begin();
+  return { stop: () => loop.stop() };
+}
 
-  const codeFilesOf = async (p: Pipeline) => {
-    const files = new Map<string, string[]>();
-    for (const step of p.steps.values()) if (!files.has(step.plugin.source)) files.set(step.plugin.source, await session.code.files(step.plugin.entry));
-    return files;
-  };
-
-  let current = initial;
-  let scope = scopeOf(current);
-  let targets: WatchTargets = watchTargets(current, scope, await codeFilesOf(current));
+/** The watch session's state between cycles, and the cycle itself. */
+class WatchLoop {
+  private readonly session: Session;
+  private readonly stopping = new AbortController();
+  private current: Pipeline;
+  private scope: Set<string>;
+  private targets!: WatchTargets;
   /** Plugin sources edited since their plugin last loaded; their steps wait until it loads. */
-  const unloaded = new Set<string>();
+  private readonly unloaded = new Set<string>();
   /** Changed paths not handled yet. */
-  const queued = new Set<string>();
+  private readonly queued = new Set<string>();
   /** Steps the last cycle cancelled or never started, retried by the next one. */
-  let retry = new Set<string>();
-  let active: ActiveRun | undefined;
-  let loop: Promise<void> | undefined;
+  private retry = new Set<string>();
+  private active: ActiveRun | undefined;
+  private loop: Promise<void> | undefined;
+  private watcher!: FileWatcher;
 
-  const reload = async (trigger: string[]): Promise<Pipeline | undefined> => {
+  constructor(
+    private readonly initial: Pipeline,
+    private readonly opts: WatchOptions,
+    private readonly reporter: WatchReporter,
+  ) {
+    this.session = openSession(initial.root);
+    this.current = initial;
+    this.scope = this.scopeOf(initial);
+  }
+
+  /** Starts watching and the first run. */
+  async begin(): Promise<void> {
+    this.targets = watchTargets(this.current, this.scope, await this.codeFilesOf(this.current));
+    const t0 = performance.now();
+    this.watcher = await watchFiles(this.targets, {
+      debounceMs: this.opts.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+      onBurst: (paths) => {
+        for (const p of paths) this.queued.add(p);
+        if (this.active) this.cancelObsolete(paths).catch((error: unknown) => this.reporter.error(error));
+        this.loop ??= this.drain(false);
+      },
+      onError: (error) => this.reporter.error(error),
+    });
+    this.reporter.watching({ files: this.targets.tracked.size, ms: performance.now() - t0 });
+    this.loop = this.drain(true);
+  }
+
+  /** Cancels the running cycle, stops watching and resolves when all is quiet. */
+  async stop(): Promise<void> {
+    this.stopping.abort(new Error('watch stopped'));
+    await this.watcher.close();
+    await this.loop;
+  }
+
+  private rel(path: string): string {
+    return projectRelative(this.initial.root, path);
+  }
+
+  private scopeOf(p: Pipeline): Set<string> {
+    return selectSteps(p, { targets: this.opts.targets }).selected;
+  }
+
+  private async codeFilesOf(p: Pipeline): Promise<Map<string, string[]>> {
+    const files = new Map<string, string[]>();
+    for (const step of p.steps.values()) if (!files.has(step.plugin.source)) files.set(step.plugin.source, await this.session.code.files(step.plugin.entry));
+    return files;
+  }
+
+  private async reload(trigger: string[]): Promise<Pipeline | undefined> {
+    const { session, unloaded, opts } = this;
     if (unloaded.size > 0) {
       // Hash before importing: if the file changes in between, the recorded hash is the older
       // one and the next cycle reruns the step, instead of caching new code under an old hash.
       forgetCodeHashes();
-      for (const step of current.steps.values()) if (unloaded.has(step.plugin.source)) await codeHash(step.plugin, session.stats, session.code);
+      for (const step of this.current.steps.values()) if (unloaded.has(step.plugin.source)) await codeHash(step.plugin, session.stats, session.code);
       forgetPlugins(unloaded);
     }
     try {
-      const next = await loadPipeline(initial.file, { overrides: opts.overrides });
+      const next = await loadPipeline(this.initial.file, { overrides: opts.overrides });
       const gone = opts.targets.filter((id) => !next.steps.has(id));
       if (gone.length > 0) {
         throw new InvalidInput(gone.map((id) => ({ origin: 'watch', message: `step \`${id}\` named on the command line is no longer in the pipeline` })));
       }
       return next;
     } catch (error) {
-      if (error instanceof InvalidInput) reporter.invalid(error, trigger);
-      else reporter.error(error);
+      if (error instanceof InvalidInput) this.reporter.invalid(error, trigger);
+      else this.reporter.error(error);
       return undefined;
     }
-  };
+  }
 
-  const adopt = async (next: Pipeline) => {
-    current = next;
-    scope = scopeOf(next);
-    const nextTargets = watchTargets(next, scope, await codeFilesOf(next));
-    const moved = !sameTargets(targets, nextTargets);
-    targets = nextTargets;
-    if (moved) await watcher.retarget(nextTargets);
-  };
+  private async adopt(next: Pipeline): Promise<void> {
+    this.current = next;
+    this.scope = this.scopeOf(next);
+    const nextTargets = watchTargets(next, this.scope, await this.codeFilesOf(next));
+    const moved = !sameTargets(this.targets, nextTargets);
+    this.targets = nextTargets;
+    if (moved) await this.watcher.retarget(nextTargets);
+  }
 
   /** Runs `direct` and everything downstream of it, or the whole scope on the first cycle. False when that is nothing. */
-  const run = async (trigger: string[], direct: Set<string> | undefined): Promise<boolean> => {
-    const held = withDescendants(current, stepsUsing(current, unloaded));
-    const runTargets = direct ? [...withDescendants(current, direct)].filter((id) => scope.has(id) && !held.has(id)) : [...opts.targets];
+  private async run(trigger: string[], direct: Set<string> | undefined): Promise<boolean> {
+    const { current, opts, reporter, session, stopping } = this;
+    const held = withDescendants(current, stepsUsing(current, this.unloaded));
+    const runTargets = direct ? [...withDescendants(current, direct)].filter((id) => this.scope.has(id) && !held.has(id)) : [...opts.targets];
     if (direct && runTargets.length === 0) return false;
     // always_run steps (e.g. data up to today) run on the first cycle and when their own inputs change, not on every save.
     const pipeline: Pipeline = direct ? withoutAlwaysRun(current, direct) : current;
@@ -154,7 +203,7 @@ export async function startWatch(initial: Pipeline, opts: WatchOptions, reporter
     const stop = () => runAbort.abort(stopping.signal.reason);
     stopping.signal.addEventListener('abort', stop);
     let result: RunResult;
-    active = state;
+    this.active = state;
     try {
       result = await execute(
         pipeline,
@@ -163,93 +212,72 @@ export async function startWatch(initial: Pipeline, opts: WatchOptions, reporter
         observer,
       );
     } finally {
-      active = undefined;
+      this.active = undefined;
       stopping.signal.removeEventListener('abort', stop);
       await lock.release();
     }
     const failed = result.steps.filter((s) => s.status === 'failed').map((s) => s.id);
     const blocked = withDescendants(pipeline, failed);
-    retry = new Set(result.steps.filter((s) => s.status === 'skipped' && !blocked.has(s.id)).map((s) => s.id));
+    this.retry = new Set(result.steps.filter((s) => s.status === 'skipped' && !blocked.has(s.id)).map((s) => s.id));
     const status = state.cancelled.size > 0 && failed.length === 0 && !stopping.signal.aborted ? 'cancelled' : result.status;
     reporter.cycle({ trigger, result: { ...result, status }, cancelled: [...state.cancelled].filter((id) => selected.has(id)) });
     return true;
-  };
+  }
 
-  const cycle = async (paths: string[]) => {
-    const impact = impactOf(current, targets, paths);
+  private async cycle(paths: string[]): Promise<void> {
+    const impact = impactOf(this.current, this.targets, paths);
     if (impact.paths.length === 0) return;
-    const trigger = impact.paths.map(rel);
-    const direct = new Set([...impact.steps, ...retry]);
-    for (const source of impact.plugins) unloaded.add(source);
+    const trigger = impact.paths.map((p) => this.rel(p));
+    const direct = new Set([...impact.steps, ...this.retry]);
+    for (const source of impact.plugins) this.unloaded.add(source);
     let valid = true;
     if (impact.yaml || impact.plugins.size > 0) {
-      const reloading = new Set(unloaded);
-      const next = await reload(trigger);
+      const reloading = new Set(this.unloaded);
+      const next = await this.reload(trigger);
       valid = next !== undefined;
       if (next) {
-        for (const id of changedSteps(current, next)) direct.add(id);
+        for (const id of changedSteps(this.current, next)) direct.add(id);
         for (const id of stepsUsing(next, reloading)) direct.add(id);
-        unloaded.clear();
-        await adopt(next);
+        this.unloaded.clear();
+        await this.adopt(next);
       }
     }
-    const ran = await run(trigger, new Set([...direct].filter((id) => current.steps.has(id))));
-    if (!ran && valid) reporter.unaffected(trigger);
-  };
+    const ran = await this.run(trigger, new Set([...direct].filter((id) => this.current.steps.has(id))));
+    if (!ran && valid) this.reporter.unaffected(trigger);
+  }
 
   /** While a run is in progress: cancel the steps an edit made obsolete, unless they are done. */
-  const cancelObsolete = async (paths: string[]) => {
-    const state = active;
+  private async cancelObsolete(paths: string[]): Promise<void> {
+    const state = this.active;
     if (!state) return;
-    const impact = impactOf(state.pipeline, targets, paths);
+    const impact = impactOf(state.pipeline, this.targets, paths);
     const direct = new Set([...impact.steps, ...stepsUsing(state.pipeline, impact.plugins)]);
     if (impact.yaml) {
       // A preview load, to see which steps the edit redefined; the follow-up cycle loads it for real.
-      const preview = await loadPipeline(initial.file, { overrides: opts.overrides }).catch(() => undefined);
+      const preview = await loadPipeline(this.initial.file, { overrides: this.opts.overrides }).catch(() => undefined);
       if (preview) for (const id of changedSteps(state.pipeline, preview)) direct.add(id);
     }
-    if (active !== state) return;
+    if (this.active !== state) return;
     for (const id of withDescendants(state.pipeline, direct)) {
       if (!state.selected.has(id) || state.finished.has(id)) continue;
       state.cancelled.add(id);
       state.controller(id).abort(new Error('cancelled: an input changed'));
     }
-  };
+  }
 
-  const drain = async (first: boolean) => {
-    for (let initialRun = first; !stopping.signal.aborted && (initialRun || queued.size > 0); initialRun = false) {
-      const paths = [...queued];
-      queued.clear();
+  private async drain(first: boolean): Promise<void> {
+    for (let initialRun = first; !this.stopping.signal.aborted && (initialRun || this.queued.size > 0); initialRun = false) {
+      const paths = [...this.queued];
+      this.queued.clear();
       try {
-        if (initialRun) await run([], undefined);
-        else await cycle(paths);
+        if (initialRun) await this.run([], undefined);
+        else await this.cycle(paths);
       } catch (error) {
-        if (!stopping.signal.aborted) reporter.error(error);
+        if (!this.stopping.signal.aborted) this.reporter.error(error);
       }
     }
-    loop = undefined;
-  };
-
-  const t0 = performance.now();
-  const watcher = await watchFiles(targets, {
-    debounceMs: opts.debounceMs ?? DEFAULT_DEBOUNCE_MS,
-    onBurst(paths) {
-      for (const p of paths) queued.add(p);
-      if (active) cancelObsolete(paths).catch((error: unknown) => reporter.error(error));
-      loop ??= drain(false);
-    },
-    onError: (error) => reporter.error(error),
-  });
-  reporter.watching({ files: targets.tracked.size, ms: performance.now() - t0 });
-  loop = drain(true);
-
-  return {
-    async stop() {
-      stopping.abort(new Error('watch stopped'));
-      await watcher.close();
-      await loop;
-    },
-  };
+    this.loop = undefined;
+  }
 }
 
 /** The pipeline with `always_run` switched off for every step but `keep`. */

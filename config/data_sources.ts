@@ -1,4 +1,4 @@
-/* Generated from schemas/data_sources.schema.json by `npm run gen:types`. Do not edit. */
+/* Generated from config/data_sources.schema.json by `npm run gen:types`. Do not edit. */
 import type {NewsParams} from '../steps/ingest.news/params.ts';
 import type {OhlcvParams} from '../steps/ingest.ohlcv/params.ts';
 

@@ -1,0 +1,189 @@
+/**
+ * Runs one ready step: gathers its facts, decides (cached or run), and either reuses the
+ * cached outputs or executes the plugin and stores what it produced.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inputArtifact, storeArtifact } from './artifacts.ts';
+import type { Session } from './cache-session.ts';
+import type { Step } from './pipeline-model.ts';
+import { decide, describeReasons, type CacheView, type Decision, type Reason } from './planner.ts';
+import type { Artifact, InputArtifact, StepContext, StepModelRegistry, Tracker } from './plugin.ts';
+import type { RunRecord } from './records.ts';
+import { resultOf, type RunObserver, type RunState, type StepResult } from './run-state.ts';
+import type { Secrets } from './secrets.ts';
+import { buildManifest, gatherFacts, MISSING, type StepFacts, withResolvedModels } from './step-facts.ts';
+import { type ArtifactRef, CorruptObject, MissingObject } from './store.ts';
+
+/** A tracker for one executed step; `finish` waits for its artifacts to be copied. */
+export interface StepTracker extends Tracker {
+  /** Provided as the step's `ctx.registry`. */
+  readonly registry?: StepModelRegistry;
+  finish(status: 'FINISHED' | 'FAILED' | 'KILLED', durationMs: number, outputs?: Record<string, string>): Promise<void>;
+}
+
+/** Engine-level tracking (engine/tracking/sink.ts fits this shape): plugins only see `ctx.track`. */
+export interface RunTrackingHooks {
+  step(info: { stepId: string; plugin: string; version: string; key: string; params: unknown }): StepTracker;
+  cached(info: { stepId: string; plugin: string; version: string; key: string; producedBy: string }): void;
+}
+
+export interface StepRunnerOptions {
+  session: Session;
+  state: RunState;
+  view: CacheView;
+  observer: RunObserver;
+  secrets: Secrets;
+  env: NodeJS.ProcessEnv;
+  forced: ReadonlySet<string>;
+  tracking: RunTrackingHooks | undefined;
+  /** The step's abort signal: the run's, and the step's own where watch mode can cancel it. */
+  signalOf(id: string): AbortSignal;
+  /** The step's selected upstream steps. */
+  upstreamOf(id: string): string[];
+}
+
+export class StepRunner {
+  constructor(private readonly o: StepRunnerOptions) {}
+
+  async run(step: Step): Promise<StepResult> {
+    const { session, state, observer } = this.o;
+    const t0 = performance.now();
+    this.o.signalOf(step.id).throwIfAborted();
+    const upstream = new Map<string, RunRecord>();
+    for (const u of this.o.upstreamOf(step.id)) upstream.set(u, state.records.get(u)!);
+    const producedExactly = new Set<string>();
+    for (const r of upstream.values()) for (const path of Object.keys(r.files)) producedExactly.add(path);
+    const facts = await gatherFacts(step, state.pipeline.root, producedExactly, session.stats, session.code, this.o.env, session.store);
+    const manifest = buildManifest(step, facts, upstream);
+    const missing = Object.entries(manifest.deps).filter(([, h]) => h === MISSING).map(([p]) => p);
+    if (missing.length > 0) throw new Error(`dep ${missing.map((p) => `\`${p}\``).join(', ')} does not exist`);
+    let decision = decide(step.id, manifest, this.o.view, { forced: this.o.forced.has(step.id), cache: step.cache, alwaysRun: step.alwaysRun });
+
+    if (decision.action === 'cached' && decision.record) {
+      const reused = await this.reuse(step, decision.record);
+      if (reused === true) {
+        state.records.set(step.id, decision.record);
+        await session.records.point(state.pipelineRel, step.id, decision.record.key, decision.record.runId);
+        const plugin = step.plugin.plugin;
+        this.o.tracking?.cached({ stepId: step.id, plugin: plugin.name, version: plugin.version, key: decision.record.key, producedBy: `${decision.record.runId}:${decision.record.stepId}` });
+        return resultOf(step.id, 'cached', describeReasons(decision.reasons), t0, decision.record);
+      }
+      decision = { ...decision, action: 'run', reasons: [reused] };
+    }
+
+    observer.stepStarted(step.id, decision);
+    state.started.set(step.id, { at: t0, why: describeReasons(decision.reasons) });
+    const record = await this.execute(step, decision, upstream, facts, t0);
+    state.records.set(step.id, record);
+    return resultOf(step.id, 'executed', describeReasons(decision.reasons), t0, record);
+  }
+
+  /** Checks a cached step's objects and restores its workspace outs. A problem turns into a reason to rerun. */
+  private async reuse(step: Step, record: RunRecord): Promise<true | Reason> {
+    const { session } = this.o;
+    try {
+      for (const ref of Object.values(record.outputs)) await session.store.verify(ref);
+      for (const [path, ref] of Object.entries(record.files)) {
+        await session.store.verify(ref);
+        const abs = join(this.o.state.pipeline.root, path);
+        const current = await session.stats.hashPath(abs).catch(() => undefined);
+        if (current?.hash !== ref.hash) await session.store.restore(ref, abs);
+      }
+      return true;
+    } catch (error) {
+      if (!(error instanceof CorruptObject) && !(error instanceof MissingObject)) throw error;
+      this.o.observer.stepLog(step.id, 'warn', `${error.message}; re-executing`);
+      return { kind: 'outputs-missing' };
+    }
+  }
+
+  private async execute(step: Step, decision: Decision, upstream: Map<string, RunRecord>, facts: StepFacts, t0: number): Promise<RunRecord> {
+    const { session, state } = this.o;
+    const plugin = step.plugin.plugin;
+    const scratchDir = join(session.paths.tmp, state.runId, encodeURIComponent(step.id));
+    await mkdir(scratchDir, { recursive: true });
+    // Like DVC: stale outs are removed first, so a command that fails to write them cannot pass.
+    for (const out of step.outs) await rm(join(state.pipeline.root, out), { recursive: true, force: true });
+    const tracker = this.o.tracking?.step({ stepId: step.id, plugin: plugin.name, version: plugin.version, key: decision.key!, params: step.params });
+    const stepSignal = this.o.signalOf(step.id);
+    try {
+      const inputs: Record<string, InputArtifact> = {};
+      for (const [port, ref] of Object.entries(step.inputs)) inputs[port] = await inputArtifact(session.store, upstream.get(ref.step)!.outputs[ref.output]!);
+      const ctx = this.context(step, scratchDir, stepSignal, tracker);
+      const produced = await plugin.run(ctx, withResolvedModels(step.params, facts.models) as Record<string, unknown>, inputs);
+      stepSignal.throwIfAborted();
+      const outputs = await this.storeOutputs(step, produced, scratchDir);
+      const files = await this.captureOuts(step);
+      const record: RunRecord = {
+        key: decision.key!,
+        stepId: step.id,
+        pipeline: state.pipelineRel,
+        manifest: decision.manifest!,
+        outputs,
+        files,
+        runId: state.runId,
+        finishedAt: new Date().toISOString(),
+        durationMs: Math.round(performance.now() - t0),
+      };
+      if (step.cache) await session.records.write(record);
+      await session.records.point(state.pipelineRel, step.id, record.key, state.runId);
+      await tracker?.finish('FINISHED', record.durationMs, resultOf(step.id, 'executed', '', t0, record).outputs);
+      return record;
+    } catch (error) {
+      await tracker?.finish(stepSignal.aborted ? 'KILLED' : 'FAILED', Math.round(performance.now() - t0));
+      throw error;
+    } finally {
+      await rm(scratchDir, { recursive: true, force: true });
+    }
+  }
+
+  private context(step: Step, scratchDir: string, signal: AbortSignal, tracker: StepTracker | undefined): StepContext {
+    const { observer, secrets } = this.o;
+    const log = (level: 'info' | 'warn' | 'debug') => (message: string) => observer.stepLog(step.id, level, secrets.redact(message));
+    const env: Record<string, string | undefined> = {};
+    for (const name of step.env) env[name] = this.o.env[name];
+    return {
+      stepId: step.id,
+      projectRoot: this.o.state.pipeline.root,
+      scratchDir,
+      stateDir: join(this.o.session.paths.state, encodeURIComponent(this.o.state.pipelineRel), encodeURIComponent(step.id)),
+      signal,
+      log: { info: log('info'), warn: log('warn'), debug: log('debug') },
+      track: tracker ?? { params() {}, metric() {}, tag() {}, artifact() {} },
+      env,
+      secret: (name) => secrets.get(name),
+      progress: (fraction, message) => observer.stepProgress(step.id, fraction, message === undefined ? undefined : secrets.redact(message)),
+      run: this.o.state.runInfo(),
+      registry: tracker?.registry,
+    };
+  }
+
+  /** The plugin's returned outputs into the store: every declared one, and nothing else. */
+  private async storeOutputs(step: Step, produced: Record<string, Artifact>, scratchDir: string): Promise<Record<string, ArtifactRef>> {
+    const plugin = step.plugin.plugin;
+    const outputs: Record<string, ArtifactRef> = {};
+    for (const name of step.outputs) {
+      const artifact = produced[name] as Artifact | undefined;
+      if (!artifact) throw new Error(`plugin \`${plugin.name}\` returned no output \`${name}\``);
+      outputs[name] = await storeArtifact(this.o.session.store, artifact, scratchDir);
+    }
+    const extra = Object.keys(produced).filter((n) => !step.outputs.includes(n));
+    if (extra.length > 0) throw new Error(`plugin \`${plugin.name}\` returned undeclared output ${extra.map((n) => `\`${n}\``).join(', ')}`);
+    return outputs;
+  }
+
+  /** The step's declared workspace outs into the store; each must exist. */
+  private async captureOuts(step: Step): Promise<Record<string, ArtifactRef>> {
+    const { session } = this.o;
+    const files: Record<string, ArtifactRef> = {};
+    for (const out of step.outs) {
+      const abs = join(this.o.state.pipeline.root, out);
+      const current = await session.stats.hashPath(abs).catch(() => undefined);
+      if (!current) throw new Error(`step did not produce its declared out \`${out}\``);
+      const put = current.kind === 'dir' ? await session.store.putDir(abs) : await session.store.putFile(abs);
+      files[out] = { kind: current.kind, ...put };
+    }
+    return files;
+  }
+}
