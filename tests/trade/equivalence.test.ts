@@ -9,7 +9,7 @@ import { numberColumn, selectRows, stringColumn, type Table } from '../../engine
 import backtest from '../../steps/backtest/plugin.ts';
 import { loadAgent } from '../../steps/lib/agent/load.ts';
 import { StockTradingEnv, marketFromTable, parseEnvConfig } from '../../steps/lib/trading-env/index.ts';
-import { compileSchema } from '../../engine/schema/validate.ts';
+import { resolveParams } from '../../engine/sdk-testing.ts';
 import { alpacaServer, KEYS } from './alpaca-server.ts';
 import { featureTable, INDICATORS, runTrade, tableInput, TICKERS, tradeContext, writeAgent } from './fixtures.ts';
 
@@ -50,10 +50,8 @@ test("fresh account: the orders are backtest's first-day trades on a table that 
   const features = featureTable(9);
   for (const seed of [3, 7, 11]) {
     const model = await writeAgent({ seed });
-    const params = { policy: 'agent', model, env: ENV, start: DECISION };
-    const validate = compileSchema(backtest.paramsSchema);
-    if (!validate(params)) throw new Error(JSON.stringify(validate.errors));
-    const out = await backtest.run(tradeContext({}), params as never, { data: tableInput(features) });
+    const params = resolveParams(backtest, { policy: 'agent', model, env: ENV, start: DECISION });
+    const out = await backtest.run(tradeContext({}), params, { data: tableInput(features) });
     const trajectory = out.trajectory!.kind === 'table' ? out.trajectory!.table : undefined;
     assert.is(stringColumn(trajectory!, 'date')[0], DECISION);
     const firstDay = TICKERS.map((tic) => numberColumn(trajectory!, `trade_${tic}`)[0]!);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { buildNetwork, view } from '../../steps/lib/agent/network.ts';
 import { saveModel } from '../../steps/lib/agent/model-io.ts';
 import { orderedTable, type InputArtifact, type StepContext, type Table } from '../../engine/sdk.ts';
-import { compileSchema } from '../../engine/schema/validate.ts';
+import { resolveParams, testStepContext, type TestStepContext } from '../../engine/sdk-testing.ts';
 import plugin from '../../steps/trade.alpaca/plugin.ts';
 
 export { tableInput } from '../backtest/step-context.ts';
@@ -78,35 +78,23 @@ export function featureTable(days: number, options: { turbulence?: number[]; tic
   });
 }
 
-export interface TradeContext extends StepContext {
+export interface TradeContext extends TestStepContext {
+  /** `level: message` lines, as logged so far (secrets masked). */
   readonly logs: string[];
+  /** The last value of each metric tracked so far. */
   readonly metrics: Map<string, number>;
 }
 
-export function tradeContext(secrets: Record<string, string>, stateDir = mkdtempSync(join(tmpdir(), 'trade-state-'))): TradeContext {
-  const logs: string[] = [];
-  const metrics = new Map<string, number>();
-  const quiet = () => {};
-  return {
-    stepId: 'trade',
-    projectRoot: stateDir,
-    scratchDir: stateDir,
-    stateDir,
-    signal: new AbortController().signal,
-    log: { info: (m) => logs.push(`info: ${m}`), warn: (m) => logs.push(`warn: ${m}`), debug: quiet },
-    track: { params: quiet, metric: (name, value) => void metrics.set(name, value), tag: quiet, artifact: quiet },
-    env: {},
-    secret: (name) => secrets[name],
-    progress: quiet,
-    logs,
-    metrics,
-  };
+/** The SDK's test context with a state folder (pass an earlier context's to rerun the same step). */
+export function tradeContext(secrets: Record<string, string>, stateDir?: string): TradeContext {
+  const ctx = testStepContext({ stepId: 'trade', secrets, stateDir });
+  return Object.defineProperties(ctx, {
+    logs: { get: () => ctx.recorded.logs.map((l) => `${l.level}: ${l.message}`) },
+    metrics: { get: () => new Map(ctx.recorded.metrics.map((m) => [m.name, m.value])) },
+  }) as TradeContext;
 }
 
 /** Runs the plugin as the engine would: params validated with defaults filled in. */
-export async function runTrade(ctx: StepContext, params: TradeAlpacaParams, inputs: Record<string, InputArtifact>) {
-  const copy = structuredClone(params);
-  const validate = compileSchema(plugin.paramsSchema);
-  if (!validate(copy)) throw new Error(`invalid params: ${JSON.stringify(validate.errors)}`);
-  return plugin.run(ctx, copy, inputs);
+export function runTrade(ctx: StepContext, params: TradeAlpacaParams, inputs: Record<string, InputArtifact>) {
+  return plugin.run(ctx, resolveParams(plugin, params as Record<string, unknown>), inputs);
 }

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { numberColumn, stringColumn, type Artifact, type Table } from '../../engine/sdk.ts';
+import { testStepContext } from '../../engine/sdk-testing.ts';
 import { alpacaServer, KEYS, type AlpacaServer } from './alpaca-server.ts';
 import { featureTable, runTrade, tableInput, tradeContext, writeAgent, type TradeContext } from './fixtures.ts';
 import type { TradeAlpacaParams } from '../../steps/trade.alpaca/params.ts';
@@ -273,7 +274,7 @@ test('paper never reaches the live endpoint; live needs confirm_live and refuses
   assert.equal(plugin.check!({ mode: 'live', confirm_live: true, endpoint: 'https://paper-api.alpaca.markets' }), [
     { path: ['endpoint'], message: "mode live refuses Alpaca's paper endpoint https://paper-api.alpaca.markets; use `mode: paper` for paper trading" },
   ]);
-  const ctx = { ...tradeContext(KEYS), env: { APCA_API_BASE_URL: 'https://api.alpaca.markets/' } };
+  const ctx = testStepContext({ secrets: KEYS, env: { APCA_API_BASE_URL: 'https://api.alpaca.markets/' } });
   const model = await writeAgent({ fixed: [0, 0, 0, 0] });
   const message = await failure(runTrade(ctx, { model, env: ENV }, { features: tableInput(featureTable(3)) }));
   assert.is(message, "trade.alpaca: mode paper refuses Alpaca's live endpoint https://api.alpaca.markets; set `mode: live` and `confirm_live: true` to trade real money");
