@@ -1,5 +1,4 @@
 /** `tradepipe show`: print a step's stored output (tables as CSV or JSON), of its latest run or of every kept run. */
-import { writeSync } from 'node:fs';
 import { projectRelative } from '../project.ts';
 import { openSession, type Session } from '../cache-session.ts';
 import type { Pipeline } from '../pipeline.ts';
@@ -39,11 +38,11 @@ export async function showCommand(pipeline: Pipeline, target: string, format: Fo
   if (format === 'json') {
     const entries = [];
     for (const r of runs) entries.push({ run: r.runId, finished_at: r.finishedAt, value: await artifactJson(session, outputsOf(r)[name]!) });
-    writeSync(1, JSON.stringify(entries, null, 1) + '\n');
+    await out(JSON.stringify(entries, null, 1) + '\n');
     return EXIT.ok;
   }
   for (const [i, r] of runs.entries()) {
-    writeSync(1, `${i > 0 ? '\n' : ''}# run ${r.runId} finished ${r.finishedAt}\n`);
+    await out(`${i > 0 ? '\n' : ''}# run ${r.runId} finished ${r.finishedAt}\n`);
     await printArtifact(session, outputsOf(r)[name]!, format);
   }
   return EXIT.ok;
@@ -64,25 +63,33 @@ async function artifactJson(session: Session, ref: ArtifactRef): Promise<unknown
 }
 
 async function printArtifact(session: Session, ref: ArtifactRef, format: Format): Promise<void> {
-  const out = (text: string | Uint8Array) => (typeof text === 'string' ? writeSync(1, text) : writeSync(1, text));
   switch (ref.kind) {
     case 'table': {
       if (format === 'json') {
-        out(JSON.stringify(await artifactJson(session, ref), null, 1) + '\n');
+        await out(JSON.stringify(await artifactJson(session, ref), null, 1) + '\n');
       } else {
         const { fromParquet } = await import('../table/parquet.ts');
         const { toCsv } = await import('../table/csv.ts');
-        out(toCsv(await fromParquet(await session.store.readBytes(ref.hash))));
+        await out(toCsv(await fromParquet(await session.store.readBytes(ref.hash))));
       }
       break;
     }
     case 'json':
-      out(JSON.stringify(await artifactJson(session, ref), null, 2) + '\n');
+      await out(JSON.stringify(await artifactJson(session, ref), null, 2) + '\n');
       break;
     case 'dir':
-      for (const [path, hash] of await session.store.dirListing(ref.hash)) out(`${hash}  ${path}\n`);
+      for (const [path, hash] of await session.store.dirListing(ref.hash)) await out(`${hash}  ${path}\n`);
       break;
     default:
-      out(await session.store.readBytes(ref.hash));
+      await out(await session.store.readBytes(ref.hash));
   }
+}
+
+/**
+ * Writes to stdout and waits until it is handed to the OS: a synchronous write to a
+ * pipe may take only part of a large output (a features table as JSON), and the rest
+ * would be lost.
+ */
+function out(data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(data, (error) => (error ? reject(error) : resolve())));
 }

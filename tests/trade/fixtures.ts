@@ -19,10 +19,11 @@ export const TICKERS = ['AAA', 'BBB', 'CCC', 'DDD'];
 export const INDICATORS = ['macd', 'rsi_30'];
 
 /** A policy network whose action is `fixed` whatever the state, or a seeded one that depends on it. */
-export async function writeAgent(options: { fixed?: number[]; seed?: number; tickers?: string[] } = {}): Promise<string> {
+export async function writeAgent(options: { fixed?: number[]; seed?: number; tickers?: string[]; indicators?: string[] } = {}): Promise<string> {
   const tickers = options.tickers ?? TICKERS;
+  const indicators = options.indicators ?? INDICATORS;
   const D = tickers.length;
-  const net = buildNetwork({ obsDim: 1 + 2 * D + INDICATORS.length * D, actionDim: D, netArch: { pi: [6], vf: [4] }, activation: 'tanh', logStdInit: 0 });
+  const net = buildNetwork({ obsDim: 1 + 2 * D + indicators.length * D, actionDim: D, netArch: { pi: [6], vf: [4] }, activation: 'tanh', logStdInit: 0 });
   const params = new Float32Array(net.size);
   const head = net.pi[net.pi.length - 1]!;
   if (options.fixed) {
@@ -40,7 +41,7 @@ export async function writeAgent(options: { fixed?: number[]; seed?: number; tic
   await saveModel(dir, net, params, {
     algorithm: 'ppo',
     tickers,
-    tech_indicator_list: INDICATORS,
+    tech_indicator_list: indicators,
     env: {},
     observation_normalizer: null,
     training: { total_timesteps: 0, timesteps: 0, seed: 0, backend: 'cpu', hyperparameters: {} },
