@@ -77,7 +77,7 @@ export interface Broker {
 }
 
 /** A failure the broker answered with an HTTP status (401/403 keys, 422 validation, ...). */
-export class BrokerError extends Error {
+class BrokerError extends Error {
   constructor(
     readonly status: number,
     message: string,

@@ -35,7 +35,7 @@ export interface RiskLimits {
  * The environment's trades on the market's last date from `cash` and `shares`
  * (per market ticker): exactly what StockTradingEnv.step would execute there.
  */
-export function decideShares(market: Market, config: EnvConfig, act: (state: Float64Array) => ArrayLike<number>, cash: number, shares: Float64Array): { executed: Float64Array; liquidate: boolean } {
+function decideShares(market: Market, config: EnvConfig, act: (state: Float64Array) => ArrayLike<number>, cash: number, shares: Float64Array): { executed: Float64Array; liquidate: boolean } {
   const D = market.tickers.length;
   const day = market.dates.length - 1;
   const rules = new TradeRules(market, config);

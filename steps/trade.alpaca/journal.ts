@@ -17,7 +17,7 @@ export interface OrderRow {
   reason: string;
 }
 
-export const ORDER_COLUMNS = ['date', 'tic', 'side', 'qty', 'client_order_id', 'order_id', 'status', 'filled_qty', 'filled_avg_price', 'reason'] as const;
+const ORDER_COLUMNS = ['date', 'tic', 'side', 'qty', 'client_order_id', 'order_id', 'status', 'filled_qty', 'filled_avg_price', 'reason'] as const;
 
 export function ordersTable(rows: readonly OrderRow[]): Table {
   const text = (get: (r: OrderRow) => string | undefined) => rows.map((r) => get(r) || null);

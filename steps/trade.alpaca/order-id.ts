@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 
 /** Alpaca's limit on client_order_id. */
-export const MAX_CLIENT_ORDER_ID = 128;
+const MAX_CLIENT_ORDER_ID = 128;
 
 export interface DecisionIdentity {
   /** Project-relative pipeline file. */
