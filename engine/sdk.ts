@@ -65,8 +65,11 @@ export async function writeParquet(t: Table): Promise<Uint8Array> {
   return (await import('./table/parquet.ts')).toParquet(t);
 }
 
-// Files.
+// Files. A plugin writing into the project resolves the path with `confinedPath` right before the write.
 export { writeFileAtomic } from './atomic.ts';
+export type { WriteTarget } from './confine.ts';
+export { confinedPath, confinementProblem, OutsideProject, OUTSIDE_PROJECT } from './confine.ts';
+export { WriteFailed, NO_SPACE, READ_ONLY } from './write-errors.ts';
 
 // Validation of plugin-owned YAML/JSON configs, with positions and "did you mean".
 export type { Diagnostic } from './errors.ts';
