@@ -85,3 +85,6 @@ export { formatDuration } from './format.ts';
 // The model registry's vocabulary (see `StepContext.registry`).
 export type { ModelVersion, NewVersion } from './tracking/registry/types.ts';
 export { aliasProblem, VERSION_TAG } from './tracking/registry/types.ts';
+
+// Metrics: a tracked metric key carrying Prometheus labels (see engine/metrics/labels.ts).
+export { labelledMetric } from './metrics/labels.ts';
