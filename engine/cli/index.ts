@@ -13,8 +13,10 @@ import { initProject } from './init.ts';
 import { registerWatch } from './watch.ts';
 import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
+import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule.ts';
 import { registerExport } from './export.ts';
+import { registerMetrics } from './metrics.ts';
 import { findProjectRoot } from '../project.ts';
 import { openSession } from '../cache-session.ts';
 import { addRemoteOptions, openCliRemote, registerRemote, remoteGcCommand, type RemoteFlag } from './remote.ts';
@@ -40,6 +42,7 @@ addRemoteOptions(program
   .option('--resource <name=n>', 'capacity of a resource tag (repeatable; default 1 each), e.g. --resource gpu=2', collect, [])
   .option('-v, --verbose', 'show step logs')
   .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
+  .option('--pushgateway <url>', 'push the pipeline\'s metrics to this Prometheus Pushgateway after the run; also PROMETHEUS_PUSHGATEWAY_URL')
   .addOption(new Option('--executor <executor>', 'where steps execute: here, or on Temporal workers (tradepipe.yaml `executor:`)').choices(['local', 'temporal']).default('local')))
   .action(async (file: string, steps: string[], flags) => exit(await runCommand(file, steps, flags)));
 
@@ -85,11 +88,14 @@ program
 
 program
   .command('show')
-  .description('Print a stored output of the step\'s latest run (tables as CSV or JSON).')
+  .description('Print a stored output of the step\'s latest run (tables as CSV or JSON); with --history, of every kept run.')
   .argument('<file>', 'pipeline file')
   .argument('<target>', 'step or step.output')
   .addOption(new Option('--format <format>', 'table format').choices(['csv', 'json']))
-  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json' }) => exit(await showCommand(await load(file), target, flags.format)));
+  .option('--history', 'every kept run of the step, newest first, each headed by its run id and time (a journal)')
+  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json'; history?: boolean }) =>
+    exit(await showCommand(await load(file), target, flags.format, flags.history === true)),
+  );
 
 program
   .command('gc')
@@ -130,7 +136,9 @@ program
 registerWatch(program);
 registerTracking(program);
 registerRemote(program);
+registerUi(program);
 registerSchedule(program);
+registerMetrics(program);
 registerExport(program);
 
 function exit(code: number): void {

@@ -27,6 +27,8 @@ export interface RunFlags {
   track: boolean;
   remote: RemoteFlag;
   executor: 'local' | 'temporal';
+  /** Prometheus Pushgateway URL; else PROMETHEUS_PUSHGATEWAY_URL. */
+  pushgateway?: string;
 }
 
 /** Tracking is on unless `--no-track` or TRADEPIPE_TRACKING=off. */
@@ -99,6 +101,12 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
     await lock.release();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+  }
+  const gateway = flags.pushgateway ?? process.env.PROMETHEUS_PUSHGATEWAY_URL;
+  if (gateway) {
+    const { pushPipelineMetrics } = await import('./metrics.ts');
+    // Monitoring trouble never changes the run's outcome: warn and carry on.
+    await pushPipelineMetrics(pipeline.root, gateway, projectRelative(pipeline.root, pipeline.file)).catch((error: Error) => warn(error.message));
   }
   if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else {
