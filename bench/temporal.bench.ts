@@ -55,7 +55,7 @@ async function startWorker(dir: string): Promise<{ child: ResultPromise }> {
   const child = execa(BIN, ['worker'], { cwd: dir, reject: false, all: true, buffer: false, env: { NO_COLOR: '1', TRADEPIPE_TRACKING: 'off' } });
   let log = '';
   child.all!.on('data', (c: Buffer) => (log += c.toString()));
-  while (!/Worker state changed.*RUNNING/.test(log)) {
+  while (!/Worker state changed[\s\S]*?RUNNING/.test(log)) {
     if (child.exitCode !== null) throw new Error(`worker did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }

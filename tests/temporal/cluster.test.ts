@@ -73,7 +73,7 @@ async function startWorker(name: string, files: Record<string, string>): Promise
   let log = '';
   const child = execa(BIN, ['worker', '--concurrency', '1'], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', TRADEPIPE_TRACKING: 'off' }, all: true, buffer: false });
   child.all!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  for (let i = 0; !/Worker state changed.*RUNNING/.test(log); i++) {
+  for (let i = 0; !/Worker state changed[\s\S]*?RUNNING/.test(log); i++) {
     if (i > 600 || child.exitCode !== null) throw new Error(`worker ${name} did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
