@@ -16,6 +16,7 @@ import type { BenchRow } from './harness.ts';
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(REPO, 'bin', 'tradepipe');
 const SEEDS = 8;
+const TRAINS = Array.from({ length: SEEDS }, (_, i) => `train@seed=${i + 1}`);
 const TIMESTEPS = Number(process.env.TRADEPIPE_BENCH_PPO_TIMESTEPS ?? 6000);
 
 const SWEEP = `pipeline: ppo_sweep
@@ -75,9 +76,12 @@ async function sweep(workers: number, prefix: string): Promise<number> {
     const data = await execa(BIN, ['run', 'pipelines.d/ppo_sweep.yaml', 'split', '--no-track'], { cwd: cli, reject: false });
     if (data.exitCode !== 0) throw new Error(`data steps failed:\n${data.stderr}`);
     const t0 = performance.now();
-    const r = await execa(BIN, ['run', 'pipelines.d/ppo_sweep.yaml', '--executor', 'temporal', '--no-track', '--jobs', String(SEEDS), '--force', ...Array.from({ length: SEEDS }, (_, i) => `train@seed=${i + 1}`)], { cwd: cli, reject: false });
+    const r = await execa(BIN, ['run', 'pipelines.d/ppo_sweep.yaml', '--json', '--executor', 'temporal', '--no-track', '--jobs', String(SEEDS), ...TRAINS, ...TRAINS.flatMap((id) => ['--force', id])], { cwd: cli, reject: false });
+    const ms = performance.now() - t0;
     if (r.exitCode !== 0) throw new Error(`sweep failed:\n${r.stderr.split('\n').slice(-10).join('\n')}`);
-    return performance.now() - t0;
+    const executed = (JSON.parse(r.stdout) as { steps: { status: string }[] }).steps.filter((s) => s.status === 'executed').length;
+    if (executed !== SEEDS) throw new Error(`the sweep executed ${executed} steps, not ${SEEDS}: ${r.stdout}`);
+    return ms;
   } finally {
     for (const c of children) c.kill('SIGINT');
     await Promise.all(children);
