@@ -1,15 +1,9 @@
 /** What every command shares: loading a pipeline, printing diagnostics, exit codes. */
 import { InvalidInput, formatDiagnostic } from '../errors.ts';
 import { loadPipeline, type Pipeline } from '../pipeline.ts';
+import { EXIT, Exit } from './exit.ts';
 
-export const EXIT = { ok: 0, failed: 1, invalid: 2, cancelled: 130 } as const;
-
-/** Thrown to end a command with an exit code after its message was printed. */
-export class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
+export { EXIT, Exit, collect } from './exit.ts';
 
 export function printInvalid(error: InvalidInput): void {
   const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
@@ -36,8 +30,4 @@ export function checkStepNames(pipeline: Pipeline, names: readonly (string | und
       throw new Exit(EXIT.invalid);
     }
   }
-}
-
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

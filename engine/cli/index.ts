@@ -1,24 +1,23 @@
 /** The `tradepipe` command line. Each command lives in its own module. */
-import { resolve, join } from 'node:path';
-import { statSync } from 'node:fs';
+/** Command modules are imported by their actions, so `--help` and argument errors load only commander. */
+import { resolve, join, dirname } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { load, collect, EXIT, Exit } from './common.ts';
-import { runCommand } from './run.ts';
-import { planPipeline, planJson, planText } from './plan.ts';
-import { renderDag, type DagFormat } from './dag.ts';
-import { showCommand } from './show.ts';
-import { collectGarbage } from './gc.ts';
-import { initProject } from './init.ts';
-import { registerWatch } from './watch.ts';
-import { explainCommand } from './explain.ts';
+import { collect, EXIT, Exit } from './exit.ts';
+import type { DagFormat } from './dag.ts';
+import { registerWatch } from './watch-command.ts';
 import { registerTracking } from './tracking.ts';
-import { findProjectRoot } from '../project.ts';
-import { formatBytes } from '../format.ts';
 
 const program = new Command('tradepipe')
   .description('Declarative YAML pipelines for trading research, cached by content hash.')
+  .version(version(), '-V, --version')
   .showHelpAfterError()
   .exitOverride();
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 program
   .command('run')
@@ -35,7 +34,10 @@ program
   .option('--resource <name=n>', 'capacity of a resource tag (repeatable; default 1 each), e.g. --resource gpu=2', collect, [])
   .option('-v, --verbose', 'show step logs')
   .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
-  .action(async (file: string, steps: string[], flags) => exit(await runCommand(file, steps, flags)));
+  .action(async (file: string, steps: string[], flags) => {
+    const { runCommand } = await import('./run.ts');
+    exit(await runCommand(file, steps, flags));
+  });
 
 program
   .command('status')
@@ -45,8 +47,13 @@ program
   .option('-S, --set <step.param=value>', 'evaluate with a param override (repeatable)', collect, [])
   .option('--explain <step>', 'every cache key input of a step, now and at its last run, differences marked')
   .action(async (file: string, flags: { json?: boolean; set: string[]; explain?: string }) => {
+    const { load } = await import('./common.ts');
     const pipeline = await load(file, flags.set);
-    if (flags.explain) return exit(await explainCommand(pipeline, flags.explain, flags.json === true));
+    if (flags.explain) {
+      const { explainCommand } = await import('./explain.ts');
+      return exit(await explainCommand(pipeline, flags.explain, flags.json === true));
+    }
+    const { planPipeline, planJson, planText } = await import('./plan.ts');
     const { order, decisions } = await planPipeline(pipeline);
     process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
   });
@@ -57,6 +64,7 @@ program
   .argument('<file>', 'pipeline file')
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'dot', 'mermaid', 'json']).default('text'))
   .action(async (file: string, flags: { format: DagFormat }) => {
+    const [{ load }, { renderDag }] = await Promise.all([import('./common.ts'), import('./dag.ts')]);
     process.stdout.write(renderDag(await load(file), flags.format) + '\n');
   });
 
@@ -65,6 +73,7 @@ program
   .description('Check a pipeline (YAML, schema, plugins, params, wiring, cycles) without running anything.')
   .argument('<file>', 'pipeline file')
   .action(async (file: string) => {
+    const { load } = await import('./common.ts');
     const p = await load(file);
     process.stdout.write(`${file}: valid (${p.steps.size} steps)\n`);
   });
@@ -75,7 +84,10 @@ program
   .argument('<file>', 'pipeline file')
   .argument('<target>', 'step or step.output')
   .addOption(new Option('--format <format>', 'table format').choices(['csv', 'json']))
-  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json' }) => exit(await showCommand(await load(file), target, flags.format)));
+  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json' }) => {
+    const [{ load }, { showCommand }] = await Promise.all([import('./common.ts'), import('./show.ts')]);
+    exit(await showCommand(await load(file), target, flags.format));
+  });
 
 program
   .command('gc')
@@ -89,6 +101,7 @@ program
       process.stderr.write(`error: --keep: expected a non-negative integer, got \`${flags.keep}\`\n`);
       throw new Exit(EXIT.invalid);
     }
+    const [{ findProjectRoot }, { collectGarbage }, { formatBytes }] = await Promise.all([import('../project.ts'), import('./gc.ts'), import('../format.ts')]);
     const abs = resolve(path);
     const root = findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs);
     const r = await collectGarbage(root, keep, flags.dryRun === true);
@@ -101,6 +114,7 @@ program
   .description('Scaffold a new project (pipeline, config, hyperparameters, a sample plugin) that runs immediately.')
   .argument('[dir]', 'project folder', '.')
   .action(async (dir: string) => {
+    const { initProject } = await import('./init.ts');
     try {
       const files = await initProject(resolve(dir));
       process.stdout.write(`created ${files.join(', ')}\nnext: cd ${dir} && tradepipe run pipelines.d/example.yaml\n`);
