@@ -22,13 +22,22 @@ const ALTERNATIVES = [
 let cacheDir;
 let settings;
 let esbuild;
+/** Source URL -> URL of its transpiled copy in the engine's mirror (bin/compiled.mjs), so a user plugin shares the engine's module instances. */
+let mirror = new Map();
 
 export function initialize(data) {
   cacheDir = data.cacheDir;
   settings = data.settings;
+  mirror = new Map(data.mirror ?? []);
 }
 
 export async function resolve(specifier, context, nextResolve) {
+  const resolved = await resolveTypeScript(specifier, context, nextResolve);
+  const mirrored = mirror.get(resolved.url);
+  return mirrored === undefined ? resolved : { ...resolved, url: mirrored, format: 'module' };
+}
+
+async function resolveTypeScript(specifier, context, nextResolve) {
   try {
     return await nextResolve(specifier, context);
   } catch (error) {

@@ -1,4 +1,5 @@
-// Lets this process (or a worker thread: call it first in the worker's entry) import TypeScript sources.
+// Lets this process (or a worker thread: call it first in the worker's entry) import any TypeScript source,
+// user plugins included, through module hooks (one extra thread, so the CLI loads its own code from bin/compiled.mjs).
 import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,7 +30,7 @@ function cacheDirectory() {
   }
 }
 
-export function registerTypeScript() {
-  register('./typescript-hooks.mjs', import.meta.url, { data: { cacheDir: cacheDirectory(), settings } });
-  process.setSourceMapsEnabled(true);
+/** `mirror`: [source URL, transpiled URL] pairs that imports of those sources are redirected to. */
+export function registerTypeScript(mirror = []) {
+  register('./typescript-hooks.mjs', import.meta.url, { data: { cacheDir: cacheDirectory(), settings, mirror } });
 }

@@ -3,20 +3,18 @@
  * "unknown param `lr` for plugin `rl.ppo` (did you mean `learning_rate`?)" at the key,
  * "param `n_steps` must be integer" at the value.
  */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { closest, distance } from 'fastest-levenshtein';
 import type { Diagnostic } from '../errors.ts';
 import { diagnosticAt, type Path, type Positions } from '../yaml-source.ts';
+import { loadOrCompile } from './validator-cache.ts';
 
-const ajv = new Ajv2020.default({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-addFormats.default(ajv);
 const compiled = new WeakMap<object, ValidateFunction>();
 
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
-    fn = ajv.compile(schema);
+    fn = loadOrCompile(schema);
     compiled.set(schema, fn);
   }
   return fn;
