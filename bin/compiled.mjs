@@ -12,9 +12,15 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_DIRS = ['engine', 'steps', 'schemas'];
 const OUT = join(ROOT, 'node_modules', '.cache', 'tradepipe', 'compiled');
 const MANIFEST = join(OUT, 'manifest.json');
-const esbuildVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version;
-/** Part of the manifest: another esbuild or other settings transpile everything afresh. */
-const SETTINGS = `esbuild ${esbuildVersion}; esm node20 ES2022; import.meta.url of the source; JSON inlined; v2`;
+const versionOf = (pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+/**
+ * Packages the mirror imports as one pre-bundled ES module each: `yaml` is 72 CommonJS files, and loading them
+ * through Node's ESM loader (a lexer pass per file) was the largest cost of a cached `status`. Its ES build is
+ * the same code (warnings go to console.warn instead of process.emitWarning).
+ */
+const VENDORED = { yaml: 'yaml/browser/dist/index.js' };
+/** Part of the manifest: another esbuild, another vendored version or other settings transpile everything afresh. */
+const SETTINGS = `esbuild ${versionOf('esbuild')}; yaml ${versionOf('yaml')}; esm node20 ES2022; import.meta.url of the source; JSON inlined; v3`;
 
 function listSources(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -65,10 +71,21 @@ export async function prepareMirror() {
   // JSON (params schemas) is inlined into the modules that import it: an edit transpiles them all again.
   if (dataChanged || removed.some((rel) => rel.endsWith('.json'))) stale = sources;
   const mirrored = new Set(sources);
+  if (stale.length === sources.length) await vendor();
   if (stale.length > 0) await transpile(stale, mirrored);
   for (const rel of removed) if (rel.endsWith('.ts')) rmSync(mirrorPath(join(ROOT, rel)), { force: true });
   writeAtomic(MANIFEST, JSON.stringify({ settings: SETTINGS, files }));
   return mirrored;
+}
+
+const vendorPath = (pkg) => join(OUT, 'vendor', `${pkg}.mjs`);
+
+async function vendor() {
+  const { build } = await import('esbuild');
+  for (const [pkg, entry] of Object.entries(VENDORED)) {
+    const result = await build({ entryPoints: [join(ROOT, 'node_modules', entry)], bundle: true, write: false, format: 'esm', platform: 'node', target: 'node20', logLevel: 'silent', outfile: vendorPath(pkg) });
+    writeAtomic(vendorPath(pkg), result.outputFiles[0].contents);
+  }
 }
 
 async function transpile(stale, mirrored) {
@@ -95,6 +112,7 @@ async function transpile(stale, mirrored) {
           // JSON is inlined, as Node 20 would need an import attribute that esbuild does not keep on external imports.
           b.onResolve({ filter: /.*/ }, (args) => {
             if (args.kind === 'entry-point' || args.path.endsWith('.json')) return undefined;
+            if (VENDORED[args.path] !== undefined) return { path: relativeSpecifier(mirrorPath(args.importer), vendorPath(args.path)), external: true };
             if (!args.path.startsWith('.')) return { path: args.path, external: true };
             const target = join(args.resolveDir, args.path);
             if (mirrored.has(target)) return { path: relativeSpecifier(mirrorPath(args.importer), mirrorPath(target)), external: true };
