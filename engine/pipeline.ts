@@ -20,6 +20,8 @@ import { resolveSummary, type SummaryItem } from './summary.ts';
 import type { PipelineFile } from '../schemas/pipeline.ts';
 import type { PortSpec } from './plugin.ts';
 import type { InputRef, ResolvedSpec, Step } from './pipeline-model.ts';
+import { scheduleDiagnostics, toSchedule, type Schedule } from './schedule/definition.ts';
+import { outsideProjectDiagnostics } from './validate-paths.ts';
 
 const pipelineSchema = JSON.parse(
   readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas', 'pipeline.schema.json'), 'utf8'),
@@ -63,11 +65,29 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   return pipeline;
 }
 
+/** A pipeline file as the scheduler sees it: without plugins, so watching many files stays light. */
+export interface ScheduledFile {
+  readonly name: string;
+  readonly file: string;
+  readonly root: string;
+  /** Every YAML file read: the pipeline and what it references. */
+  readonly sources: readonly string[];
+  readonly schedule?: Schedule;
+}
+
+/** Reads and checks a pipeline file up to its steps' params (YAML, schema, includes, vars, `schedule:`). */
+export function readScheduledFile(file: string): ScheduledFile {
+  const abs = resolve(file);
+  const root = findProjectRoot(abs);
+  const { spec, schedule } = resolveSpec(abs, root, []);
+  return { name: spec.name, file: abs, root, sources: spec.sources, ...(schedule ? { schedule: toSchedule(schedule) } : {}) };
+}
+
 function fail(diagnostics: Diagnostic[]): void {
   if (diagnostics.length > 0) throw new InvalidInput(diagnostics);
 }
 
-function resolveSpec(abs: string, root: string, overrides: readonly string[]): { spec: ResolvedSpec; positions: Positions } {
+function resolveSpec(abs: string, root: string, overrides: readonly string[]): { spec: ResolvedSpec; positions: Positions; schedule?: PipelineFile['schedule'] } {
   const loader = yamlLoader(root, displayPath);
   const loaded = loader.load(abs);
   if (loader.errors.length > 0) throw new InvalidInput(loader.errors);
@@ -85,9 +105,11 @@ function resolveSpec(abs: string, root: string, overrides: readonly string[]): {
   fail(diagnostics);
   const steps = expandMatrices(interpolated, positions, diagnostics);
   fail(diagnostics);
+  if (spec.schedule) fail(scheduleDiagnostics(spec.schedule, Object.keys(steps), positions));
   return {
     spec: { name: spec.pipeline ?? basename(abs, extname(abs)), plugins: spec.plugins ?? {}, summary: spec.summary ?? [], steps, sources },
     positions,
+    schedule: spec.schedule,
   };
 }
 
@@ -127,6 +149,9 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
     if (problems.length > 0) continue;
     const outputs = typeof plugin.outputs === 'function' ? plugin.outputs(params) : plugin.outputs;
     const files = plugin.files?.(params) ?? {};
+    const outside = outsideProjectDiagnostics(root, id, params, files, positions);
+    diagnostics.push(...outside);
+    if (outside.length > 0) continue;
     steps.set(id, {
       id,
       uses: raw.uses,

@@ -8,6 +8,9 @@ import { collect, EXIT, Exit } from './exit.ts';
 import type { DagFormat } from './dag.ts';
 import { registerWatch } from './watch-command.ts';
 import { registerTracking } from './tracking.ts';
+import { registerUi } from './ui.ts';
+import { registerSchedule } from './schedule.ts';
+import { registerMetrics } from './metrics.ts';
 
 const program = new Command('tradepipe')
   .description('Declarative YAML pipelines for trading research, cached by content hash.')
@@ -34,6 +37,7 @@ program
   .option('--resource <name=n>', 'capacity of a resource tag (repeatable; default 1 each), e.g. --resource gpu=2', collect, [])
   .option('-v, --verbose', 'show step logs')
   .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
+  .option('--pushgateway <url>', 'push the pipeline\'s metrics to this Prometheus Pushgateway after the run; also PROMETHEUS_PUSHGATEWAY_URL')
   .action(async (file: string, steps: string[], flags) => {
     const { runCommand } = await import('./run.ts');
     exit(await runCommand(file, steps, flags));
@@ -80,13 +84,14 @@ program
 
 program
   .command('show')
-  .description('Print a stored output of the step\'s latest run (tables as CSV or JSON).')
+  .description('Print a stored output of the step\'s latest run (tables as CSV or JSON); with --history, of every kept run.')
   .argument('<file>', 'pipeline file')
   .argument('<target>', 'step or step.output')
   .addOption(new Option('--format <format>', 'table format').choices(['csv', 'json']))
-  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json' }) => {
+  .option('--history', 'every kept run of the step, newest first, each headed by its run id and time (a journal)')
+  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json'; history?: boolean }) => {
     const [{ load }, { showCommand }] = await Promise.all([import('./common.ts'), import('./show.ts')]);
-    exit(await showCommand(await load(file), target, flags.format));
+    exit(await showCommand(await load(file), target, flags.format, flags.history === true));
   });
 
 program
@@ -126,6 +131,9 @@ program
 
 registerWatch(program);
 registerTracking(program);
+registerUi(program);
+registerSchedule(program);
+registerMetrics(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);
