@@ -9,7 +9,7 @@ import type { DagFormat } from './dag.ts';
 import { registerWatch } from './watch-command.ts';
 import { registerTracking } from './tracking.ts';
 import { registerUi } from './ui.ts';
-import { registerSchedule } from './schedule.ts';
+import { registerSchedule } from './schedule-command.ts';
 import { registerMetrics } from './metrics.ts';
 
 const program = new Command('tradepipe')
