@@ -9,6 +9,7 @@ import { accountJson, ordersTable, type OrderRow } from './journal.ts';
 import type { AccountState } from './plan.ts';
 import { describe, pollUntilSettled, sendOrder, type Outcome } from './send.ts';
 import type { TradeAlpacaParams } from './params.ts';
+import { trackTradingMetrics } from './trading-metrics.ts';
 
 export type Settings = Required<Pick<TradeAlpacaParams, 'attempts' | 'retry_delay_ms' | 'poll_interval_ms' | 'poll_timeout_s' | 'order_type' | 'time_in_force'>>;
 
@@ -76,10 +77,7 @@ export class OrderRun {
     const after = this.sent.length === 0 ? before : (await readAccount(this.broker)).state;
     const failed = this.rows.filter((r) => r.status === 'rejected' || r.status === 'unknown');
     ctx.track.metric('orders sent', this.sent.filter((s) => s.outcome.sentNow).length);
-    ctx.track.metric('orders filled', this.rows.filter((r) => r.status === 'filled').length);
-    ctx.track.metric('orders rejected', failed.length);
-    ctx.track.metric('orders clipped', this.rows.filter((r) => r.reason.startsWith('clipped')).length);
-    ctx.track.metric('equity after', after.equity);
+    await trackTradingMetrics(ctx, after.equity, this.rows);
     if (failed.length > 0) {
       throw new Error(`${failed.length} order${failed.length === 1 ? '' : 's'} failed: ${failed.map((r) => `${r.side} ${r.qty} ${r.tic}: ${r.reason}`).join('; ')}`);
     }

@@ -66,12 +66,14 @@ test('a day: sells first, then cash-limited buys; orders filled, journalled, tra
     assert.equal(account.before.positions, { AAA: 30, CCC: 5 });
     assert.equal(account.after.positions, { AAA: 10, BBB: 1, DDD: 64 });
     assert.is(ctx.metrics.get('orders sent'), 4);
-    assert.is(ctx.metrics.get('orders filled'), 4);
-    assert.is(ctx.metrics.get('orders rejected'), 0);
-    assert.is(ctx.metrics.get('orders clipped'), 0);
+    // Monitoring's names (monitoring/alerts/tradepipe.rules.yml): orders by status, clips, equity and drawdown.
+    assert.is(ctx.metrics.get('trading_orders/status:filled'), 4);
+    assert.is(ctx.metrics.get('trading_orders/status:rejected'), undefined);
+    assert.is(ctx.metrics.get('trading_clipped_orders'), 0);
     // The test broker charges no fees and marks at the fill prices: equity 10000 + 30 * 41.73 + 5 * 131.16 before and after.
     assert.is(ctx.metrics.get('equity'), 11907.7);
-    assert.ok(Math.abs(ctx.metrics.get('equity after')! - 11907.7) < 1e-9);
+    assert.ok(Math.abs(ctx.metrics.get('trading_equity')! - 11907.7) < 1e-9);
+    assert.is(ctx.metrics.get('trading_drawdown'), 0, 'the first equity seen is the peak');
 
     const rerun = await trade(server, model, tradeContext(KEYS, ctx.stateDir), {}, features);
     assert.is(server.posts.length, 4, 'no new POST');
@@ -196,7 +198,8 @@ test("insufficient buying power (403): reported with the broker's message; the o
     assert.is(message, '1 order failed: buy 64 DDD: HTTP 403: insufficient buying power');
     assert.equal(server.posts.map((p) => p.symbol), ['AAA', 'CCC', 'BBB', 'DDD']);
     assert.equal(server.orders.map((o) => [o.symbol, o.status]), [['AAA', 'filled'], ['CCC', 'filled'], ['BBB', 'filled']]);
-    assert.is(ctx.metrics.get('orders rejected'), 1);
+    assert.is(ctx.metrics.get('trading_orders/status:rejected'), 1);
+    assert.is(ctx.metrics.get('trading_orders/status:filled'), 3);
     assert.ok(ctx.logs.includes('info: buy 64 DDD (' + server.posts[3]!.client_order_id + '): refused: HTTP 403: insufficient buying power'), ctx.logs.join('\n'));
   } finally {
     await server.close();
@@ -228,7 +231,7 @@ test('risk limits clip orders and the clips are journalled and counted', async (
       ['DDD', 'buy', 3, 'clipped from 64 to 3 shares by max_order_notional 2000 and max_position_weight 0.05 (close 177.97)'],
     ]);
     assert.is(server.posts[3]!.qty, 3);
-    assert.is(ctx.metrics.get('orders clipped'), 1);
+    assert.is(ctx.metrics.get('trading_clipped_orders'), 1);
   } finally {
     await server.close();
   }
