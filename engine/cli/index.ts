@@ -11,7 +11,7 @@ import { registerTracking } from './tracking.ts';
 import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule-command.ts';
 import { registerMetrics } from './metrics.ts';
-import { addRemoteOptions, registerRemote, type RemoteFlag } from './remote.ts';
+import { addRemoteOptions, registerRemote, type RemoteFlag } from './remote-command.ts';
 
 const program = new Command('tradepipe')
   .description('Declarative YAML pipelines for trading research, cached by content hash.')
