@@ -15,6 +15,7 @@ import { validateFillingDefaults, suggestion } from './schema/validate.ts';
 import { findProjectRoot, projectRelative, displayPath } from './project.ts';
 import { locatePlugin, importPlugin, listBuiltins, } from './plugin-loader.ts';
 import { buildGraph, type StepGraph } from './graph.ts';
+import { depPath, outPathProblem } from './paths.ts';
 import { applyIncludes, expandMatrices, basePort } from './compose.ts';
 import { resolveSummary, type SummaryItem } from './summary.ts';
 import type { PipelineFile } from '../schemas/pipeline.ts';
@@ -127,6 +128,12 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
     if (problems.length > 0) continue;
     const outputs = typeof plugin.outputs === 'function' ? plugin.outputs(params) : plugin.outputs;
     const files = plugin.files?.(params) ?? {};
+    const badOuts = (files.outs ?? []).flatMap((out) => {
+      const problem = outPathProblem(out);
+      return problem ? [diagnosticAt(positions.nearest(pathOfValue(params, out, [...at, 'with'])), problem)] : [];
+    });
+    diagnostics.push(...badOuts);
+    if (badOuts.length > 0) continue;
     steps.set(id, {
       id,
       uses: raw.uses,
@@ -139,7 +146,7 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
       cache: raw.cache ?? true,
       alwaysRun: raw.always_run === true || plugin.alwaysRun?.(params) === true,
       resources: raw.resources ?? {},
-      deps: (files.deps ?? []).map((p) => projectRelative(root, p)),
+      deps: (files.deps ?? []).map((p) => depPath(root, p)),
       outs: (files.outs ?? []).map((p) => projectRelative(root, p)),
     });
   }
@@ -151,6 +158,20 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
   const summary = resolveSummary(spec.summary, steps, positions);
   fail(summary.diagnostics);
   return { name: spec.name, file: abs, root, steps, graph, order, sources: spec.sources, summary: summary.items };
+}
+
+/** Where in the step's params a string value is written (for positioning a message about it), else `path` itself. */
+function pathOfValue(value: unknown, wanted: string, path: Path): Path {
+  const search = (v: unknown, at: Path): Path | undefined => {
+    if (v === wanted) return at;
+    const children: [string | number, unknown][] = Array.isArray(v) ? v.map((c, i) => [i, c]) : isPlainObject(v) ? Object.entries(v) : [];
+    for (const [k, c] of children) {
+      const hit = search(c, [...at, k]);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  return search(value, path) ?? path;
 }
 
 function parseInputs(inputs: Record<string, string>): Record<string, InputRef> {

@@ -67,6 +67,8 @@ export async function writeParquet(t: Table): Promise<Uint8Array> {
 
 // Files.
 export { writeFileAtomic } from './atomic.ts';
+// Paths in params: inputs may be absolute or project-relative, outs stay inside the project.
+export { outPathProblem, resolveInputPath } from './paths.ts';
 
 // Validation of plugin-owned YAML/JSON configs, with positions and "did you mean".
 export type { Diagnostic } from './errors.ts';

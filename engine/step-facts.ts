@@ -4,7 +4,7 @@
  * upstream records, into a key without touching the disk.
  */
 import { existsSync } from 'node:fs';
-import { join, dirname, relative, sep } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { hashJson } from './hash.ts';
 import { envFingerprint, type KeyManifest } from './key.ts';
 import type { StatCache } from './statcache.ts';
@@ -79,7 +79,7 @@ export async function gatherFacts(step: Step, root: string, producedElsewhere: R
   const deps: Record<string, string> = {};
   for (const dep of step.deps) {
     if (producedElsewhere.has(dep)) continue;
-    const abs = join(root, dep);
+    const abs = resolve(root, dep);
     deps[dep] = existsSync(abs) ? (await stats.hashPath(abs)).hash : MISSING;
   }
   return {

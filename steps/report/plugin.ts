@@ -4,8 +4,8 @@
  * curve, and the pipeline's metadata. Heavy work (ECharts) is imported inside `run`.
  */
 import { writeFile } from 'node:fs/promises';
-import { isAbsolute, join, normalize, resolve } from 'node:path';
-import { type ArtifactKind, definePlugin, type InputArtifact, type ParamIssue, type PortSpec, writeFileAtomic } from '../../engine/sdk.ts';
+import { join, resolve } from 'node:path';
+import { type ArtifactKind, definePlugin, type InputArtifact, outPathProblem, type ParamIssue, type PortSpec, writeFileAtomic } from '../../engine/sdk.ts';
 import { SERIES, type SeriesInput } from './model.ts';
 import type { ReportParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
@@ -28,9 +28,8 @@ export default definePlugin<ReportParams>({
   files: (params) => (params.out === undefined ? {} : { outs: [params.out] }),
   check(params) {
     const issues: ParamIssue[] = [];
-    if (params.out !== undefined && (isAbsolute(params.out) || normalize(params.out).split(/[\\/]/)[0] === '..')) {
-      issues.push({ path: ['out'], message: `expected a path inside the project, relative to its root, found ${JSON.stringify(params.out)}` });
-    }
+    const problem = params.out === undefined ? undefined : outPathProblem(params.out);
+    if (problem) issues.push({ path: ['out'], message: problem });
     return issues;
   },
   async run(ctx, params, inputs) {
