@@ -74,6 +74,8 @@ function testRange(dates: readonly string[], start: string | undefined, end: str
 
 export default definePlugin<BacktestParams>({
   name: 'backtest',
+  // An agent's backtest runs its network every day: a worker thread. Baselines take milliseconds.
+  cpu: (params) => policySpec(params.policy).type === 'agent',
   version: '1',
   description: 'Run a policy (agent, recorded actions, buy-and-hold, index, min-variance) through the FinRL trading env; trajectory and pyfolio stats.',
   paramsSchema: withEnvConfigSchema(schema),
