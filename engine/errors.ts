@@ -4,6 +4,7 @@
  * at the offending line instead of a stack trace.
  */
 import { LineCounter } from 'yaml';
+import { DIAGNOSTIC_CODES, type DiagnosticName, type Severity } from './diagnostic-codes.ts';
 
 export interface SourceFile {
   /** Path as shown to the user (relative to the working directory when possible). */
@@ -20,11 +21,22 @@ export interface Span {
 
 export interface Diagnostic {
   readonly message: string;
+  /** Stable identity of the problem (see diagnostic-codes.ts); absent only on diagnostics built outside the engine. */
+  readonly code?: DiagnosticName;
+  /** `warning`s are printed and do not stop anything; absent means `error`. */
+  readonly severity?: Severity;
   /** Where in a YAML file, when known. */
   readonly span?: Span;
   /** Where otherwise: a CLI flag (`--set train.lr=x`) or a field path. */
   readonly origin?: string;
 }
+
+/** How the CLI heads a diagnostic: `error TP0102`, `warning TP0308`, or just `error`. */
+export function diagnosticLabel(d: Diagnostic): string {
+  return `${d.severity ?? 'error'}${d.code ? ` ${DIAGNOSTIC_CODES[d.code]}` : ''}`;
+}
+
+export const isError = (d: Diagnostic): boolean => d.severity !== 'warning';
 
 /** Thrown by engine stages; the CLI prints every diagnostic and exits with code 2. */
 export class InvalidInput extends Error {
