@@ -1,6 +1,6 @@
 /**
  * CPU-bound plugins in worker threads (`cpu: true`):
- * - a 4-seed `rl.ppo` matrix sweep (10 synthetic tickers, 10,240 timesteps per seed) with
+ * - a 4-seed `rl.ppo` matrix sweep (10 synthetic tickers, 20,480 timesteps per seed) with
  *   `--jobs 2` against `--jobs 1`, data preparation cached beforehand, so only training runs;
  * - the reported duration of `baseline@policy=min_variance` (milliseconds of work) when it runs
  *   beside PPO training in a cold `full_strategy` run, with workers and with
@@ -27,7 +27,7 @@ const SWEEP = `steps:
     uses: rl.ppo
     matrix: { seed: [1, 2, 3, 4] }
     inputs: { data: split.train }
-    with: { n_steps: 2048, ent_coef: 0.01, learning_rate: 0.00025, batch_size: 64, total_timesteps: 10240, seed: "\${matrix.seed}" }
+    with: { n_steps: 2048, ent_coef: 0.01, learning_rate: 0.00025, batch_size: 64, total_timesteps: 20480, seed: "\${matrix.seed}" }
 `;
 
 interface RunJson {

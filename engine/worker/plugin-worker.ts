@@ -43,15 +43,30 @@ const call = (method: string, args: unknown[]) =>
     send({ type: 'registry', id, method, args });
   });
 
-const REGISTRY_METHODS = ['getVersion', 'getVersionByAlias', 'findVersionByHash', 'createVersion', 'setVersionTag', 'setAlias', 'publishArtifact', 'runMetrics'] as const;
+const REGISTRY_METHODS = [
+  'getVersion',
+  'getVersionByAlias',
+  'findVersionByHash',
+  'createVersion',
+  'setVersionTag',
+  'setAlias',
+  'publishArtifact',
+  'runMetrics',
+] as const;
 
 async function run(job: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   abort = new AbortController();
   const secrets = openSecrets(job.ctx.projectRoot, job.secretEnv);
   const log = (level: 'info' | 'warn' | 'debug') => (message: string) => send({ type: 'log', level, message });
-  const track = (method: 'params' | 'metric' | 'tag' | 'artifact') => (...args: unknown[]) => send({ type: 'track', method, args });
+  const track =
+    (method: 'params' | 'metric' | 'tag' | 'artifact') =>
+    (...args: unknown[]) =>
+      send({ type: 'track', method, args });
   const registry = job.ctx.hasRegistry
-    ? ({ description: 'the run\'s model registry (through the engine)', ...Object.fromEntries(REGISTRY_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])) } as unknown as StepModelRegistry)
+    ? ({
+        description: "the run's model registry (through the engine)",
+        ...Object.fromEntries(REGISTRY_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])),
+      } as unknown as StepModelRegistry)
     : undefined;
   const ctx: StepContext = {
     stepId: job.ctx.stepId,

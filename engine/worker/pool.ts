@@ -75,7 +75,8 @@ export class WorkerPool {
               break;
           }
         };
-        const onExit = (code: number) => finish(() => reject(terminated && ctx.signal.aborted ? ctx.signal.reason : new Error(`plugin worker exited with code ${code}`)));
+        const onExit = (code: number) =>
+          finish(() => reject(terminated && ctx.signal.aborted ? ctx.signal.reason : new Error(`plugin worker exited with code ${code}`)));
         const onError = (error: Error) => finish(() => reject(error));
         const finish = (settle: () => void) => {
           settled = true;
@@ -89,7 +90,14 @@ export class WorkerPool {
           entry: job.entry,
           params: job.params,
           inputs: Object.fromEntries(Object.entries(job.inputs).map(([name, a]) => [name, { kind: a.kind, hash: a.hash, path: a.path }])),
-          ctx: { stepId: ctx.stepId, projectRoot: ctx.projectRoot, scratchDir: ctx.scratchDir, env: { ...ctx.env }, run: ctx.run, hasRegistry: ctx.registry !== undefined },
+          ctx: {
+            stepId: ctx.stepId,
+            projectRoot: ctx.projectRoot,
+            scratchDir: ctx.scratchDir,
+            env: { ...ctx.env },
+            run: ctx.run,
+            hasRegistry: ctx.registry !== undefined,
+          },
           secretEnv: { ...job.secretEnv },
         } satisfies ToWorker);
       });

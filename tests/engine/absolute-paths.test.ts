@@ -35,7 +35,10 @@ steps:
   try {
     const first = await p.runJson('p.yaml');
     assert.is(first.code, 0, first.stderr);
-    assert.ok(Object.values(first.statuses).every((s) => s === 'executed'), JSON.stringify(first.statuses));
+    assert.ok(
+      Object.values(first.statuses).every((s) => s === 'executed'),
+      JSON.stringify(first.statuses),
+    );
     const rows = JSON.parse((await p.run(['show', 'p.yaml', 'table_csv.table', '--format', 'json'])).stdout) as unknown[];
     assert.is(rows.length, 900);
     assert.equal(
@@ -44,7 +47,10 @@ steps:
       'the parquet and csv copies give the same table',
     );
     const explained = JSON.parse((await p.run(['status', 'p.yaml', '--explain', 'count', '--json'])).stdout) as { fields: { field: string }[] };
-    assert.ok(explained.fields.some((f) => f.field === `deps.${ext}/ohlcv.csv`), 'the dep is keyed by its absolute path');
+    assert.ok(
+      explained.fields.some((f) => f.field === `deps.${ext}/ohlcv.csv`),
+      'the dep is keyed by its absolute path',
+    );
 
     writeFileSync(join(ext, 'news.csv'), 'date,tic,headline\n2020-01-02,AAPL,Apple up\n');
     // A blank line at the end: new bytes, same rows.
@@ -80,7 +86,10 @@ test('an absolute or escaping out is refused at validation, naming the position'
   try {
     const r = await p.run(['validate', 'p.yaml']);
     assert.is(r.code, 2);
-    assert.match(r.stderr, /p\.yaml:4:33: expected a path inside the project for an out, found the absolute path \/tmp\/elsewhere\.txt \(only inputs may be absolute\)/);
+    assert.match(
+      r.stderr,
+      /p\.yaml:4:33: expected a path inside the project for an out, found the absolute path \/tmp\/elsewhere\.txt \(only inputs may be absolute\)/,
+    );
     assert.match(r.stderr, /p\.yaml:5:35: expected a path inside the project for an out, found \.\.\/r\.html/);
   } finally {
     p.cleanup();

@@ -76,7 +76,11 @@ test('a cpu plugin runs in a worker with the full StepContext; two run on two th
     assert.is(result.status, 'succeeded');
     assert.equal(r.logs.sort(), ['a info thread worker, key ***', 'b info thread worker, key ***', 'c info thread worker, key ***']);
     assert.equal(r.progress.sort(), ['a 0.5 half', 'b 0.5 half', 'c 0.5 half']);
-    assert.equal(r.metrics.sort(), [['a', 'm', 3, 1], ['b', 'm', 3, 1], ['c', 'm', 3, 1]]);
+    assert.equal(r.metrics.sort(), [
+      ['a', 'm', 3, 1],
+      ['b', 'm', 3, 1],
+      ['c', 'm', 3, 1],
+    ]);
     const out = (id: string) => result.steps.find((s) => s.id === id)!.outputs;
     const info = async (id: string) => JSON.parse(new TextDecoder().decode(await session.store.readBytes(out(id).info!))) as Record<string, unknown>;
     const a = await info('a');
@@ -87,24 +91,52 @@ test('a cpu plugin runs in a worker with the full StepContext; two run on two th
     assert.ok(new Set([a.threadId, (await info('c')).threadId]).size === 2, 'a and c (independent) ran on two worker threads');
     const { fromParquet } = await import('../../engine/table/parquet.ts');
     const t = fromParquet(await session.store.readBytes(out('a').table!));
-    assert.equal([t.names, [...(t.columns.a as Float64Array)], t.columns.b], [['a', 'b'], [1.5, 2], ['x', null]]);
+    assert.equal(
+      [t.names, [...(t.columns.a as Float64Array)], t.columns.b],
+      [
+        ['a', 'b'],
+        [1.5, 2],
+        ['x', null],
+      ],
+    );
   } finally {
     p.cleanup();
   }
 });
 
 test('errors and aborts cross the thread: a failing step fails with its message; abort stops a waiting or spinning plugin', async () => {
-  const p = project(files('  bad: { uses: heavy, with: { mode: throw } }\n  wait: { uses: heavy, with: { mode: wait } }\n  spin: { uses: heavy, with: { mode: spin } }\n'));
+  const p = project(
+    files('  bad: { uses: heavy, with: { mode: throw } }\n  wait: { uses: heavy, with: { mode: wait } }\n  spin: { uses: heavy, with: { mode: spin } }\n'),
+  );
   try {
     const pipeline = await loadPipeline(join(p.dir, 'p.yaml'));
     const r = recorder();
-    const failing = await execute(pipeline, openSession(pipeline.root), { jobs: 1, keepGoing: false, signal: new AbortController().signal, env: process.env, targets: ['bad'] }, r.observer);
-    assert.equal(failing.steps.map((s) => [s.id, s.status, s.error]), [['bad', 'failed', 'bad things in a worker']]);
+    const failing = await execute(
+      pipeline,
+      openSession(pipeline.root),
+      { jobs: 1, keepGoing: false, signal: new AbortController().signal, env: process.env, targets: ['bad'] },
+      r.observer,
+    );
+    assert.equal(
+      failing.steps.map((s) => [s.id, s.status, s.error]),
+      [['bad', 'failed', 'bad things in a worker']],
+    );
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 1500);
-    const cancelled = await execute(pipeline, openSession(pipeline.root), { jobs: 2, keepGoing: false, signal: controller.signal, env: process.env, targets: ['wait', 'spin'] }, r.observer);
+    const cancelled = await execute(
+      pipeline,
+      openSession(pipeline.root),
+      { jobs: 2, keepGoing: false, signal: controller.signal, env: process.env, targets: ['wait', 'spin'] },
+      r.observer,
+    );
     assert.is(cancelled.status, 'cancelled');
-    assert.equal(cancelled.steps.map((s) => [s.id, s.status]), [['wait', 'skipped'], ['spin', 'skipped']]);
+    assert.equal(
+      cancelled.steps.map((s) => [s.id, s.status]),
+      [
+        ['wait', 'skipped'],
+        ['spin', 'skipped'],
+      ],
+    );
   } finally {
     p.cleanup();
   }

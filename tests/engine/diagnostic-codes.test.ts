@@ -23,10 +23,16 @@ test('every problem of a file is reported with its code', async () => {
       (e: unknown) => e,
     );
     assert.instance(error, InvalidInput);
-    assert.equal((error as InvalidInput).diagnostics.map((d) => [d.code, d.severity ?? 'error']), [['unknown-variable', 'error']]);
+    assert.equal(
+      (error as InvalidInput).diagnostics.map((d) => [d.code, d.severity ?? 'error']),
+      [['unknown-variable', 'error']],
+    );
     p.write('p.yaml', 'steps:\n  a: { uses: exec, with: { cmd: x, depz: [] } }\n  b: { uses: exce }\n');
     const second = await loadPipeline(join(p.dir, 'p.yaml')).catch((e: InvalidInput) => e);
-    assert.equal((second as InvalidInput).diagnostics.map((d) => d.code), ['unknown-param', 'unknown-plugin']);
+    assert.equal(
+      (second as InvalidInput).diagnostics.map((d) => d.code),
+      ['unknown-param', 'unknown-plugin'],
+    );
   } finally {
     p.cleanup();
   }
@@ -36,7 +42,10 @@ test('an unused variable is a warning: printed with its code, the run goes on, a
   const p = project({ 'p.yaml': 'vars: { used: 1, spare: 2 }\nsteps:\n  a: { uses: exec, with: { cmd: "echo ${vars.used}" } }\n' });
   try {
     const pipeline = await loadPipeline(join(p.dir, 'p.yaml'));
-    assert.equal(pipeline.warnings.map((d) => [d.code, d.severity]), [['unused-variable', 'warning']]);
+    assert.equal(
+      pipeline.warnings.map((d) => [d.code, d.severity]),
+      [['unused-variable', 'warning']],
+    );
     for (let i = 0; i < 2; i++) {
       const r = await p.run(['run', 'p.yaml']);
       assert.is(r.code, 0);

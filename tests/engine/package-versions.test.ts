@@ -39,7 +39,11 @@ test('resolvePackages follows dependencies transitively, resolving each from its
   const p = project(FILES);
   try {
     p.write('node_modules/fakepkg/package.json', manifest('fakepkg', '1.0.0', { '@fix/dep': '^2.0.0', nested: '^3.0.0' }));
-    const found = resolvePackages([[join(p.dir, 'plugins'), 'fakepkg'], [join(p.dir, 'plugins'), 'nested'], [join(p.dir, 'plugins'), 'node:fs']]);
+    const found = resolvePackages([
+      [join(p.dir, 'plugins'), 'fakepkg'],
+      [join(p.dir, 'plugins'), 'nested'],
+      [join(p.dir, 'plugins'), 'node:fs'],
+    ]);
     assert.equal(versionMap(found), { '@fix/dep': '2.0.0', fakepkg: '1.0.0', nested: '1.0.0, 3.0.0' });
   } finally {
     p.cleanup();
@@ -68,8 +72,13 @@ test('a transitive package upgrade reruns the step whose code imports it, with t
     assert.match(explained.stdout, /^\* packages\.@fix\/dep\s+2\.1\.0\s+2\.0\.0$/m);
     assert.match(explained.stdout, /^\* packages\s+[0-9a-f]+/m);
     assert.not.match(explained.stdout, /packages\.fakepkg/, 'unchanged packages are summed up in the `packages` row');
-    const json = JSON.parse((await p.run(['status', 'p.yaml', '--explain', 'with_pkg', '--json'])).stdout) as { fields: { field: string; current: unknown; change: string }[] };
-    assert.equal(json.fields.find((f) => f.field === 'packages.fakepkg'), { field: 'packages.fakepkg', current: '1.0.0', last: '1.0.0', change: 'same' });
+    const json = JSON.parse((await p.run(['status', 'p.yaml', '--explain', 'with_pkg', '--json'])).stdout) as {
+      fields: { field: string; current: unknown; change: string }[];
+    };
+    assert.equal(
+      json.fields.find((f) => f.field === 'packages.fakepkg'),
+      { field: 'packages.fakepkg', current: '1.0.0', last: '1.0.0', change: 'same' },
+    );
 
     const rerun = await p.runJson('p.yaml');
     assert.equal(rerun.statuses, { with_pkg: 'executed', without: 'cached' });
