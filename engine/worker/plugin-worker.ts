@@ -62,12 +62,13 @@ async function run(job: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     (method: 'params' | 'metric' | 'tag' | 'artifact') =>
     (...args: unknown[]) =>
       send({ type: 'track', method, args });
-  const registry = job.ctx.hasRegistry
-    ? ({
-        description: "the run's model registry (through the engine)",
-        ...Object.fromEntries(REGISTRY_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])),
-      } as unknown as StepModelRegistry)
-    : undefined;
+  const registry =
+    job.ctx.registry !== undefined
+      ? ({
+          description: job.ctx.registry,
+          ...Object.fromEntries(REGISTRY_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])),
+        } as unknown as StepModelRegistry)
+      : undefined;
   const ctx: StepContext = {
     stepId: job.ctx.stepId,
     projectRoot: job.ctx.projectRoot,

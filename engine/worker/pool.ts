@@ -96,7 +96,7 @@ export class WorkerPool {
             scratchDir: ctx.scratchDir,
             env: { ...ctx.env },
             run: ctx.run,
-            hasRegistry: ctx.registry !== undefined,
+            ...(ctx.registry ? { registry: ctx.registry.description } : {}),
           },
           secretEnv: { ...job.secretEnv },
         } satisfies ToWorker);

@@ -20,7 +20,8 @@ export type ToWorker =
       entry: string;
       params: Record<string, unknown>;
       inputs: Record<string, InputRef>;
-      ctx: { stepId: string; projectRoot: string; scratchDir: string; env: Record<string, string | undefined>; run?: RunInfo; hasRegistry: boolean };
+      /** `registry`: its description, when the step has one (calls go through the engine). */
+      ctx: { stepId: string; projectRoot: string; scratchDir: string; env: Record<string, string | undefined>; run?: RunInfo; registry?: string };
       /** The run's environment, from which the worker reads secrets as the engine would. */
       secretEnv: Record<string, string | undefined>;
     }
