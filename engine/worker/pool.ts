@@ -75,9 +75,16 @@ export class WorkerPool {
               break;
           }
         };
-        const onExit = (code: number) =>
-          finish(() => reject(terminated && ctx.signal.aborted ? ctx.signal.reason : new Error(`plugin worker exited with code ${code}`)));
-        const onError = (error: Error) => finish(() => reject(error));
+        const onExit = (code: number) => {
+          const killed = terminated && ctx.signal.aborted;
+          terminated = true;
+          finish(() => reject(killed ? ctx.signal.reason : new Error(`plugin worker exited with code ${code}`)));
+        };
+        // An uncaught error ends the worker: it is not given another step.
+        const onError = (error: Error) => {
+          terminated = true;
+          finish(() => reject(error));
+        };
         const finish = (settle: () => void) => {
           settled = true;
           worker.off('message', onMessage).off('exit', onExit).off('error', onError);
