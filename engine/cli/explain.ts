@@ -144,7 +144,9 @@ export function renderExplanation(e: Explanation): string {
   ];
   // Dozens of packages: the text lists only those that differ; `packages` stands for the rest (--json has them all).
   const shown = e.fields.filter((f) => !f.field.startsWith('packages.') || (f.change !== 'same' && f.change !== 'new'));
-  const rows = shown.map((f) => [MARK[f.change], f.field, show(f.field, f.current, true), show(f.field, f.last, 'last' in f)] as const);
+  const packageCount = e.fields.filter((f) => f.field.startsWith('packages.') && f.change !== 'removed').length;
+  const label = (field: string) => (field === 'packages' ? `packages (${packageCount})` : field);
+  const rows = shown.map((f) => [MARK[f.change], label(f.field), show(f.field, f.current, true), show(f.field, f.last, 'last' in f)] as const);
   const fieldWidth = Math.max('field'.length, ...rows.map((r) => r[1].length));
   const nowWidth = Math.max('now'.length, ...rows.map((r) => r[2].length));
   const line = (r: readonly [string, string, string, string]) => `${r[0]} ${r[1].padEnd(fieldWidth)}  ${r[2].padEnd(nowWidth)}  ${r[3]}`.trimEnd();

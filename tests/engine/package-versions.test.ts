@@ -70,7 +70,7 @@ test('a transitive package upgrade reruns the step whose code imports it, with t
 
     const explained = await p.run(['status', 'p.yaml', '--explain', 'with_pkg']);
     assert.match(explained.stdout, /^\* packages\.@fix\/dep\s+2\.1\.0\s+2\.0\.0$/m);
-    assert.match(explained.stdout, /^\* packages\s+[0-9a-f]+/m);
+    assert.match(explained.stdout, /^\* packages \(2\)\s+[0-9a-f]+/m);
     assert.not.match(explained.stdout, /packages\.fakepkg/, 'unchanged packages are summed up in the `packages` row');
     const json = JSON.parse((await p.run(['status', 'p.yaml', '--explain', 'with_pkg', '--json'])).stdout) as {
       fields: { field: string; current: unknown; change: string }[];
