@@ -142,4 +142,35 @@ test('errors and aborts cross the thread: a failing step fails with its message;
   }
 });
 
+test('through the CLI with tracking on: the registry is reached from the worker through the engine', async () => {
+  const registryPlugin = `export default {
+  name: 'reg', version: '1', description: 'reads the registry from a worker', cpu: true,
+  paramsSchema: { type: 'object' }, inputs: {}, outputs: { seen: {} },
+  async run(ctx) {
+    const missing = await ctx.registry.getVersionByAlias('nothing_registered', 'champion');
+    const failure = await ctx.registry.setAlias('nothing_registered', 'champion', '1').then(() => 'no error', (e) => e instanceof Error && e.message);
+    return { seen: { kind: 'json', value: { description: ctx.registry.description, missing: missing ?? null, failure } } };
+  },
+};
+`;
+  const p = project({
+    'package.json': '{ "type": "module" }\n',
+    'plugins/reg.mjs': registryPlugin,
+    'p.yaml': 'plugins: { reg: ./plugins/reg.mjs }\nsteps:\n  r: { uses: reg }\n',
+  });
+  try {
+    const r = await p.runJson('p.yaml');
+    assert.is(r.code, 0, r.stderr);
+    const shown = JSON.parse((await p.run(['show', 'p.yaml', 'r.seen'])).stdout) as { description: string; missing: unknown; failure: string };
+    const registryDir = join(p.dir, '.tradepipe', 'tracking', 'registry');
+    assert.equal(shown, {
+      description: `filesystem registry ${registryDir}`,
+      missing: null,
+      failure: `model nothing_registered is not registered (registry: ${registryDir})`,
+    });
+  } finally {
+    p.cleanup();
+  }
+});
+
 test.run();
