@@ -87,15 +87,18 @@ test('diffManifests: version before code, then params, inputs, files, env and mo
     env: { TOKEN: 'e2' },
     models: { 'models:/m@champion': 'm/2 sha256:2' },
   });
-  assert.equal(diffManifests(before, after).map((r) => describeReasons([r])), [
-    'plugin version 1→2',
-    'param `extra` (unset)→true',
-    'input `x` changed',
-    'input `y` added',
-    'file `a.csv` removed',
-    'env `TOKEN` changed',
-    'model `models:/m@champion` now resolves to m/2',
-  ]);
+  assert.equal(
+    diffManifests(before, after).map((r) => describeReasons([r])),
+    [
+      'plugin version 1→2',
+      'param `extra` (unset)→true',
+      'input `x` changed',
+      'input `y` added',
+      'file `a.csv` removed',
+      'env `TOKEN` changed',
+      'model `models:/m@champion` now resolves to m/2',
+    ],
+  );
   assert.equal(diffManifests(manifest(), manifest({ code: 'sha256:other' })), [{ kind: 'plugin-code' }]);
 });
 
@@ -110,11 +113,14 @@ test('planSteps: a step below one that runs waits for it (upstream), unless forc
     (id) => manifest({ params: { id, amount: 2 } }),
     view([a], { a }),
   );
-  assert.equal([...plan.values()].map((d) => [d.id, d.action, describeReasons(d.reasons)]), [
-    ['a', 'run', 'param `amount` 1→2; param `id` (unset)→"a"'],
-    ['b', 'run', 'upstream `a` will run'],
-    ['c', 'run', 'forced'],
-  ]);
+  assert.equal(
+    [...plan.values()].map((d) => [d.id, d.action, describeReasons(d.reasons)]),
+    [
+      ['a', 'run', 'param `amount` 1→2; param `id` (unset)→"a"'],
+      ['b', 'run', 'upstream `a` will run'],
+      ['c', 'run', 'forced'],
+    ],
+  );
 });
 
 test('planSteps: cached upstream records feed the downstream manifest', () => {
@@ -132,6 +138,22 @@ test('planSteps: cached upstream records feed the downstream manifest', () => {
     view([a], { a }),
   );
   assert.equal(seen, ['a:', 'b:a=sha256:a-out']);
+});
+
+test('package versions: an upgrade, a new and a dropped package are named; a record without versions says so once', () => {
+  const before = manifest({ packages: { yaml: '2.8.0', ajv: '8.17.1', execa: '9.0.0' } });
+  const after = manifest({ packages: { yaml: '2.9.1', ajv: '8.17.1', papaparse: '5.5.3' } });
+  assert.is(
+    describeReasons(diffManifests(before, after)),
+    'package `yaml` 2.8.0→2.9.1; package `papaparse` 5.5.3 added; package `execa` 9.0.0 no longer imported',
+  );
+  assert.is(describeReasons(diffManifests(manifest(), after)), 'package versions not recorded by the last run');
+  // New imports come with new code: then the added packages are listed, not the record's age.
+  assert.is(
+    describeReasons(diffManifests(manifest(), { ...after, code: 'sha256:other' })),
+    'plugin code changed; package `yaml` 2.9.1 added; package `ajv` 8.17.1 added; package `papaparse` 5.5.3 added',
+  );
+  assert.is.not(cacheKey(before), cacheKey(after));
 });
 
 test.run();
