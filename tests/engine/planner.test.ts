@@ -87,18 +87,15 @@ test('diffManifests: version before code, then params, inputs, files, env and mo
     env: { TOKEN: 'e2' },
     models: { 'models:/m@champion': 'm/2 sha256:2' },
   });
-  assert.equal(
-    diffManifests(before, after).map((r) => describeReasons([r])),
-    [
-      'plugin version 1→2',
-      'param `extra` (unset)→true',
-      'input `x` changed',
-      'input `y` added',
-      'file `a.csv` removed',
-      'env `TOKEN` changed',
-      'model `models:/m@champion` now resolves to m/2',
-    ],
-  );
+  assert.equal(diffManifests(before, after).map((r) => describeReasons([r])), [
+    'plugin version 1→2',
+    'param `extra` (unset)→true',
+    'input `x` changed',
+    'input `y` added',
+    'file `a.csv` removed',
+    'env `TOKEN` changed',
+    'model `models:/m@champion` now resolves to m/2',
+  ]);
   assert.equal(diffManifests(manifest(), manifest({ code: 'sha256:other' })), [{ kind: 'plugin-code' }]);
 });
 
@@ -113,14 +110,11 @@ test('planSteps: a step below one that runs waits for it (upstream), unless forc
     (id) => manifest({ params: { id, amount: 2 } }),
     view([a], { a }),
   );
-  assert.equal(
-    [...plan.values()].map((d) => [d.id, d.action, describeReasons(d.reasons)]),
-    [
-      ['a', 'run', 'param `amount` 1→2; param `id` (unset)→"a"'],
-      ['b', 'run', 'upstream `a` will run'],
-      ['c', 'run', 'forced'],
-    ],
-  );
+  assert.equal([...plan.values()].map((d) => [d.id, d.action, describeReasons(d.reasons)]), [
+    ['a', 'run', 'param `amount` 1→2; param `id` (unset)→"a"'],
+    ['b', 'run', 'upstream `a` will run'],
+    ['c', 'run', 'forced'],
+  ]);
 });
 
 test('planSteps: cached upstream records feed the downstream manifest', () => {
