@@ -17,7 +17,9 @@ const REPO = join(import.meta.dirname, '..');
 const BIN = join(REPO, 'bin', 'tradepipe');
 
 const SWEEP = `steps:
-  ohlcv: { uses: ingest.ohlcv, with: { source: synthetic, tickers: [AAA, BBB, CCC, DDD, EEE, FFF, GGG, HHH, III, JJJ], start: '2014-01-06', end: '2021-12-01', seed: 42 } }
+  ohlcv:
+    uses: ingest.ohlcv
+    with: { source: synthetic, tickers: [AAA, BBB, CCC, DDD, EEE, FFF, GGG, HHH, III, JJJ], start: '2014-01-06', end: '2021-12-01', seed: 42 }
   features: { uses: features.indicators, inputs: { prices: ohlcv.prices } }
   split:
     uses: data.split
@@ -36,7 +38,12 @@ interface RunJson {
 }
 
 function run(dir: string, args: string[], env: Record<string, string> = {}): RunJson {
-  const out = execFileSync(BIN, ['run', ...args, '--json'], { cwd: dir, env: { ...process.env, MLFLOW_TRACKING_URI: '', ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const out = execFileSync(BIN, ['run', ...args, '--json'], {
+    cwd: dir,
+    env: { ...process.env, MLFLOW_TRACKING_URI: '', ...env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   return JSON.parse(out) as RunJson;
 }
 
@@ -64,7 +71,14 @@ function sweep(): BenchRow[] {
     return [
       { bench: 'workers', case: `4-seed PPO sweep, --jobs 1 (${one.load})`, value: Math.round(one.ms), unit: 'ms' },
       { bench: 'workers', case: `4-seed PPO sweep, --jobs 2 (${two.load})`, value: Math.round(two.ms), unit: 'ms' },
-      { bench: 'workers', case: '4-seed PPO sweep, speed-up of --jobs 2 over --jobs 1', value: Math.round(speedup * 100) / 100, unit: 'x', target: '>= 1.8 on 2 idle cores', ok: speedup >= 1.8 },
+      {
+        bench: 'workers',
+        case: '4-seed PPO sweep, speed-up of --jobs 2 over --jobs 1',
+        value: Math.round(speedup * 100) / 100,
+        unit: 'x',
+        target: '>= 1.8 on 2 idle cores',
+        ok: speedup >= 1.8,
+      },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -84,7 +98,12 @@ function lightStep(): BenchRow[] {
       const before = load();
       const r = run(dir, ['pipelines.d/full_strategy.yaml'], env);
       const step = r.steps.find((s) => s.id === 'baseline@policy=min_variance')!;
-      rows.push({ bench: 'workers', case: `full_strategy cold: min-variance baseline beside PPO training, ${label} (${before} → ${load()})`, value: step.duration_ms, unit: 'ms' });
+      rows.push({
+        bench: 'workers',
+        case: `full_strategy cold: min-variance baseline beside PPO training, ${label} (${before} → ${load()})`,
+        value: step.duration_ms,
+        unit: 'ms',
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
