@@ -2,7 +2,7 @@
  * Stable codes for diagnostics (like TypeScript's TS2304 or eemeli/yaml's error codes):
  * the message may be reworded, the code stays. The CLI prints both (`error TP0102: ...`);
  * tests and tools match the code. Numbers are grouped: 00xx YAML and `$ref`s, 01xx steps
- * and params, 02xx wiring and the graph, 03xx variables, overrides and composition.
+ * and params, 02xx wiring and the graph, 03xx variables, overrides and composition, 04xx `schedule:`.
  * Never renumber or reuse a code; add new ones at the end of their group.
  */
 export const DIAGNOSTIC_CODES = {
@@ -39,6 +39,10 @@ export const DIAGNOSTIC_CODES = {
   'unknown-summary-entry': 'TP0306',
   'step-gone': 'TP0307',
   'unused-variable': 'TP0308',
+  'bad-time-zone': 'TP0400',
+  'bad-cron': 'TP0401',
+  'cron-never-fires': 'TP0402',
+  'unknown-schedule-step': 'TP0403',
 } as const;
 
 export type DiagnosticName = keyof typeof DIAGNOSTIC_CODES;

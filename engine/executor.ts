@@ -17,6 +17,7 @@ import { RunState, type RunObserver, type RunResult } from './run-state.ts';
 import { Scheduler } from './scheduler.ts';
 import { StepRunner, type RunTrackingHooks } from './step-runner.ts';
 import { WorkerPool } from './worker/pool.ts';
+import { recordRunEvents } from './events.ts';
 
 export type { RunObserver, RunResult, StepResult, StepStatus } from './run-state.ts';
 export type { RunTrackingHooks, StepTracker } from './step-runner.ts';
@@ -85,6 +86,8 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   const pipelineRel = projectRelative(pipeline.root, pipeline.file);
   const { selected, forced } = selectSteps(pipeline, opts);
   const state = new RunState(pipeline, pipelineRel, runId, startedAt, pipeline.order.filter((id) => selected.has(id)), opts.git);
+  const events = recordRunEvents(session.paths.store, { runId, pipeline: pipelineRel, steps: state.order }, (m) => process.stderr.write(`warning: ${m}\n`));
+  observer = events.observe(observer);
   const view = session.view(pipelineRel);
   const secrets = openSecrets(pipeline.root, opts.env);
   const cancel = new AbortController();
@@ -132,6 +135,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     steps: steps.map((s) => ({ id: s.id, status: s.status, key: state.records.get(s.id)?.key })),
   };
   await session.records.writeRun(summary);
+  await events.finish(status, Math.round(performance.now() - runStart));
   await rm(join(session.paths.tmp, runId), { recursive: true, force: true });
   return { runId, pipeline: pipeline.name, status, duration_ms: Math.round(performance.now() - runStart), steps };
 }

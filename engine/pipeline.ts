@@ -21,6 +21,7 @@ import { resolveSummary, type SummaryItem } from './summary.ts';
 import type { PipelineFile } from '../schemas/pipeline.ts';
 import type { PortSpec } from './plugin.ts';
 import type { InputRef, ResolvedSpec, Step } from './pipeline-model.ts';
+import { scheduleDiagnostics, toSchedule, type Schedule } from './schedule/definition.ts';
 
 const pipelineSchema = JSON.parse(
   readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas', 'pipeline.schema.json'), 'utf8'),
@@ -67,11 +68,33 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
   return pipeline;
 }
 
+/** A pipeline file as the scheduler sees it: without plugins, so watching many files stays light. */
+export interface ScheduledFile {
+  readonly name: string;
+  readonly file: string;
+  readonly root: string;
+  /** Every YAML file read: the pipeline and what it references. */
+  readonly sources: readonly string[];
+  readonly schedule?: Schedule;
+}
+
+/** Reads and checks a pipeline file up to its steps' params (YAML, schema, includes, vars, `schedule:`). */
+export function readScheduledFile(file: string): ScheduledFile {
+  const abs = resolve(file);
+  const root = findProjectRoot(abs);
+  const { spec, schedule } = resolveSpec(abs, root, []);
+  return { name: spec.name, file: abs, root, sources: spec.sources, ...(schedule ? { schedule: toSchedule(schedule) } : {}) };
+}
+
 function fail(diagnostics: Diagnostic[]): void {
   if (diagnostics.length > 0) throw new InvalidInput(diagnostics);
 }
 
-function resolveSpec(abs: string, root: string, overrides: readonly string[]): { spec: ResolvedSpec; positions: Positions; warnings: Diagnostic[] } {
+function resolveSpec(
+  abs: string,
+  root: string,
+  overrides: readonly string[],
+): { spec: ResolvedSpec; positions: Positions; warnings: Diagnostic[]; schedule?: PipelineFile['schedule'] } {
   const loader = yamlLoader(root, displayPath);
   const loaded = loader.load(abs);
   if (loader.errors.length > 0) throw new InvalidInput(loader.errors);
@@ -94,10 +117,12 @@ function resolveSpec(abs: string, root: string, overrides: readonly string[]): {
   fail(diagnostics);
   const steps = expandMatrices(interpolated, positions, diagnostics);
   fail(diagnostics);
+  if (spec.schedule) fail(scheduleDiagnostics(spec.schedule, Object.keys(steps), positions));
   return {
     spec: { name: spec.pipeline ?? basename(abs, extname(abs)), plugins: spec.plugins ?? {}, summary: spec.summary ?? [], steps, sources },
     positions,
     warnings,
+    schedule: spec.schedule,
   };
 }
 

@@ -32,6 +32,7 @@ export interface PipelineFile {
    * What `run` prints at the end: `step.output` (tables aligned, JSON as key: value) or a step's out path (printed as a path).
    */
   summary?: string[];
+  schedule?: Schedule;
 }
 export interface Step {
   /**
@@ -84,4 +85,31 @@ export interface Step {
         [k: string]: [string | number | boolean, ...(string | number | boolean)[]];
       }
     | string;
+}
+/**
+ * When `tradepipe schedule` runs this pipeline on its own.
+ */
+export interface Schedule {
+  /**
+   * Cron expression: 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first.
+   */
+  cron: string;
+  /**
+   * IANA time zone the cron expression is read in, e.g. America/New_York.
+   */
+  timezone?: string;
+  /**
+   * A fire while this pipeline's previous run is still running: skip it, queue it (one pending at most), or cancel the running one and start.
+   */
+  overlap?: 'skip' | 'queue' | 'cancel';
+  /**
+   * After downtime: run nothing missed, or the most recent missed slot once.
+   */
+  catch_up?: 'none' | 'latest';
+  /**
+   * `step.param.path: value` overrides for scheduled runs, like `run --set`.
+   */
+  set?: {
+    [k: string]: unknown;
+  };
 }

@@ -91,7 +91,8 @@ function compare(current: Map<string, unknown>, last: Map<string, unknown> | und
     const then = last?.get(field);
     const change = ((): FieldChange => {
       if (!last) return 'new';
-      if (now === PENDING) return 'pending';
+      // A param may be null; only hashes (inputs, deps, key) are pending until upstream runs.
+      if (now === PENDING && !field.startsWith('params')) return 'pending';
       if (!current.has(field)) return 'removed';
       if (!last.has(field)) return 'added';
       return JSON.stringify(now) === JSON.stringify(then) ? 'same' : 'changed';
@@ -126,11 +127,11 @@ const MARK: Record<FieldChange, string> = { same: ' ', changed: '*', added: '+',
 /** How a value reads in the table: hashes shortened, params as JSON, absent as `-`. */
 function show(field: string, value: unknown, present: boolean): string {
   if (!present) return '-';
-  if (value === PENDING) return '(after upstream runs)';
   if (field.startsWith('params')) {
     const text = JSON.stringify(value);
     return text.length > 48 ? `${text.slice(0, 45)}...` : text;
   }
+  if (value === PENDING) return '(after upstream runs)';
   if (typeof value === 'string' && value.startsWith('sha256:')) return shortHash(value);
   if (value === MISSING) return '(missing)';
   return String(value);

@@ -9,6 +9,7 @@ import { openSession } from '../cache-session.ts';
 import { acquireLock } from '../lock.ts';
 import { hexOf } from '../hash.ts';
 import type { RunSummary } from '../records.ts';
+import { eventFile } from '../events.ts';
 
 export interface GcReport {
   keptRuns: number;
@@ -72,7 +73,10 @@ export async function collectGarbage(root: string, keep: number, dryRun: boolean
     }
     if (!dryRun) {
       if (existsSync(paths.checkouts)) for (const d of readdirSync(paths.checkouts)) if (!keepDirs.has(d)) await rm(join(paths.checkouts, d), { recursive: true, force: true });
-      for (const run of droppedRuns) await rm(join(paths.runs, `${run.runId}.json`), { force: true });
+      for (const run of droppedRuns) {
+        await rm(join(paths.runs, `${run.runId}.json`), { force: true });
+        await rm(eventFile(paths.store, run.runId), { force: true });
+      }
       await rm(paths.tmp, { recursive: true, force: true });
       await rm(paths.corrupt, { recursive: true, force: true });
     }

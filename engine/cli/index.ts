@@ -12,6 +12,8 @@ import { initProject } from './init.ts';
 import { registerWatch } from './watch.ts';
 import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
+import { registerUi } from './ui.ts';
+import { registerSchedule } from './schedule.ts';
 import { findProjectRoot } from '../project.ts';
 import { formatBytes } from '../format.ts';
 
@@ -112,6 +114,8 @@ program
 
 registerWatch(program);
 registerTracking(program);
+registerUi(program);
+registerSchedule(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);

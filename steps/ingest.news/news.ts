@@ -1,6 +1,7 @@
 /**
  * The news table: one row per headline, columns date (YYYY-MM-DD, New York date of
- * publication), tic, headline, summary, source, url, label (positive / negative /
+ * publication; null for undated labelled text such as Financial PhraseBank), tic (null
+ * likewise), headline, summary, source, url, label (positive / negative /
  * neutral, null when unknown); sorted by date, tic, then publication time.
  */
 import { table, type Table } from '../../engine/sdk.ts';
@@ -9,8 +10,8 @@ export const LABELS = ['positive', 'negative', 'neutral'] as const;
 export type Label = (typeof LABELS)[number];
 
 export interface NewsRow {
-  date: string;
-  tic: string;
+  date: string | null;
+  tic: string | null;
   headline: string;
   summary: string | null;
   source: string | null;
@@ -25,8 +26,8 @@ export function isLabel(value: string): value is Label {
 }
 
 function compareRows(a: NewsRow, b: NewsRow): number {
-  if (a.date !== b.date) return a.date < b.date ? -1 : 1;
-  if (a.tic !== b.tic) return a.tic < b.tic ? -1 : 1;
+  if (a.date !== b.date) return (a.date ?? '') < (b.date ?? '') ? -1 : 1;
+  if (a.tic !== b.tic) return (a.tic ?? '') < (b.tic ?? '') ? -1 : 1;
   return a.time - b.time;
 }
 

@@ -5,9 +5,9 @@
  */
 export interface NewsParams {
   /**
-   * Where headlines come from. `synthetic` (the default) needs no network and reads the `prices` input.
+   * Where headlines come from. `synthetic` (the default) needs no network and reads the `prices` input. `fpb`: a Financial PhraseBank file of `sentence@label` lines (labelled text without date or ticker, for training sentiment models).
    */
-  source?: 'synthetic' | 'alpaca' | 'finnhub' | 'newsapi' | 'csv' | 'jsonl';
+  source?: 'synthetic' | 'alpaca' | 'finnhub' | 'newsapi' | 'csv' | 'jsonl' | 'fpb';
   /**
    * Symbols to fetch (required for providers; for synthetic and files a filter, default all tickers except ^ indexes).
    *
@@ -57,7 +57,7 @@ export interface NewsParams {
    */
   language?: string;
   /**
-   * csv/jsonl: the file, relative to the project root. Declared to the engine as a file dependency.
+   * csv/jsonl/fpb: the file, relative to the project root. Declared to the engine as a file dependency.
    */
   path?: string;
   /**

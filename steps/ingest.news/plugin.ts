@@ -17,9 +17,10 @@ const SOURCES: Record<ResolvedParams['source'], () => Promise<{ default: NewsSou
   newsapi: () => import('./sources/newsapi.ts'),
   csv: () => import('./sources/file.ts'),
   jsonl: () => import('./sources/file.ts'),
+  fpb: () => import('./sources/fpb.ts'),
 };
 
-const isFile = (source: NewsParams['source']) => source === 'csv' || source === 'jsonl';
+const isFile = (source: NewsParams['source']) => source === 'csv' || source === 'jsonl' || source === 'fpb';
 const isProvider = (source: NewsParams['source']) => source === 'alpaca' || source === 'finnhub' || source === 'newsapi';
 
 function check(params: NewsParams): ParamIssue[] {
@@ -29,7 +30,12 @@ function check(params: NewsParams): ParamIssue[] {
   for (const key of required) {
     if (params[key] === undefined) issues.push({ path: [key], message: `is required for source ${source}` });
   }
-  if (!isFile(source) && params.columns !== undefined) issues.push({ path: ['columns'], message: 'only applies to sources csv and jsonl' });
+  if ((!isFile(source) || source === 'fpb') && params.columns !== undefined) issues.push({ path: ['columns'], message: 'only applies to sources csv and jsonl' });
+  if (source === 'fpb') {
+    for (const key of ['tickers', 'start', 'end'] as const) {
+      if (params[key] !== undefined) issues.push({ path: [key], message: 'does not apply to source fpb (its sentences have no date or ticker)' });
+    }
+  }
   if (source !== 'newsapi' && params.queries !== undefined) issues.push({ path: ['queries'], message: 'only applies to source newsapi' });
   issues.push(...rangeIssues(params));
   return issues;
@@ -57,13 +63,14 @@ export default definePlugin<NewsParams>({
     const { default: fetchNews } = await SOURCES[p.source]();
     const fetched = await fetchNews({ ctx, params: p, tickers, range, prices: inputs.prices });
     const wanted = tickers.length > 0 ? new Set(tickers) : undefined;
-    const rows = fetched.filter((r) => (!wanted || wanted.has(r.tic)) && (!range || inRange(r.date, range)));
+    const rows = fetched.filter((r) => (!wanted || (r.tic !== null && wanted.has(r.tic))) && (!range || (r.date !== null && inRange(r.date, range))));
     if (isProvider(p.source)) {
       const covered = new Set(rows.map((r) => r.tic));
       if (covered.size === 0) throw new Error(`no news from ${p.source} for ${tickers.join(', ')} between ${range!.start} and ${range!.end}`);
       for (const tic of tickers) if (!covered.has(tic)) ctx.log.warn(`no news from ${p.source} for ${tic} between ${range!.start} and ${range!.end} (unknown symbol?)`);
     }
-    ctx.log.info(`${rows.length} headlines for ${new Set(rows.map((r) => r.tic)).size} tickers from ${p.source}`);
+    if (p.source === 'fpb') ctx.log.info(`${rows.length} labelled sentences from ${p.path}`);
+    else ctx.log.info(`${rows.length} headlines for ${new Set(rows.map((r) => r.tic)).size} tickers from ${p.source}`);
     return { news: { kind: 'table', table: newsTable(rows) } };
   },
 });

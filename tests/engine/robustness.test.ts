@@ -155,6 +155,7 @@ test('gc removes objects no kept run references and keeps what the latest runs n
     const gc = await p.run(['gc', '.', '--keep', '1']);
     assert.is(gc.stdout.trim(), 'removed 2 objects (4 B), 2 records, 2 run logs; kept 1 runs');
     assert.is(objectFiles(p.dir).length, 1);
+    assert.is(readdirSync(join(p.dir, '.tradepipe', 'events')).length, 1, "a dropped run's event stream goes with it");
     const r = await p.runJson('p.yaml', ['--set', 'a.cmd=echo 3 > a.txt']);
     assert.equal(r.statuses, { a: 'cached' });
   } finally {

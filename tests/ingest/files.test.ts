@@ -178,4 +178,23 @@ test('news jsonl, and its bad lines', async () => {
   );
 });
 
+test('news fpb: Financial PhraseBank `sentence@label` lines, Latin-1 or UTF-8, in file order', async () => {
+  const root = project({
+    'fpb-utf8.txt': 'Operating profit rose to EUR 13.1 mn from EUR 8.7 mn .@positive\nThe e-mail address is info@example.com@neutral\n\nSales fell 5 % .@negative\n',
+    'fpb-bad.txt': 'Fine sentence@positive\nNo label here\n',
+    'fpb-label.txt': 'Fine sentence@positive\nShares rose@bullish\n',
+  });
+  // The published files are Latin-1: "ä" is one byte, 0xE4.
+  writeFileSync(join(root, 'fpb-latin1.txt'), Buffer.from('Kone\'s net sales in Hyvink\xe4\u00e4 grew@positive\n', 'latin1'));
+  const t = await news(root, { source: 'fpb', path: 'fpb-utf8.txt' });
+  assert.equal(t.names, ['date', 'tic', 'headline', 'summary', 'source', 'url', 'label']);
+  assert.equal(stringColumn(t, 'headline'), ['Operating profit rose to EUR 13.1 mn from EUR 8.7 mn .', 'The e-mail address is info@example.com', 'Sales fell 5 % .']);
+  assert.equal(stringColumn(t, 'label'), ['positive', 'neutral', 'negative']);
+  assert.equal(stringColumn(t, 'date'), [null, null, null]);
+  assert.equal(stringColumn(await news(root, { source: 'fpb', path: 'fpb-latin1.txt' }), 'headline'), ["Kone's net sales in Hyvinkää grew"]);
+  assert.is(await rejection(news(root, { source: 'fpb', path: 'fpb-bad.txt' })), 'fpb-bad.txt:2: expected `sentence@label`, found no `@`');
+  assert.is(await rejection(news(root, { source: 'fpb', path: 'fpb-label.txt' })), 'fpb-label.txt:2: expected the label positive, negative or neutral after the last `@`, found "bullish"');
+  assert.equal(newsPlugin.check!({ source: 'fpb', path: 'x.txt', tickers: ['AAPL'] }), [{ path: ['tickers'], message: 'does not apply to source fpb (its sentences have no date or ticker)' }]);
+});
+
 test.run();

@@ -89,4 +89,38 @@ test('check: each end must come after its start', () => {
   ]);
 });
 
+test('stratified: seeded, every class in proportion, parts disjoint and in input order', async () => {
+  const label = [...Array(50).fill('neutral'), ...Array(30).fill('positive'), ...Array(20).fill('negative')];
+  const input = table({ id: Float64Array.from(label, (_, i) => i), label });
+  const params: DataSplitParams = { stratified: { column: 'label', test: 0.2, validation: 0.1, seed: 7 } };
+  const parts = await split(input, params);
+  assert.equal(Object.keys(parts).sort(), ['test', 'train', 'validation']);
+  const count = (t: Table, value: string) => (t.columns.label as string[]).filter((l) => l === value).length;
+  assert.equal(['neutral', 'positive', 'negative'].map((l) => count(parts.test!, l)), [10, 6, 4]);
+  assert.equal(['neutral', 'positive', 'negative'].map((l) => count(parts.validation!, l)), [5, 3, 2]);
+  assert.equal(['neutral', 'positive', 'negative'].map((l) => count(parts.train!, l)), [35, 21, 14]);
+  const ids = (t: Table) => [...(t.columns.id as Float64Array)];
+  const all = [...ids(parts.train!), ...ids(parts.validation!), ...ids(parts.test!)].sort((a, b) => a - b);
+  assert.equal(all, Array.from({ length: 100 }, (_, i) => i));
+  for (const part of Object.values(parts)) assert.equal(ids(part), [...ids(part)].sort((a, b) => a - b));
+  assert.equal(ids((await split(input, params)).test!), ids(parts.test!));
+  assert.not.equal(ids((await split(input, { stratified: { ...params.stratified!, seed: 8 } })).test!), ids(parts.test!));
+});
+
+test('stratified: ceil sizes, largest remainder; an empty class value and exclusive params are errors', async () => {
+  const input = table({ label: ['a', 'a', 'a', 'b', 'b', 'c', 'c'] });
+  const parts = await split(input, { stratified: { test: 0.3 } });
+  // ceil(0.3 * 7) = 3 test rows: a 1.29, b 0.86, c 0.86 -> 1, 1, 1
+  assert.equal([...(parts.test!.columns.label as string[])], ['a', 'b', 'c']);
+  assert.is(await rejection(() => split(table({ label: ['a', null] }), { stratified: { test: 0.5 } })), 'column `label`, row 2: expected a class, found an empty value');
+  assert.equal(plugin.check!({ stratified: { test: 0.5, validation: 0.5 }, train: FINRL_STYLE.train }), [
+    { path: ['train'], message: 'date ranges and `stratified` exclude each other' },
+    { path: ['stratified'], message: 'test + validation must leave rows to train on, found 1' },
+  ]);
+  assert.equal(plugin.check!({}), [
+    { path: ['train'], message: 'is required (or split with `stratified`)' },
+    { path: ['test'], message: 'is required (or split with `stratified`)' },
+  ]);
+});
+
 test.run();

@@ -124,32 +124,56 @@ async function comparable(backend: TrackingBackend, run: RunView): Promise<{ par
   return { params, metrics };
 }
 
+export interface RunComparison {
+  /** Each run's local id (or its id on the target when it has none). */
+  runs: string[];
+  params: { key: string; values: (string | null)[]; differs: boolean }[];
+  /** `deltas`: each run's value minus the first run's, null where either is missing. */
+  metrics: { key: string; values: (number | null)[]; differs: boolean; deltas: (number | null)[] }[];
+}
+
+/** Every param and latest metric of the runs side by side (`runs compare`, the UI's compare view). */
+export async function compareRuns(backend: TrackingBackend, refs: readonly string[]): Promise<RunComparison> {
+  const runs = await Promise.all(refs.map((ref) => findRun(backend, ref)));
+  const views = await Promise.all(runs.map((r) => comparable(backend, r)));
+  const keysOf = (pick: (v: (typeof views)[number]) => Map<string, unknown>): string[] => [...new Set(views.flatMap((v) => [...pick(v).keys()]))].sort();
+  return {
+    runs: runs.map((r) => r.tags[TAG.localRunId] ?? r.runId.slice(0, 8)),
+    params: keysOf((v) => v.params).map((key) => {
+      const values = views.map((v) => v.params.get(key) ?? null);
+      return { key, values, differs: new Set(values).size > 1 };
+    }),
+    metrics: keysOf((v) => v.metrics).map((key) => {
+      const values = views.map((v) => v.metrics.get(key) ?? null);
+      const first = values[0] ?? null;
+      return {
+        key,
+        values,
+        differs: new Set(values.map((x) => (x === null ? '-' : number(x)))).size > 1,
+        deltas: values.map((x) => (x === null || first === null ? null : x - first)),
+      };
+    }),
+  };
+}
+
 export function runsCompare(args: { runs: string[] }, io: CommandIO): Promise<number> {
   return guarded(io, async ({ backend }) => {
     if (args.runs.length < 2) throw new Error('runs compare needs at least two runs');
-    const runs = await Promise.all(args.runs.map((ref) => findRun(backend, ref)));
-    const views = await Promise.all(runs.map((r) => comparable(backend, r)));
-    const header = ['', ...runs.map((r) => r.tags[TAG.localRunId] ?? r.runId.slice(0, 8))];
-    const keysOf = (pick: (v: (typeof views)[number]) => Map<string, unknown>): string[] => [...new Set(views.flatMap((v) => [...pick(v).keys()]))].sort();
+    const c = await compareRuns(backend, args.runs);
     const diffs: string[] = [];
 
-    const paramRows = [['PARAM', ...header.slice(1), '']];
-    for (const key of keysOf((v) => v.params)) {
-      const values = views.map((v) => v.params.get(key));
-      const differs = new Set(values).size > 1;
-      paramRows.push([key, ...values.map((x) => x ?? '-'), differs ? '*' : '']);
-      if (differs) diffs.push(`  param ${key}: ${values.map((x) => x ?? '(unset)').join(' -> ')}`);
+    const paramRows = [['PARAM', ...c.runs, '']];
+    for (const p of c.params) {
+      paramRows.push([p.key, ...p.values.map((x) => x ?? '-'), p.differs ? '*' : '']);
+      if (p.differs) diffs.push(`  param ${p.key}: ${p.values.map((x) => x ?? '(unset)').join(' -> ')}`);
     }
-    const metricRows = [['METRIC (latest)', ...header.slice(1), '']];
-    for (const key of keysOf((v) => v.metrics)) {
-      const values = views.map((v) => v.metrics.get(key));
-      const shown = values.map((x) => (x === undefined ? '-' : number(x)));
-      const differs = new Set(shown).size > 1;
-      metricRows.push([key, ...shown, differs ? '*' : '']);
-      if (differs) {
-        const first = values[0];
-        const deltas = values.slice(1).map((x) => (x === undefined || first === undefined ? 'n/a' : (x - first >= 0 ? '+' : '') + number(x - first)));
-        diffs.push(`  metric ${key}: ${shown.join(' -> ')} (delta vs first: ${deltas.join(', ')})`);
+    const metricRows = [['METRIC (latest)', ...c.runs, '']];
+    for (const m of c.metrics) {
+      const shown = m.values.map((x) => (x === null ? '-' : number(x)));
+      metricRows.push([m.key, ...shown, m.differs ? '*' : '']);
+      if (m.differs) {
+        const deltas = m.deltas.slice(1).map((d) => (d === null ? 'n/a' : (d >= 0 ? '+' : '') + number(d)));
+        diffs.push(`  metric ${m.key}: ${shown.join(' -> ')} (delta vs first: ${deltas.join(', ')})`);
       }
     }
     let out = paramRows.length > 1 ? table(paramRows) : 'no params\n';

@@ -1,6 +1,6 @@
 /**
- * torch.optim.Adam and torch.optim.RMSprop (the optimizers SB3's PPO and A2C use)
- * and torch.nn.utils.clip_grad_norm_, over the flat parameter array. Written here
+ * torch.optim.Adam, AdamW and RMSprop (the optimizers of SB3's PPO and A2C and of the HF
+ * Trainer) and torch.nn.utils.clip_grad_norm_, over the flat parameter array. Written here
  * rather than taken from tfjs because tfjs's RMSprop puts eps inside the square root
  * (sqrt(v + eps), torch: sqrt(v) + eps), which with SB3's eps 1e-5 changes every
  * small-gradient step, and because the parameters live in JS between tfjs calls.
@@ -38,6 +38,22 @@ export function adam(size: number, o: AdamOptions = { beta1: 0.9, beta2: 0.999, 
         v[i] = vi;
         params[i]! -= (stepSize * mi) / (Math.sqrt(vi) * invCorrection2 + eps);
       }
+    },
+  };
+}
+
+/**
+ * torch.optim.AdamW (the HF Trainer's optimizer): Adam with decoupled weight decay,
+ * `p *= 1 - lr * weight_decay` before the Adam update, on the elements `decay` marks
+ * (the Trainer exempts biases and LayerNorm weights).
+ */
+export function adamw(size: number, decay: Uint8Array, weightDecay: number, o: AdamOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8 }): Optimizer {
+  const inner = adam(size, o);
+  return {
+    step(params, grads, learningRate, gradScale) {
+      const shrink = 1 - learningRate * weightDecay;
+      for (let i = 0; i < size; i++) if (decay[i] === 1) params[i]! *= shrink;
+      inner.step(params, grads, learningRate, gradScale);
     },
   };
 }
