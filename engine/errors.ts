@@ -29,6 +29,8 @@ export interface Diagnostic {
   readonly span?: Span;
   /** Where otherwise: a CLI flag (`--set train.lr=x`) or a field path. */
   readonly origin?: string;
+  /** A stable tag a family of runtime errors shares with it (e.g. `E_OUTSIDE_PROJECT`), printed after the message. */
+  readonly tag?: string;
 }
 
 /** How the CLI heads a diagnostic: `error TP0102`, `warning TP0308`, or just `error`. */
@@ -63,9 +65,10 @@ export function position(span: Span): { line: number; col: number } {
 export function formatDiagnostic(d: Diagnostic, opts: { color: boolean }): string {
   const red = (s: string) => (opts.color ? `\x1b[31m${s}\x1b[39m` : s);
   const dim = (s: string) => (opts.color ? `\x1b[2m${s}\x1b[22m` : s);
-  if (!d.span) return d.origin ? `${d.origin}: ${d.message}` : d.message;
+  const message = d.tag ? `${d.message} [${d.tag}]` : d.message;
+  if (!d.span) return d.origin ? `${d.origin}: ${message}` : message;
   const { line, col } = position(d.span);
-  const head = `${d.span.source.display}:${line}:${col}: ${d.message}`;
+  const head = `${d.span.source.display}:${line}:${col}: ${message}`;
   const text = d.span.source.text.split('\n')[line - 1];
   if (text === undefined) return head;
   const gutter = String(line);

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
+import { describeWriteError } from './write-errors.ts';
 
 export interface Lock {
   release(): Promise<void>;
@@ -23,7 +24,11 @@ interface Owner {
 const STALE_MS = 60_000;
 
 export async function acquireLock(store: string, lockPath: string, onWait: (message: string) => void, signal?: AbortSignal): Promise<Lock> {
-  mkdirSync(store, { recursive: true });
+  try {
+    mkdirSync(store, { recursive: true });
+  } catch (error) {
+    throw await describeWriteError(error, store);
+  }
   // Beside the lock directory, not in it: proper-lockfile checks the directory's mtime.
   const ownerFile = `${lockPath}.owner.json`;
   let told = false;
@@ -49,7 +54,8 @@ export async function acquireLock(store: string, lockPath: string, onWait: (mess
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      // A read-only or full `.tradepipe` cannot take the lock: say so plainly.
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw await describeWriteError(error, lockPath);
       const owner = currentOwner(ownerFile, lockPath);
       if (owner && !alive(owner.pid)) {
         // Its holder died without releasing it: remove it now instead of waiting for staleness.

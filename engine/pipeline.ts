@@ -15,13 +15,14 @@ import { validateFillingDefaults, suggestion } from './schema/validate.ts';
 import { findProjectRoot, projectRelative, displayPath } from './project.ts';
 import { locatePlugin, importPlugin, listBuiltins, } from './plugin-loader.ts';
 import { buildGraph, type StepGraph } from './graph.ts';
-import { depPath, outPathProblem } from './paths.ts';
+import { depPath } from './paths.ts';
 import { applyIncludes, expandMatrices, basePort } from './compose.ts';
 import { resolveSummary, type SummaryItem } from './summary.ts';
 import type { PipelineFile } from '../schemas/pipeline.ts';
 import type { PortSpec } from './plugin.ts';
 import type { InputRef, ResolvedSpec, Step } from './pipeline-model.ts';
 import { scheduleDiagnostics, toSchedule, type Schedule } from './schedule/definition.ts';
+import { outsideProjectDiagnostics } from './validate-paths.ts';
 
 const pipelineSchema = JSON.parse(
   readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas', 'pipeline.schema.json'), 'utf8'),
@@ -162,12 +163,9 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
     if (problems.length > 0) continue;
     const outputs = typeof plugin.outputs === 'function' ? plugin.outputs(params) : plugin.outputs;
     const files = plugin.files?.(params) ?? {};
-    const badOuts = (files.outs ?? []).flatMap((out) => {
-      const problem = outPathProblem(out);
-      return problem ? [diagnosticAt(positions.nearest(pathOfValue(params, out, [...at, 'with'])), 'out-outside-project', problem)] : [];
-    });
-    diagnostics.push(...badOuts);
-    if (badOuts.length > 0) continue;
+    const outside = outsideProjectDiagnostics(root, id, params, files, positions);
+    diagnostics.push(...outside);
+    if (outside.length > 0) continue;
     steps.set(id, {
       id,
       uses: raw.uses,
@@ -192,20 +190,6 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
   const summary = resolveSummary(spec.summary, steps, positions);
   fail(summary.diagnostics);
   return { name: spec.name, file: abs, root, steps, graph, order, sources: spec.sources, summary: summary.items, warnings: [] };
-}
-
-/** Where in the step's params a string value is written (for positioning a message about it), else `path` itself. */
-function pathOfValue(value: unknown, wanted: string, path: Path): Path {
-  const search = (v: unknown, at: Path): Path | undefined => {
-    if (v === wanted) return at;
-    const children: [string | number, unknown][] = Array.isArray(v) ? v.map((c, i) => [i, c]) : isPlainObject(v) ? Object.entries(v) : [];
-    for (const [k, c] of children) {
-      const hit = search(c, [...at, k]);
-      if (hit) return hit;
-    }
-    return undefined;
-  };
-  return search(value, path) ?? path;
 }
 
 function parseInputs(inputs: Record<string, string>): Record<string, InputRef> {

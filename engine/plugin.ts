@@ -157,8 +157,12 @@ export interface Plugin<P = Record<string, unknown>> {
   readonly outputs: Readonly<Record<string, PortSpec>> | ((params: P) => Record<string, PortSpec>);
   /** Environment variables the outputs depend on; added to every step's `env:` (so to its key). */
   readonly env?: readonly string[];
-  /** Workspace files the step reads and writes, relative to the project root (DVC-style deps/outs). */
-  files?(params: P): { deps?: string[]; outs?: string[] };
+  /**
+   * Workspace files the step reads and writes, relative to the project root (DVC-style deps/outs),
+   * and the folder it works in (`wdir`). Outs and `wdir` must stay inside the project (checked at
+   * validation); deps may be anywhere.
+   */
+  files?(params: P): { deps?: string[]; outs?: string[]; wdir?: string };
   /**
    * True when outputs can change with unchanged params and inputs (e.g. a date range reaching today).
    * The engine then re-executes the step every run; early cutoff still spares identical outputs' dependents.

@@ -15,6 +15,7 @@ import type { Secrets } from './secrets.ts';
 import { buildManifest, gatherFacts, MISSING, type StepFacts, withResolvedModels } from './step-facts.ts';
 import { type ArtifactRef, CorruptObject, MissingObject } from './store.ts';
 import type { WorkerPool } from './worker/pool.ts';
+import { confinedPath } from './confine.ts';
 
 /** A tracker for one executed step; `finish` waits for its artifacts to be copied. */
 export interface StepTracker extends Tracker {
@@ -107,7 +108,7 @@ export class StepRunner {
     const scratchDir = join(session.paths.tmp, state.runId, encodeURIComponent(step.id));
     await mkdir(scratchDir, { recursive: true });
     // Like DVC: stale outs are removed first, so a command that fails to write them cannot pass.
-    for (const out of step.outs) await rm(join(state.pipeline.root, out), { recursive: true, force: true });
+    for (const out of step.outs) await rm(await confinedPath(state.pipeline.root, out), { recursive: true, force: true });
     const tracker = this.o.tracking?.step({ stepId: step.id, plugin: plugin.name, version: plugin.version, key: decision.key!, params: step.params });
     const stepSignal = this.o.signalOf(step.id);
     try {
@@ -140,7 +141,9 @@ export class StepRunner {
       await tracker?.finish('FINISHED', record.durationMs, resultOf(step.id, 'executed', '', t0, record).outputs);
       return record;
     } catch (error) {
-      await tracker?.finish(stepSignal.aborted ? 'KILLED' : 'FAILED', Math.round(performance.now() - t0));
+      // The step's own error is the one to report: when tracking cannot record the failure
+      // either (the same full disk), that second error would only hide the first.
+      await tracker?.finish(stepSignal.aborted ? 'KILLED' : 'FAILED', Math.round(performance.now() - t0)).catch(() => undefined);
       throw error;
     } finally {
       await rm(scratchDir, { recursive: true, force: true });

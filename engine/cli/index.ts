@@ -14,6 +14,7 @@ import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
 import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule.ts';
+import { registerMetrics } from './metrics.ts';
 import { findProjectRoot } from '../project.ts';
 import { formatBytes } from '../format.ts';
 
@@ -37,6 +38,7 @@ program
   .option('--resource <name=n>', 'capacity of a resource tag (repeatable; default 1 each), e.g. --resource gpu=2', collect, [])
   .option('-v, --verbose', 'show step logs')
   .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
+  .option('--pushgateway <url>', 'push the pipeline\'s metrics to this Prometheus Pushgateway after the run; also PROMETHEUS_PUSHGATEWAY_URL')
   .action(async (file: string, steps: string[], flags) => exit(await runCommand(file, steps, flags)));
 
 program
@@ -116,6 +118,7 @@ registerWatch(program);
 registerTracking(program);
 registerUi(program);
 registerSchedule(program);
+registerMetrics(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);

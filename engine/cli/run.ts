@@ -23,6 +23,8 @@ export interface RunFlags {
   verbose?: boolean;
   /** commander's `--no-track`. */
   track: boolean;
+  /** Prometheus Pushgateway URL; else PROMETHEUS_PUSHGATEWAY_URL. */
+  pushgateway?: string;
 }
 
 /** Tracking is on unless `--no-track` or TRADEPIPE_TRACKING=off. */
@@ -83,6 +85,12 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
     await lock.release();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+  }
+  const gateway = flags.pushgateway ?? process.env.PROMETHEUS_PUSHGATEWAY_URL;
+  if (gateway) {
+    const { pushPipelineMetrics } = await import('./metrics.ts');
+    // Monitoring trouble never changes the run's outcome: warn and carry on.
+    await pushPipelineMetrics(pipeline.root, gateway, projectRelative(pipeline.root, pipeline.file)).catch((error: Error) => warn(error.message));
   }
   if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else {

@@ -4,8 +4,8 @@
  * curve, and the pipeline's metadata. Heavy work (ECharts) is imported inside `run`.
  */
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { type ArtifactKind, definePlugin, type InputArtifact, outPathProblem, type ParamIssue, type PortSpec, writeFileAtomic } from '../../engine/sdk.ts';
+import { isAbsolute, join, normalize } from 'node:path';
+import { type ArtifactKind, confinedPath, definePlugin, type InputArtifact, type ParamIssue, type PortSpec, writeFileAtomic } from '../../engine/sdk.ts';
 import { SERIES, type SeriesInput } from './model.ts';
 import type { ReportParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
@@ -30,8 +30,9 @@ export default definePlugin<ReportParams>({
   files: (params) => (params.out === undefined ? {} : { outs: [params.out] }),
   check(params) {
     const issues: ParamIssue[] = [];
-    const problem = params.out === undefined ? undefined : outPathProblem(params.out);
-    if (problem) issues.push({ path: ['out'], message: problem });
+    if (params.out !== undefined && (isAbsolute(params.out) || normalize(params.out).split(/[\\/]/)[0] === '..')) {
+      issues.push({ path: ['out'], message: `expected a path inside the project, relative to its root, found ${JSON.stringify(params.out)}` });
+    }
     return issues;
   },
   async run(ctx, params, inputs) {
@@ -56,7 +57,7 @@ export default definePlugin<ReportParams>({
     );
     const path = join(ctx.scratchDir, 'report.html');
     await writeFile(path, page);
-    if (params.out !== undefined) await writeFileAtomic(resolve(ctx.projectRoot, params.out), page);
+    if (params.out !== undefined) await writeFileAtomic(await confinedPath(ctx.projectRoot, params.out), page);
     ctx.log.info(`report: ${Buffer.byteLength(page)} bytes${params.out === undefined ? '' : ` -> ${params.out}`}`);
     return { report: { kind: 'file', path } };
   },

@@ -75,8 +75,7 @@ test('`out` is a workspace out inside the project', () => {
   assert.equal(report.files!({}), {});
   assert.equal(report.check!({ out: 'reports/a.html' }), []);
   for (const out of ['../a.html', '/tmp/a.html', 'reports/../../a.html']) {
-    const found = out.startsWith('/') ? `the absolute path ${out} (only inputs may be absolute)` : out;
-    assert.equal(report.check!({ out }), [{ path: ['out'], message: `expected a path inside the project for an out, found ${found}` }]);
+    assert.equal(report.check!({ out }), [{ path: ['out'], message: `expected a path inside the project, relative to its root, found ${JSON.stringify(out)}` }]);
   }
 });
 
