@@ -58,7 +58,7 @@ test('an absolute out, an out climbing out through a subfolder, the root and .tr
   try {
     const v = await validate(p);
     assert.is(v.code, 2);
-    const lines = v.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    const lines = v.stderr.split('\n').filter((l) => l.startsWith('error '));
     assert.equal(lines, [
       'error TP0109: p.yaml:2:48: out `/tmp/x.txt` must stay inside the project: it is an absolute path; outputs are written inside the project, relative to its root [E_OUTSIDE_PROJECT]',
       'error TP0109: p.yaml:3:48: out `sub/../../x.txt` must stay inside the project: it climbs out of the project with `..` [E_OUTSIDE_PROJECT]',
@@ -108,7 +108,7 @@ test('a symlink at any level of an out (or wdir) that leads outside is refused a
     symlinkSync(join(out.dir, 'target.txt'), join(p.dir, 'file-link')); // dangling, and outside
     const v = await validate(p);
     assert.is(v.code, 2);
-    const lines = v.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    const lines = v.stderr.split('\n').filter((l) => l.startsWith('error '));
     assert.equal(lines, [
       `error TP0109: p.yaml:2:48: out \`link/deep/x.txt\` must stay inside the project: \`link\` is a symlink to ${out.dir}, outside the project [E_OUTSIDE_PROJECT]`,
       `error TP0109: p.yaml:4:48: out \`file-link\` must stay inside the project: \`file-link\` is a symlink to ${join(out.dir, 'target.txt')}, outside the project [E_OUTSIDE_PROJECT]`,
