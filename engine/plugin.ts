@@ -80,6 +80,13 @@ export interface StepContext {
   readonly projectRoot: string;
   /** An empty folder owned by this step for this execution; removed afterwards. */
   readonly scratchDir: string;
+  /**
+   * A folder owned by this step (pipeline + step id) that outlives runs, for a step that
+   * acts on the outside world and must remember what it did across a crash (a
+   * write-ahead log). Never part of the cache key; `gc` leaves it alone. Absent where the
+   * engine does not provide it (e.g. a test calling `run` without one).
+   */
+  readonly stateDir?: string;
   /** Aborted on Ctrl-C, fail-fast, or when watch mode makes the run obsolete. */
   readonly signal: AbortSignal;
   readonly log: Logger;

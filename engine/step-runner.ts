@@ -159,6 +159,7 @@ export class StepRunner {
       stepId: step.id,
       projectRoot: this.o.state.pipeline.root,
       scratchDir,
+      stateDir: join(this.o.session.paths.state, encodeURIComponent(this.o.state.pipelineRel), encodeURIComponent(step.id)),
       signal,
       log: { info: log('info'), warn: log('warn'), debug: log('debug') },
       track: tracker ?? { params() {}, metric() {}, tag() {}, artifact() {} },

@@ -75,11 +75,14 @@ program
 
 program
   .command('show')
-  .description('Print a stored output of the step\'s latest run (tables as CSV or JSON).')
+  .description('Print a stored output of the step\'s latest run (tables as CSV or JSON); with --history, of every kept run.')
   .argument('<file>', 'pipeline file')
   .argument('<target>', 'step or step.output')
   .addOption(new Option('--format <format>', 'table format').choices(['csv', 'json']))
-  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json' }) => exit(await showCommand(await load(file), target, flags.format)));
+  .option('--history', 'every kept run of the step, newest first, each headed by its run id and time (a journal)')
+  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json'; history?: boolean }) =>
+    exit(await showCommand(await load(file), target, flags.format, flags.history === true)),
+  );
 
 program
   .command('gc')
