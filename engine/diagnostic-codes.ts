@@ -2,7 +2,8 @@
  * Stable codes for diagnostics (like TypeScript's TS2304 or eemeli/yaml's error codes):
  * the message may be reworded, the code stays. The CLI prints both (`error TP0102: ...`);
  * tests and tools match the code. Numbers are grouped: 00xx YAML and `$ref`s, 01xx steps
- * and params, 02xx wiring and the graph, 03xx variables, overrides and composition, 04xx `schedule:`.
+ * and params, 02xx wiring and the graph, 03xx variables, overrides and composition, 04xx `schedule:`,
+ * 05xx remotes.
  * Never renumber or reuse a code; add new ones at the end of their group.
  */
 export const DIAGNOSTIC_CODES = {
@@ -43,6 +44,8 @@ export const DIAGNOSTIC_CODES = {
   'bad-cron': 'TP0401',
   'cron-never-fires': 'TP0402',
   'unknown-schedule-step': 'TP0403',
+  'bad-remote': 'TP0500',
+  'two-default-remotes': 'TP0501',
 } as const;
 
 export type DiagnosticName = keyof typeof DIAGNOSTIC_CODES;

@@ -15,6 +15,8 @@ import type { Secrets } from './secrets.ts';
 import { buildManifest, gatherFacts, MISSING, type StepFacts, withResolvedModels } from './step-facts.ts';
 import { type ArtifactRef, CorruptObject, MissingObject } from './store.ts';
 import type { WorkerPool } from './worker/pool.ts';
+import { cacheKey } from './key.ts';
+import type { RemoteHooks } from './remote/cache.ts';
 import { confinedPath } from './confine.ts';
 
 /** A tracker for one executed step; `finish` waits for its artifacts to be copied. */
@@ -39,6 +41,8 @@ export interface StepRunnerOptions {
   env: NodeJS.ProcessEnv;
   forced: ReadonlySet<string>;
   tracking: RunTrackingHooks | undefined;
+  /** A shared cache: read-through before deciding, write-behind after executing. */
+  remote?: RemoteHooks;
   /** The step's abort signal: the run's, and the step's own where watch mode can cancel it. */
   signalOf(id: string): AbortSignal;
   /** The step's selected upstream steps. */
@@ -62,10 +66,12 @@ export class StepRunner {
     const manifest = buildManifest(step, facts, upstream);
     const missing = Object.entries(manifest.deps).filter(([, h]) => h === MISSING).map(([p]) => p);
     if (missing.length > 0) throw new Error(`dep ${missing.map((p) => `\`${p}\``).join(', ')} does not exist`);
+    await this.o.remote?.lookup(cacheKey(manifest), this.o.view);
     let decision = decide(step.id, manifest, this.o.view, { forced: this.o.forced.has(step.id), cache: step.cache, alwaysRun: step.alwaysRun });
 
     if (decision.action === 'cached' && decision.record) {
-      const reused = await this.reuse(step, decision.record);
+      const fetched = decision.reasons[0]?.kind === 'remote' ? await this.o.remote!.fetch(decision.record) : true;
+      const reused = fetched === true ? await this.reuse(step, decision.record) : fetched;
       if (reused === true) {
         state.records.set(step.id, decision.record);
         await session.records.point(state.pipelineRel, step.id, decision.record.key, decision.record.runId);
@@ -79,6 +85,7 @@ export class StepRunner {
     observer.stepStarted(step.id, decision);
     state.started.set(step.id, { at: t0, why: describeReasons(decision.reasons) });
     const record = await this.execute(step, decision, upstream, facts, t0);
+    if (step.cache) this.o.remote?.executed(record);
     state.records.set(step.id, record);
     return resultOf(step.id, 'executed', describeReasons(decision.reasons), t0, record);
   }

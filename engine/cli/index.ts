@@ -16,6 +16,8 @@ import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule.ts';
 import { registerMetrics } from './metrics.ts';
 import { findProjectRoot } from '../project.ts';
+import { openSession } from '../cache-session.ts';
+import { addRemoteOptions, openCliRemote, registerRemote, remoteGcCommand, type RemoteFlag } from './remote.ts';
 import { formatBytes } from '../format.ts';
 
 const program = new Command('tradepipe')
@@ -23,7 +25,7 @@ const program = new Command('tradepipe')
   .showHelpAfterError()
   .exitOverride();
 
-program
+addRemoteOptions(program
   .command('run')
   .description('Run a pipeline: only steps whose inputs changed execute; the rest come from the cache.')
   .argument('<file>', 'pipeline file')
@@ -38,20 +40,21 @@ program
   .option('--resource <name=n>', 'capacity of a resource tag (repeatable; default 1 each), e.g. --resource gpu=2', collect, [])
   .option('-v, --verbose', 'show step logs')
   .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
-  .option('--pushgateway <url>', 'push the pipeline\'s metrics to this Prometheus Pushgateway after the run; also PROMETHEUS_PUSHGATEWAY_URL')
+  .option('--pushgateway <url>', 'push the pipeline\'s metrics to this Prometheus Pushgateway after the run; also PROMETHEUS_PUSHGATEWAY_URL'))
   .action(async (file: string, steps: string[], flags) => exit(await runCommand(file, steps, flags)));
 
-program
+addRemoteOptions(program
   .command('status')
   .description('List every step as up-to-date or stale, with the reason.')
   .argument('<file>', 'pipeline file')
   .option('--json', 'machine-readable output')
   .option('-S, --set <step.param=value>', 'evaluate with a param override (repeatable)', collect, [])
-  .option('--explain <step>', 'every cache key input of a step, now and at its last run, differences marked')
-  .action(async (file: string, flags: { json?: boolean; set: string[]; explain?: string }) => {
+  .option('--explain <step>', 'every cache key input of a step, now and at its last run, differences marked'))
+  .action(async (file: string, flags: { json?: boolean; set: string[]; explain?: string; remote: RemoteFlag }) => {
     const pipeline = await load(file, flags.set);
-    if (flags.explain) return exit(await explainCommand(pipeline, flags.explain, flags.json === true));
-    const { order, decisions } = await planPipeline(pipeline);
+    const remote = await openCliRemote(pipeline.root, flags.remote, openSession(pipeline.root));
+    if (flags.explain) return exit(await explainCommand(pipeline, flags.explain, flags.json === true, remote));
+    const { order, decisions } = await planPipeline(pipeline, {}, remote);
     process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
   });
 
@@ -90,7 +93,9 @@ program
   .argument('[path]', 'a pipeline file or project folder', '.')
   .option('--keep <n>', 'runs to keep per pipeline', '5')
   .option('-n, --dry-run', 'only report what would be removed')
-  .action(async (path: string, flags: { keep: string; dryRun?: boolean }) => {
+  .option('--remote [name]', 'collect in the remote instead: objects no remote record references (default remote unless named)')
+  .option('--grace <minutes>', 'with --remote: leave objects younger than this (a push in progress uploads objects before its record)', '60')
+  .action(async (path: string, flags: { keep: string; dryRun?: boolean; remote?: string | true; grace: string }) => {
     const keep = Number(flags.keep);
     if (!Number.isInteger(keep) || keep < 0) {
       process.stderr.write(`error: --keep: expected a non-negative integer, got \`${flags.keep}\`\n`);
@@ -98,6 +103,7 @@ program
     }
     const abs = resolve(path);
     const root = findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs);
+    if (flags.remote !== undefined) return exit(await remoteGcCommand(root, flags.remote, flags.dryRun === true, flags.grace));
     const r = await collectGarbage(root, keep, flags.dryRun === true);
     const verb = flags.dryRun ? 'would remove' : 'removed';
     process.stdout.write(`${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedRecords} records, ${r.removedRuns} run logs; kept ${r.keptRuns} runs\n`);
@@ -119,6 +125,7 @@ program
 
 registerWatch(program);
 registerTracking(program);
+registerRemote(program);
 registerUi(program);
 registerSchedule(program);
 registerMetrics(program);
