@@ -16,6 +16,7 @@ import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule.ts';
 import { findProjectRoot } from '../project.ts';
 import { formatBytes } from '../format.ts';
+import { print } from './output.ts';
 
 const program = new Command('tradepipe')
   .description('Declarative YAML pipelines for trading research, cached by content hash.')
@@ -50,7 +51,7 @@ program
     const pipeline = await load(file, flags.set);
     if (flags.explain) return exit(await explainCommand(pipeline, flags.explain, flags.json === true));
     const { order, decisions } = await planPipeline(pipeline);
-    process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
+    await print(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
   });
 
 program
@@ -59,7 +60,7 @@ program
   .argument('<file>', 'pipeline file')
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'dot', 'mermaid', 'json']).default('text'))
   .action(async (file: string, flags: { format: DagFormat }) => {
-    process.stdout.write(renderDag(await load(file), flags.format) + '\n');
+    await print(renderDag(await load(file), flags.format) + '\n');
   });
 
 program
@@ -68,7 +69,7 @@ program
   .argument('<file>', 'pipeline file')
   .action(async (file: string) => {
     const p = await load(file);
-    process.stdout.write(`${file}: valid (${p.steps.size} steps)\n`);
+    await print(`${file}: valid (${p.steps.size} steps)\n`);
   });
 
 program
@@ -95,7 +96,7 @@ program
     const root = findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs);
     const r = await collectGarbage(root, keep, flags.dryRun === true);
     const verb = flags.dryRun ? 'would remove' : 'removed';
-    process.stdout.write(`${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedRecords} records, ${r.removedRuns} run logs; kept ${r.keptRuns} runs\n`);
+    await print(`${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedRecords} records, ${r.removedRuns} run logs; kept ${r.keptRuns} runs\n`);
   });
 
 program
@@ -105,7 +106,7 @@ program
   .action(async (dir: string) => {
     try {
       const files = await initProject(resolve(dir));
-      process.stdout.write(`created ${files.join(', ')}\nnext: cd ${dir} && tradepipe run pipelines.d/example.yaml\n`);
+      await print(`created ${files.join(', ')}\nnext: cd ${dir} && tradepipe run pipelines.d/example.yaml\n`);
     } catch (error) {
       process.stderr.write(`error: init: ${(error as Error).message}\n`);
       throw new Exit(EXIT.invalid);

@@ -10,6 +10,7 @@ import { renderSummary } from '../summary.ts';
 import { projectRelative } from '../project.ts';
 import { load, checkStepNames, EXIT, Exit } from './common.ts';
 import { planPipeline, planJson, planText } from './plan.ts';
+import { print } from './output.ts';
 
 export interface RunFlags {
   jobs?: string;
@@ -36,7 +37,7 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
   const select = { targets, from: flags.from, force: flags.force };
   if (flags.dryRun) {
     const { order, decisions } = await planPipeline(pipeline, select);
-    process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, dryRun: true, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
+    await print(flags.json ? JSON.stringify({ pipeline: pipeline.name, dryRun: true, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
     return EXIT.ok;
   }
   const jobs = flags.jobs === undefined ? availableParallelism() : Number(flags.jobs);
@@ -84,13 +85,13 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
-  if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  if (flags.json) await print(JSON.stringify(result, null, 2) + '\n');
   else {
     process.stderr.write(summarize(result, performance.now() - t0) + '\n');
     if (pipeline.summary.length > 0) {
       const view = session.view(projectRelative(pipeline.root, pipeline.file));
       const text = await renderSummary(pipeline.summary, (id) => view.latest(id), session);
-      if (text) process.stdout.write(`\n${text}\n`);
+      if (text) await print(`\n${text}\n`);
     }
   }
   return result.status === 'succeeded' ? EXIT.ok : result.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;

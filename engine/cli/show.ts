@@ -1,9 +1,9 @@
 /** `tradepipe show`: print a step's stored output (tables as CSV or JSON). */
-import { writeSync } from 'node:fs';
 import { projectRelative } from '../project.ts';
 import { openSession } from '../cache-session.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { EXIT, Exit } from './common.ts';
+import { print } from './output.ts';
 
 export async function showCommand(pipeline: Pipeline, target: string, format: 'csv' | 'json' | undefined): Promise<number> {
   const ids = [...pipeline.steps.keys()].sort((a, b) => b.length - a.length);
@@ -23,28 +23,27 @@ export async function showCommand(pipeline: Pipeline, target: string, format: 'c
   const names = Object.keys(available);
   const name = target === stepId ? (names.length === 1 ? names[0]! : fail(`step \`${stepId}\` has ${names.length === 0 ? 'no outputs' : `several outputs; name one: ${names.map((n) => `${stepId}.${n}`).join(', ')}`}`)) : target.slice(stepId.length + 1);
   const ref = available[name] ?? fail(`step \`${stepId}\` has no output \`${name}\`; outputs: ${names.join(', ') || 'none'}`);
-  const out = (text: string | Uint8Array) => (typeof text === 'string' ? writeSync(1, text) : writeSync(1, text));
   switch (ref.kind) {
     case 'table': {
       const { fromParquet } = await import('../table/parquet.ts');
       const table = await fromParquet(await session.store.readBytes(ref.hash));
       if (format === 'json') {
         const { toJsonRows } = await import('../table/rows.ts');
-        out(JSON.stringify(toJsonRows(table), null, 1) + '\n');
+        await print(JSON.stringify(toJsonRows(table), null, 1) + '\n');
       } else {
         const { toCsv } = await import('../table/csv.ts');
-        out(toCsv(table));
+        await print(toCsv(table));
       }
       break;
     }
     case 'json':
-      out(JSON.stringify(JSON.parse(new TextDecoder().decode(await session.store.readBytes(ref.hash))), null, 2) + '\n');
+      await print(JSON.stringify(JSON.parse(new TextDecoder().decode(await session.store.readBytes(ref.hash))), null, 2) + '\n');
       break;
     case 'dir':
-      for (const [path, hash] of await session.store.dirListing(ref.hash)) out(`${hash}  ${path}\n`);
+      for (const [path, hash] of await session.store.dirListing(ref.hash)) await print(`${hash}  ${path}\n`);
       break;
     default:
-      out(await session.store.readBytes(ref.hash));
+      await print(await session.store.readBytes(ref.hash));
   }
   return EXIT.ok;
 }
