@@ -2,7 +2,7 @@
 import { InvalidInput, formatDiagnostic } from '../errors.ts';
 import { loadPipeline, type Pipeline } from '../pipeline.ts';
 
-export const EXIT = { ok: 0, failed: 1, invalid: 2, cancelled: 130 } as const;
+export const EXIT = { ok: 0, failed: 1, invalid: 2, cancelled: 130, terminated: 143 } as const;
 
 /** Thrown to end a command with an exit code after its message was printed. */
 export class Exit extends Error {
