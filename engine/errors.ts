@@ -24,6 +24,8 @@ export interface Diagnostic {
   readonly span?: Span;
   /** Where otherwise: a CLI flag (`--set train.lr=x`) or a field path. */
   readonly origin?: string;
+  /** A stable code for this kind of problem (e.g. `E_OUTSIDE_PROJECT`), printed after the message. */
+  readonly code?: string;
 }
 
 /** Thrown by engine stages; the CLI prints every diagnostic and exits with code 2. */
@@ -51,9 +53,10 @@ export function position(span: Span): { line: number; col: number } {
 export function formatDiagnostic(d: Diagnostic, opts: { color: boolean }): string {
   const red = (s: string) => (opts.color ? `\x1b[31m${s}\x1b[39m` : s);
   const dim = (s: string) => (opts.color ? `\x1b[2m${s}\x1b[22m` : s);
-  if (!d.span) return d.origin ? `${d.origin}: ${d.message}` : d.message;
+  const message = d.code ? `${d.message} [${d.code}]` : d.message;
+  if (!d.span) return d.origin ? `${d.origin}: ${message}` : message;
   const { line, col } = position(d.span);
-  const head = `${d.span.source.display}:${line}:${col}: ${d.message}`;
+  const head = `${d.span.source.display}:${line}:${col}: ${message}`;
   const text = d.span.source.text.split('\n')[line - 1];
   if (text === undefined) return head;
   const gutter = String(line);

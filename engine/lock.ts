@@ -14,6 +14,7 @@ import fs, { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSyn
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { describeWriteError } from './write-errors.ts';
 
 export interface Lock {
   release(): Promise<void>;
@@ -36,7 +37,11 @@ const STALE_MS = 60_000;
 const NEVER_STALE_MS = Number.MAX_SAFE_INTEGER;
 
 export async function acquireLock(store: string, lockPath: string, onWait: (message: string) => void, signal?: AbortSignal): Promise<Lock> {
-  mkdirSync(store, { recursive: true });
+  try {
+    mkdirSync(store, { recursive: true });
+  } catch (error) {
+    throw await describeWriteError(error, store);
+  }
   let told = false;
   for (;;) {
     const owner: Owner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), argv: process.argv.slice(2).join(' '), token: randomUUID() };
@@ -59,7 +64,8 @@ export async function acquireLock(store: string, lockPath: string, onWait: (mess
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      // A read-only or full `.tradepipe` cannot take the lock: say so plainly.
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw await describeWriteError(error, lockPath);
       const holder = readOwner(lockPath);
       if (holder !== 'gone' && isAbandoned(holder, lockPath)) {
         breakLock(lockPath, holder);
@@ -91,8 +97,14 @@ function ownedLockFs(owner: Owner) {
   };
   const createSync = (path: string) => {
     mkdirSync(path);
-    // Written before proper-lockfile first reads the directory's mtime, so it counts as the lock's own.
-    writeFileSync(join(path, OWNER_FILE), JSON.stringify(owner));
+    try {
+      // Written before proper-lockfile first reads the directory's mtime, so it counts as the lock's own.
+      writeFileSync(join(path, OWNER_FILE), JSON.stringify(owner));
+    } catch (error) {
+      // A full disk: leave no lock without an owner behind.
+      rmSync(path, { recursive: true, force: true });
+      throw error;
+    }
   };
   const removeSync = (path: string) => {
     const current = readOwner(path);

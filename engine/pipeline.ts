@@ -21,6 +21,7 @@ import type { PipelineFile } from '../schemas/pipeline.ts';
 import type { PortSpec } from './plugin.ts';
 import type { InputRef, ResolvedSpec, Step } from './pipeline-model.ts';
 import { scheduleDiagnostics, toSchedule, type Schedule } from './schedule/definition.ts';
+import { outsideProjectDiagnostics } from './validate-paths.ts';
 
 const pipelineSchema = JSON.parse(
   readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas', 'pipeline.schema.json'), 'utf8'),
@@ -148,6 +149,9 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
     if (problems.length > 0) continue;
     const outputs = typeof plugin.outputs === 'function' ? plugin.outputs(params) : plugin.outputs;
     const files = plugin.files?.(params) ?? {};
+    const outside = outsideProjectDiagnostics(root, id, params, files, positions);
+    diagnostics.push(...outside);
+    if (outside.length > 0) continue;
     steps.set(id, {
       id,
       uses: raw.uses,

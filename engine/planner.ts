@@ -22,6 +22,8 @@ export type Reason =
   | { kind: 'upstream'; steps: string[] }
   | { kind: 'outputs-missing' }
   | { kind: 'restored'; runId: string; at: string }
+  | { kind: 'remote'; remote: string; runId: string; host: string }
+  | { kind: 'remote-unusable'; remote: string; problem: string }
   | { kind: 'up-to-date' };
 
 export interface Decision {
@@ -42,6 +44,16 @@ export interface CacheView {
   latest(stepId: string): RunRecord | undefined;
   /** Whether every object a record references is present in the store. */
   complete(record: RunRecord): boolean;
+  /** A record a remote holds for a key the local cache cannot serve (looked up before planning). */
+  shared?(key: string): SharedHit | undefined;
+}
+
+/** A run record another machine shared through a remote. */
+export interface SharedHit {
+  remote: string;
+  record: RunRecord;
+  /** The machine that produced it. */
+  host: string;
 }
 
 export interface StepFlags {
@@ -63,6 +75,8 @@ export function decide(id: string, manifest: KeyManifest, view: CacheView, flags
     const reasons: Reason[] = latest?.key === key ? [{ kind: 'up-to-date' }] : [{ kind: 'restored', runId: record.runId, at: record.finishedAt }, ...changes];
     return { ...base, action: 'cached', reasons, record };
   }
+  const shared = view.shared?.(key);
+  if (shared) return { ...base, action: 'cached', reasons: [{ kind: 'remote', remote: shared.remote, runId: shared.record.runId, host: shared.host }], record: shared.record };
   if (!latest) return { ...base, action: 'run', reasons: [record ? { kind: 'outputs-missing' } : { kind: 'never-run' }] };
   return { ...base, action: 'run', reasons: changes.length > 0 ? changes : [{ kind: 'outputs-missing' }] };
 }
@@ -135,6 +149,10 @@ export function describeReason(r: Reason): string {
       return `outputs of an earlier run (${r.runId}, ${r.at}) match`;
     case 'up-to-date':
       return 'up to date';
+    case 'remote':
+      return `found in remote ${r.remote} (run ${r.runId} on ${r.host})`;
+    case 'remote-unusable':
+      return `remote ${r.remote} copy unusable: ${r.problem}`;
   }
 }
 

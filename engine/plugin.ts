@@ -80,6 +80,13 @@ export interface StepContext {
   readonly projectRoot: string;
   /** An empty folder owned by this step for this execution; removed afterwards. */
   readonly scratchDir: string;
+  /**
+   * A folder owned by this step (pipeline + step id) that outlives runs, for a step that
+   * acts on the outside world and must remember what it did across a crash (a
+   * write-ahead log). Never part of the cache key; `gc` leaves it alone. Absent where the
+   * engine does not provide it (e.g. a test calling `run` without one).
+   */
+  readonly stateDir?: string;
   /** Aborted on Ctrl-C, fail-fast, or when watch mode makes the run obsolete. */
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -157,8 +164,12 @@ export interface Plugin<P = Record<string, unknown>> {
   readonly outputs: Readonly<Record<string, PortSpec>> | ((params: P) => Record<string, PortSpec>);
   /** Environment variables the outputs depend on; added to every step's `env:` (so to its key). */
   readonly env?: readonly string[];
-  /** Workspace files the step reads and writes, relative to the project root (DVC-style deps/outs). */
-  files?(params: P): { deps?: string[]; outs?: string[] };
+  /**
+   * Workspace files the step reads and writes, relative to the project root (DVC-style deps/outs),
+   * and the folder it works in (`wdir`). Outs and `wdir` must stay inside the project (checked at
+   * validation); deps may be anywhere.
+   */
+  files?(params: P): { deps?: string[]; outs?: string[]; wdir?: string };
   /**
    * True when outputs can change with unchanged params and inputs (e.g. a date range reaching today).
    * The engine then re-executes the step every run; early cutoff still spares identical outputs' dependents.

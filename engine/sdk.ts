@@ -65,8 +65,11 @@ export async function writeParquet(t: Table): Promise<Uint8Array> {
   return (await import('./table/parquet.ts')).toParquet(t);
 }
 
-// Files.
+// Files. A plugin writing into the project resolves the path with `confinedPath` right before the write.
 export { writeFileAtomic } from './atomic.ts';
+export type { WriteTarget } from './confine.ts';
+export { confinedPath, confinementProblem, OutsideProject, OUTSIDE_PROJECT } from './confine.ts';
+export { WriteFailed, NO_SPACE, READ_ONLY } from './write-errors.ts';
 
 // Validation of plugin-owned YAML/JSON configs, with positions and "did you mean".
 export type { Diagnostic } from './errors.ts';
@@ -82,3 +85,6 @@ export { formatDuration } from './format.ts';
 // The model registry's vocabulary (see `StepContext.registry`).
 export type { ModelVersion, NewVersion } from './tracking/registry/types.ts';
 export { aliasProblem, VERSION_TAG } from './tracking/registry/types.ts';
+
+// Metrics: a tracked metric key carrying Prometheus labels (see engine/metrics/labels.ts).
+export { labelledMetric } from './metrics/labels.ts';

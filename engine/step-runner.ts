@@ -14,6 +14,9 @@ import { resultOf, type RunObserver, type RunState, type StepResult } from './ru
 import type { Secrets } from './secrets.ts';
 import { buildManifest, gatherFacts, MISSING, type StepFacts, withResolvedModels } from './step-facts.ts';
 import { type ArtifactRef, CorruptObject, MissingObject } from './store.ts';
+import { cacheKey } from './key.ts';
+import type { RemoteHooks } from './remote/cache.ts';
+import { confinedPath } from './confine.ts';
 
 /** A tracker for one executed step; `finish` waits for its artifacts to be copied. */
 export interface StepTracker extends Tracker {
@@ -37,6 +40,8 @@ export interface StepRunnerOptions {
   env: NodeJS.ProcessEnv;
   forced: ReadonlySet<string>;
   tracking: RunTrackingHooks | undefined;
+  /** A shared cache: read-through before deciding, write-behind after executing. */
+  remote?: RemoteHooks;
   /** The step's abort signal: the run's, and the step's own where watch mode can cancel it. */
   signalOf(id: string): AbortSignal;
   /** The step's selected upstream steps. */
@@ -58,10 +63,12 @@ export class StepRunner {
     const manifest = buildManifest(step, facts, upstream);
     const missing = Object.entries(manifest.deps).filter(([, h]) => h === MISSING).map(([p]) => p);
     if (missing.length > 0) throw new Error(`dep ${missing.map((p) => `\`${p}\``).join(', ')} does not exist`);
+    await this.o.remote?.lookup(cacheKey(manifest), this.o.view);
     let decision = decide(step.id, manifest, this.o.view, { forced: this.o.forced.has(step.id), cache: step.cache, alwaysRun: step.alwaysRun });
 
     if (decision.action === 'cached' && decision.record) {
-      const reused = await this.reuse(step, decision.record);
+      const fetched = decision.reasons[0]?.kind === 'remote' ? await this.o.remote!.fetch(decision.record) : true;
+      const reused = fetched === true ? await this.reuse(step, decision.record) : fetched;
       if (reused === true) {
         state.records.set(step.id, decision.record);
         await session.records.point(state.pipelineRel, step.id, decision.record.key, decision.record.runId);
@@ -75,6 +82,7 @@ export class StepRunner {
     observer.stepStarted(step.id, decision);
     state.started.set(step.id, { at: t0, why: describeReasons(decision.reasons) });
     const record = await this.execute(step, decision, upstream, facts, t0);
+    if (step.cache) this.o.remote?.executed(record);
     state.records.set(step.id, record);
     return resultOf(step.id, 'executed', describeReasons(decision.reasons), t0, record);
   }
@@ -104,7 +112,7 @@ export class StepRunner {
     const scratchDir = join(session.paths.tmp, state.runId, encodeURIComponent(step.id));
     await mkdir(scratchDir, { recursive: true });
     // Like DVC: stale outs are removed first, so a command that fails to write them cannot pass.
-    for (const out of step.outs) await rm(join(state.pipeline.root, out), { recursive: true, force: true });
+    for (const out of step.outs) await rm(await confinedPath(state.pipeline.root, out), { recursive: true, force: true });
     const tracker = this.o.tracking?.step({ stepId: step.id, plugin: plugin.name, version: plugin.version, key: decision.key!, params: step.params });
     const stepSignal = this.o.signalOf(step.id);
     try {
@@ -131,7 +139,9 @@ export class StepRunner {
       await tracker?.finish('FINISHED', record.durationMs, resultOf(step.id, 'executed', '', t0, record).outputs);
       return record;
     } catch (error) {
-      await tracker?.finish(stepSignal.aborted ? 'KILLED' : 'FAILED', Math.round(performance.now() - t0));
+      // The step's own error is the one to report: when tracking cannot record the failure
+      // either (the same full disk), that second error would only hide the first.
+      await tracker?.finish(stepSignal.aborted ? 'KILLED' : 'FAILED', Math.round(performance.now() - t0)).catch(() => undefined);
       throw error;
     } finally {
       await rm(scratchDir, { recursive: true, force: true });
@@ -147,6 +157,7 @@ export class StepRunner {
       stepId: step.id,
       projectRoot: this.o.state.pipeline.root,
       scratchDir,
+      stateDir: join(this.o.session.paths.state, encodeURIComponent(this.o.state.pipelineRel), encodeURIComponent(step.id)),
       signal,
       log: { info: log('info'), warn: log('warn'), debug: log('debug') },
       track: tracker ?? { params() {}, metric() {}, tag() {}, artifact() {} },

@@ -4,16 +4,21 @@
  * whose own hash names the directory. Objects are written to a temp file and renamed,
  * so a crash never leaves a half object; they are read-only once in place. Reads go
  * through verification: an object whose bytes no longer match its name is reported,
- * moved aside to `corrupt/`, and treated as missing.
+ * moved aside to `corrupt/`, and treated as missing. A write that fails (full or
+ * read-only disk) removes its temp file and throws a WriteFailed naming the path. A
+ * restore writes only inside the project (see confine.ts), and a directory listing
+ * with an entry that would escape is refused before anything is written.
  */
 import { constants, existsSync } from 'node:fs';
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { canonicalJson, hashBytes, hashFile, hexOf } from './hash.ts';
 import { dirHash, listFiles, type DirEntry, type StatCache } from './statcache.ts';
-import type { ProjectPaths } from './project.ts';
+import { displayPath, type ProjectPaths } from './project.ts';
 import type { ArtifactKind } from './plugin.ts';
+import { assertSafeListing, confinedPath } from './confine.ts';
+import { guardWrite } from './write-errors.ts';
 
 export interface ArtifactRef {
   kind: ArtifactKind;
@@ -44,9 +49,11 @@ export interface Store {
   verify(ref: ArtifactRef): Promise<void>;
   /** A read-only directory holding a stored dir artifact (hard links into the store). */
   materialize(hash: string): Promise<string>;
-  /** Writes a stored file or dir to a workspace path, replacing what is there (like `dvc checkout`). */
+  /** Writes a stored file or dir to a workspace path, replacing what is there (like `dvc checkout`); throws OutsideProject for a path outside the project. */
   restore(ref: ArtifactRef, target: string): Promise<void>;
   tmpPath(label: string): string;
+  /** Installs a file written under `tmpPath` whose bytes the caller hashed while writing them (a verified download). */
+  adopt(tmp: string, hash: string): Promise<void>;
 }
 
 export function openStore(paths: ProjectPaths, stats: StatCache): Store {
@@ -62,27 +69,42 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
       await rm(tmp, { force: true });
       return;
     }
-    await mkdir(dirname(target), { recursive: true });
-    await chmod(tmp, 0o444);
-    await rename(tmp, target);
+    await guardWrite(target, async () => {
+      await mkdir(paths.objects, { recursive: true });
+      // Not recursive: on a read-only file system a recursive mkdir reports ENOENT instead of EROFS.
+      await mkdir(dirname(target)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+      await chmod(tmp, 0o444);
+      await rename(tmp, target);
+    }, [tmp]);
     await stats.remember(target, hash, { immutable: true });
   };
 
   const putBytes = async (data: Uint8Array | string) => {
     const hash = hashBytes(data);
     if (existsSync(objectPath(hash))) return hash;
-    await mkdir(paths.tmp, { recursive: true });
     const tmp = tmpPath('obj');
-    await writeFile(tmp, data);
+    await guardWrite(objectPath(hash), async () => {
+      await mkdir(paths.tmp, { recursive: true });
+      await writeFile(tmp, data);
+    }, [tmp]);
     await install(tmp, hash);
     return hash;
   };
 
   const putFile = async (path: string, opts: { move?: boolean } = {}) => {
-    await mkdir(paths.tmp, { recursive: true });
     const tmp = tmpPath('obj');
-    if (opts.move) await rename(path, tmp).catch(() => copyFile(path, tmp, constants.COPYFILE_FICLONE));
-    else await copyFile(path, tmp, constants.COPYFILE_FICLONE);
+    await guardWrite(
+      paths.objects,
+      async () => {
+        await mkdir(paths.tmp, { recursive: true });
+        if (opts.move) await rename(path, tmp).catch(() => copyFile(path, tmp, constants.COPYFILE_FICLONE));
+        else await copyFile(path, tmp, constants.COPYFILE_FICLONE);
+      },
+      [tmp],
+      `${displayPath(path)} into the store (${displayPath(paths.objects)})`,
+    );
     // Hash the copy, not the source: what lands in the store is what was hashed.
     const hash = await hashFile(tmp);
     const { size } = await stat(tmp);
@@ -134,29 +156,39 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     const target = join(paths.checkouts, hexOf(hash));
     if (existsSync(target)) return target;
     const tmp = tmpPath('checkout');
-    for (const [rel, fileHash] of await dirListing(hash)) {
-      await verifyObject(fileHash);
-      const dest = join(tmp, rel);
-      await mkdir(dirname(dest), { recursive: true });
-      await link(objectPath(fileHash), dest).catch(() => copyFile(objectPath(fileHash), dest));
-    }
-    await mkdir(tmp, { recursive: true });
-    await mkdir(paths.checkouts, { recursive: true });
-    await rename(tmp, target).catch(async (error: NodeJS.ErrnoException) => {
-      // Another process materialised it first: theirs is identical.
-      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-      await rm(tmp, { recursive: true, force: true });
-    });
+    const listing = await dirListing(hash);
+    assertSafeListing(hash, listing);
+    await guardWrite(target, async () => {
+      for (const [rel, fileHash] of listing) {
+        await verifyObject(fileHash);
+        const dest = join(tmp, rel);
+        await mkdir(dirname(dest), { recursive: true });
+        await link(objectPath(fileHash), dest).catch(() => copyFile(objectPath(fileHash), dest));
+      }
+      await mkdir(tmp, { recursive: true });
+      await mkdir(paths.checkouts, { recursive: true });
+      await rename(tmp, target).catch(async (error: NodeJS.ErrnoException) => {
+        // Another process materialised it first: theirs is identical.
+        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+        await rm(tmp, { recursive: true, force: true });
+      });
+    }, [tmp]);
     return target;
   };
 
+  /** Checked again right here, so a symlink swapped in since validation cannot redirect the write. */
+  const confined = (target: string) => confinedPath(paths.root, relative(paths.root, target));
+
   const restoreFile = async (hash: string, target: string) => {
-    await mkdir(dirname(target), { recursive: true });
-    const tmp = `${target}.${randomBytes(4).toString('hex')}.tradepipe-tmp`;
-    await copyFile(objectPath(hash), tmp, constants.COPYFILE_FICLONE);
-    await chmod(tmp, 0o644);
-    await rename(tmp, target);
-    await stats.remember(target, hash);
+    const dest = await confined(target);
+    const tmp = `${dest}.${randomBytes(4).toString('hex')}.tradepipe-tmp`;
+    await guardWrite(dest, async () => {
+      await mkdir(dirname(dest), { recursive: true });
+      await copyFile(objectPath(hash), tmp, constants.COPYFILE_FICLONE);
+      await chmod(tmp, 0o644);
+      await rename(tmp, dest);
+    }, [tmp]);
+    await stats.remember(dest, hash);
   };
 
   return {
@@ -175,11 +207,15 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     materialize,
     async restore(ref, target) {
       if (ref.kind !== 'dir') return restoreFile(ref.hash, target);
-      await rm(target, { recursive: true, force: true });
-      for (const [rel, fileHash] of await dirListing(ref.hash)) await restoreFile(fileHash, join(target, rel));
-      await mkdir(target, { recursive: true });
+      const listing = await dirListing(ref.hash);
+      assertSafeListing(ref.hash, listing);
+      const dir = await confined(target);
+      await rm(dir, { recursive: true, force: true });
+      for (const [rel, fileHash] of listing) await restoreFile(fileHash, join(dir, rel));
+      await guardWrite(dir, () => mkdir(dir, { recursive: true }));
     },
     tmpPath,
+    adopt: install,
   };
 }
 

@@ -116,6 +116,12 @@ export function yamlLoader(root: string, display: (abs: string) => string): Yaml
     const positions = new Positions();
     const files = [abs];
     const value = walk(entry.doc.contents, [], entry, positions, [...stack, abs], files);
+    // A file's own root (not a `$ref`'s, which keeps pointing at the reference): problems
+    // with the document as a whole, like a missing top-level field, point at its start.
+    if (stack.length === 0 && !positions.get([])) {
+      const range = (entry.doc.contents as Node | null)?.range;
+      positions.set([], { value: { source: entry.source, start: range?.[0] ?? 0, end: range?.[0] ?? 0 } });
+    }
     return { value, positions, files };
   };
 

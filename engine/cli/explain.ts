@@ -15,6 +15,7 @@ import type { Step } from '../pipeline-model.ts';
 import { planPipeline } from './plan.ts';
 import { checkStepNames, EXIT } from './common.ts';
 import { print } from './output.ts';
+import type { RemoteCache } from '../remote/cache.ts';
 
 export type FieldChange = 'same' | 'changed' | 'added' | 'removed' | 'pending' | 'new';
 
@@ -97,10 +98,10 @@ function compare(current: Map<string, unknown>, last: Map<string, unknown> | und
   });
 }
 
-export async function explainStepJson(pipeline: Pipeline, stepId: string): Promise<Explanation> {
+export async function explainStepJson(pipeline: Pipeline, stepId: string, remote?: RemoteCache): Promise<Explanation> {
   const step = pipeline.steps.get(stepId);
   if (!step) throw new Error(`unknown step \`${stepId}\``);
-  const { decisions, facts } = await planPipeline(pipeline, { targets: [stepId] });
+  const { decisions, facts } = await planPipeline(pipeline, { targets: [stepId] }, remote);
   const decision = decisions.get(stepId)!;
   const last = openSession(pipeline.root).view(projectRelative(pipeline.root, pipeline.file)).latest(stepId);
   const current = flatten(knownManifest(step, decision, facts.get(stepId)!, decisions));
@@ -152,9 +153,9 @@ export async function explainStep(pipeline: Pipeline, stepId: string): Promise<s
 }
 
 /** For `status --explain <step> [--json]`: prints the explanation, returns the exit code. */
-export async function explainCommand(pipeline: Pipeline, stepId: string, json: boolean): Promise<number> {
+export async function explainCommand(pipeline: Pipeline, stepId: string, json: boolean, remote?: RemoteCache): Promise<number> {
   checkStepNames(pipeline, [stepId], 'status --explain');
-  const explanation = await explainStepJson(pipeline, stepId);
+  const explanation = await explainStepJson(pipeline, stepId, remote);
   await print((json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation)) + '\n');
   return EXIT.ok;
 }

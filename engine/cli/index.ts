@@ -14,7 +14,10 @@ import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
 import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule.ts';
+import { registerMetrics } from './metrics.ts';
 import { findProjectRoot } from '../project.ts';
+import { openSession } from '../cache-session.ts';
+import { addRemoteOptions, openCliRemote, registerRemote, remoteGcCommand, type RemoteFlag } from './remote.ts';
 import { formatBytes } from '../format.ts';
 import { print } from './output.ts';
 
@@ -23,7 +26,7 @@ const program = new Command('tradepipe')
   .showHelpAfterError()
   .exitOverride();
 
-program
+addRemoteOptions(program
   .command('run')
   .description('Run a pipeline: only steps whose inputs changed execute; the rest come from the cache.')
   .argument('<file>', 'pipeline file')
@@ -38,19 +41,21 @@ program
   .option('--resource <name=n>', 'capacity of a resource tag (repeatable; default 1 each), e.g. --resource gpu=2', collect, [])
   .option('-v, --verbose', 'show step logs')
   .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
+  .option('--pushgateway <url>', 'push the pipeline\'s metrics to this Prometheus Pushgateway after the run; also PROMETHEUS_PUSHGATEWAY_URL'))
   .action(async (file: string, steps: string[], flags) => exit(await runCommand(file, steps, flags)));
 
-program
+addRemoteOptions(program
   .command('status')
   .description('List every step as up-to-date or stale, with the reason.')
   .argument('<file>', 'pipeline file')
   .option('--json', 'machine-readable output')
   .option('-S, --set <step.param=value>', 'evaluate with a param override (repeatable)', collect, [])
-  .option('--explain <step>', 'every cache key input of a step, now and at its last run, differences marked')
-  .action(async (file: string, flags: { json?: boolean; set: string[]; explain?: string }) => {
+  .option('--explain <step>', 'every cache key input of a step, now and at its last run, differences marked'))
+  .action(async (file: string, flags: { json?: boolean; set: string[]; explain?: string; remote: RemoteFlag }) => {
     const pipeline = await load(file, flags.set);
-    if (flags.explain) return exit(await explainCommand(pipeline, flags.explain, flags.json === true));
-    const { order, decisions } = await planPipeline(pipeline);
+    const remote = await openCliRemote(pipeline.root, flags.remote, openSession(pipeline.root));
+    if (flags.explain) return exit(await explainCommand(pipeline, flags.explain, flags.json === true, remote));
+    const { order, decisions } = await planPipeline(pipeline, {}, remote);
     await print(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
   });
 
@@ -74,11 +79,14 @@ program
 
 program
   .command('show')
-  .description('Print a stored output of the step\'s latest run (tables as CSV or JSON).')
+  .description('Print a stored output of the step\'s latest run (tables as CSV or JSON); with --history, of every kept run.')
   .argument('<file>', 'pipeline file')
   .argument('<target>', 'step or step.output')
   .addOption(new Option('--format <format>', 'table format').choices(['csv', 'json']))
-  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json' }) => exit(await showCommand(await load(file), target, flags.format)));
+  .option('--history', 'every kept run of the step, newest first, each headed by its run id and time (a journal)')
+  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json'; history?: boolean }) =>
+    exit(await showCommand(await load(file), target, flags.format, flags.history === true)),
+  );
 
 program
   .command('gc')
@@ -86,7 +94,9 @@ program
   .argument('[path]', 'a pipeline file or project folder', '.')
   .option('--keep <n>', 'runs to keep per pipeline', '5')
   .option('-n, --dry-run', 'only report what would be removed')
-  .action(async (path: string, flags: { keep: string; dryRun?: boolean }) => {
+  .option('--remote [name]', 'collect in the remote instead: objects no remote record references (default remote unless named)')
+  .option('--grace <minutes>', 'with --remote: leave objects younger than this (a push in progress uploads objects before its record)', '60')
+  .action(async (path: string, flags: { keep: string; dryRun?: boolean; remote?: string | true; grace: string }) => {
     const keep = Number(flags.keep);
     if (!Number.isInteger(keep) || keep < 0) {
       process.stderr.write(`error: --keep: expected a non-negative integer, got \`${flags.keep}\`\n`);
@@ -94,6 +104,7 @@ program
     }
     const abs = resolve(path);
     const root = findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs);
+    if (flags.remote !== undefined) return exit(await remoteGcCommand(root, flags.remote, flags.dryRun === true, flags.grace));
     const r = await collectGarbage(root, keep, flags.dryRun === true);
     const verb = flags.dryRun ? 'would remove' : 'removed';
     await print(`${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedRecords} records, ${r.removedRuns} run logs; kept ${r.keptRuns} runs\n`);
@@ -115,8 +126,10 @@ program
 
 registerWatch(program);
 registerTracking(program);
+registerRemote(program);
 registerUi(program);
 registerSchedule(program);
+registerMetrics(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);

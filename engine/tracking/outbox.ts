@@ -15,6 +15,7 @@ import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSyn
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { OutboxRecord, RecordBody } from './outbox-records.ts';
+import { describeWriteErrorSync } from '../write-errors.ts';
 
 export const SEGMENT_SUFFIX = '.jsonl';
 
@@ -129,15 +130,21 @@ export class SegmentWriter {
   /** The fdatasync under way (`synced`), and the next one, shared by everyone who asks before it starts. */
   private syncRunning: Promise<void> | undefined;
   private syncNext: Promise<void> | undefined;
+  /** A write or sync that failed on a timer (full disk), thrown to the next caller. */
+  private failure: unknown;
 
   constructor(
     path: string,
     private readonly syncIntervalMs = 200,
     private readonly holdMs = 50,
   ) {
-    mkdirSync(join(path, '..'), { recursive: true });
     this.path = path;
-    this.fd = openSync(path, 'a+');
+    try {
+      mkdirSync(join(path, '..'), { recursive: true });
+      this.fd = openSync(path, 'a+');
+    } catch (error) {
+      throw describeWriteErrorSync(error, path);
+    }
     const parsed = readSegment(path);
     // Drop a torn tail so the next record starts on its own line.
     ftruncateSync(this.fd, parsed.validLength);
@@ -159,7 +166,7 @@ export class SegmentWriter {
   hold(records: RecordBody | readonly RecordBody[]): number {
     this.held += this.encode(records);
     if (!this.holdTimer) {
-      this.holdTimer = setTimeout(() => this.flush(), this.holdMs);
+      this.holdTimer = setTimeout(() => this.later(() => this.flush()), this.holdMs);
       this.holdTimer.unref();
     }
     return this.seq;
@@ -167,6 +174,7 @@ export class SegmentWriter {
 
   /** Writes held records now (a reader of the segment is about to look). */
   flush(): void {
+    this.throwFailure();
     if (this.held !== '' && this.fd >= 0) this.write('');
   }
 
@@ -200,15 +208,22 @@ export class SegmentWriter {
     this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    fdatasyncSync(this.fd);
+    try {
+      fdatasyncSync(this.fd);
+    } catch (error) {
+      throw describeWriteErrorSync(error, this.path);
+    }
     this.dirty = false;
   }
 
   close(): void {
     if (this.fd < 0) return;
-    this.sync();
-    closeSync(this.fd);
-    this.fd = -1;
+    try {
+      this.sync();
+    } finally {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
   }
 
   private encode(records: RecordBody | readonly RecordBody[]): string {
@@ -219,13 +234,41 @@ export class SegmentWriter {
   }
 
   private write(text: string): void {
+    this.throwFailure();
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
     const bytes = Buffer.from(this.held + text, 'utf8');
     this.held = '';
+    const before = fstatSync(this.fd).size;
     let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    try {
+      while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    } catch (error) {
+      // A full disk mid-write: cut the torn records off so the segment stays well-formed.
+      try {
+        ftruncateSync(this.fd, before);
+      } catch {
+        // Readers drop a torn tail anyway.
+      }
+      throw describeWriteErrorSync(error, this.path);
+    }
     this.scheduleSync();
+  }
+
+  /** Timers have no caller to throw to: keep the failure for the next append, flush or sync. */
+  private later(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.failure ??= error;
+    }
+  }
+
+  private throwFailure(): void {
+    if (this.failure === undefined) return;
+    const failure = this.failure;
+    this.failure = undefined;
+    throw failure;
   }
 
   private scheduleSync(): void {
@@ -233,7 +276,7 @@ export class SegmentWriter {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.dirty && this.fd >= 0) this.sync();
+      if (this.dirty && this.fd >= 0) this.later(() => this.sync());
     }, this.syncIntervalMs);
     this.timer.unref();
   }

@@ -1,10 +1,10 @@
 /**
  * `exec`: a shell command with declared file deps and outs, like a DVC stage. The
  * engine hashes deps into the key, captures outs into the store after the command,
- * and restores them on a cache hit. On cancellation the whole process group is killed.
+ * and restores them on a cache hit. Outs and `wdir` stay inside the project. On
+ * cancellation the whole process group is killed.
  */
-import { resolve } from 'node:path';
-import { definePlugin } from '../../engine/sdk.ts';
+import { confinedPath, definePlugin } from '../../engine/sdk.ts';
 import type { ExecParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
 
@@ -15,11 +15,12 @@ export default definePlugin<ExecParams>({
   paramsSchema: schema,
   inputs: {},
   outputs: {},
-  files: (params) => ({ deps: params.deps ?? [], outs: params.outs ?? [] }),
+  files: (params) => ({ deps: params.deps ?? [], outs: params.outs ?? [], wdir: params.wdir ?? '.' }),
   async run(ctx, params) {
     const { execa } = await import('execa');
     const commands = typeof params.cmd === 'string' ? [params.cmd] : params.cmd;
-    const cwd = resolve(ctx.projectRoot, params.wdir ?? '.');
+    // Checked again at run time: a symlink may have replaced a folder since validation.
+    const cwd = await confinedPath(ctx.projectRoot, params.wdir ?? '.', { folder: true });
     for (const command of commands) {
       ctx.signal.throwIfAborted();
       // detached: the command gets its own process group, so cancelling kills its children too.

@@ -4,8 +4,8 @@
  * curve, and the pipeline's metadata. Heavy work (ECharts) is imported inside `run`.
  */
 import { writeFile } from 'node:fs/promises';
-import { isAbsolute, join, normalize, resolve } from 'node:path';
-import { type ArtifactKind, definePlugin, type InputArtifact, type ParamIssue, type PortSpec, writeFileAtomic } from '../../engine/sdk.ts';
+import { isAbsolute, join, normalize } from 'node:path';
+import { type ArtifactKind, confinedPath, definePlugin, type InputArtifact, type ParamIssue, type PortSpec, writeFileAtomic } from '../../engine/sdk.ts';
 import { SERIES, type SeriesInput } from './model.ts';
 import type { ReportParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
@@ -55,7 +55,7 @@ export default definePlugin<ReportParams>({
     );
     const path = join(ctx.scratchDir, 'report.html');
     await writeFile(path, page);
-    if (params.out !== undefined) await writeFileAtomic(resolve(ctx.projectRoot, params.out), page);
+    if (params.out !== undefined) await writeFileAtomic(await confinedPath(ctx.projectRoot, params.out), page);
     ctx.log.info(`report: ${Buffer.byteLength(page)} bytes${params.out === undefined ? '' : ` -> ${params.out}`}`);
     return { report: { kind: 'file', path } };
   },

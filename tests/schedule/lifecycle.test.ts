@@ -80,6 +80,8 @@ test('hot reload: an invalid edit keeps the old schedule and logs the positioned
     assert.ok(value('tradepipe_schedule_last_success_timestamp_seconds{pipeline="p"}') * 1000 > fired.slot!);
     const nextFire = value('tradepipe_schedule_next_fire_timestamp_seconds{pipeline="p"}');
     assert.ok(nextFire * 1000 > fired.slot! && nextFire % 2 === 0, `next fire ${nextFire}`);
+    // The same registry carries the project's run history (engine/metrics): the scheduled run is in it.
+    assert.ok(value('tradepipe_pipeline_runs_total{pipeline="p.yaml",status="succeeded"}') >= 1, metrics);
     await promtoolCheck(metrics);
     d.child.kill('SIGTERM');
     assert.is((await d.child).exitCode, 0, d.stderr());
