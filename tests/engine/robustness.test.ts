@@ -81,9 +81,10 @@ test('Ctrl-C cancels running steps, kills exec children, exits 130 and keeps the
   }
 });
 
+// The holder outlasts a second CLI's start-up on a loaded machine (2 s and more with 2 busy cores).
 test('a second run waits for the project lock and says so', async () => {
   const p = project({
-    'p.yaml': 'steps:\n  a: { uses: exec, with: { cmd: "touch started; sleep 1.5" } }\n',
+    'p.yaml': 'steps:\n  a: { uses: exec, with: { cmd: "touch started; sleep 5" } }\n',
     'q.yaml': 'steps:\n  b: { uses: exec, with: { cmd: "true" } }\n',
   });
   try {
