@@ -84,7 +84,7 @@ test('watch: a compact line per cycle; an invalid edit shows the positioned erro
     child.kill('SIGINT');
     const done = await child;
     assert.is(done.exitCode, 130);
-    assert.ok(done.stderr.includes('error: p.yaml:3:14: unknown plugin `exce`'), done.stderr);
+    assert.ok(done.stderr.includes('error TP0101: p.yaml:3:14: unknown plugin `exce`'), done.stderr);
     assert.ok(done.stderr.includes('3 |   b: { uses: exce, with: { cmd: "echo b2" } }\n  |              ^^^^'), done.stderr);
   } finally {
     p.cleanup();
