@@ -14,6 +14,7 @@ import type { Pipeline } from '../pipeline.ts';
 import type { Step } from '../pipeline-model.ts';
 import { planPipeline } from './plan.ts';
 import { checkStepNames, EXIT } from './common.ts';
+import { print } from './output.ts';
 import type { RemoteCache } from '../remote/cache.ts';
 
 export type FieldChange = 'same' | 'changed' | 'added' | 'removed' | 'pending' | 'new';
@@ -164,6 +165,6 @@ export async function explainStep(pipeline: Pipeline, stepId: string): Promise<s
 export async function explainCommand(pipeline: Pipeline, stepId: string, json: boolean, remote?: RemoteCache): Promise<number> {
   checkStepNames(pipeline, [stepId], 'status --explain');
   const explanation = await explainStepJson(pipeline, stepId, remote);
-  process.stdout.write((json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation)) + '\n');
+  await print((json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation)) + '\n');
   return EXIT.ok;
 }

@@ -8,6 +8,7 @@ import { collect, EXIT, Exit } from './exit.ts';
 import type { DagFormat } from './dag.ts';
 import { registerWatch } from './watch-command.ts';
 import { registerTracking } from './tracking.ts';
+import { print } from './output.ts';
 import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule-command.ts';
 import { registerMetrics } from './metrics.ts';
@@ -61,7 +62,7 @@ addRemoteOptions(program
     }
     const { planPipeline, planJson, planText } = await import('./plan.ts');
     const { order, decisions } = await planPipeline(pipeline, {}, remote);
-    process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
+    await print(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
   });
 
 program
@@ -71,7 +72,7 @@ program
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'dot', 'mermaid', 'json']).default('text'))
   .action(async (file: string, flags: { format: DagFormat }) => {
     const [{ load }, { renderDag }] = await Promise.all([import('./common.ts'), import('./dag.ts')]);
-    process.stdout.write(renderDag(await load(file), flags.format) + '\n');
+    await print(renderDag(await load(file), flags.format) + '\n');
   });
 
 program
@@ -81,7 +82,7 @@ program
   .action(async (file: string) => {
     const { load } = await import('./common.ts');
     const p = await load(file);
-    process.stdout.write(`${file}: valid (${p.steps.size} steps)\n`);
+    await print(`${file}: valid (${p.steps.size} steps)\n`);
   });
 
 program
@@ -119,7 +120,7 @@ program
     }
     const r = await collectGarbage(root, keep, flags.dryRun === true);
     const verb = flags.dryRun ? 'would remove' : 'removed';
-    process.stdout.write(`${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedRecords} records, ${r.removedRuns} run logs; kept ${r.keptRuns} runs\n`);
+    await print(`${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedRecords} records, ${r.removedRuns} run logs; kept ${r.keptRuns} runs\n`);
   });
 
 program
@@ -130,7 +131,7 @@ program
     const { initProject } = await import('./init.ts');
     try {
       const files = await initProject(resolve(dir));
-      process.stdout.write(`created ${files.join(', ')}\nnext: cd ${dir} && tradepipe run pipelines.d/example.yaml\n`);
+      await print(`created ${files.join(', ')}\nnext: cd ${dir} && tradepipe run pipelines.d/example.yaml\n`);
     } catch (error) {
       process.stderr.write(`error: init: ${(error as Error).message}\n`);
       throw new Exit(EXIT.invalid);
