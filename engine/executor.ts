@@ -16,6 +16,8 @@ import { openSecrets } from './secrets.ts';
 import { RunState, type RunObserver, type RunResult } from './run-state.ts';
 import { Scheduler } from './scheduler.ts';
 import { StepRunner, type RunTrackingHooks } from './step-runner.ts';
+import { WorkerPool } from './worker/pool.ts';
+import type { RemoteHooks } from './remote/cache.ts';
 import { recordRunEvents } from './events.ts';
 
 export type { RunObserver, RunResult, StepResult, StepStatus } from './run-state.ts';
@@ -43,6 +45,8 @@ export interface ExecuteOptions extends SelectOptions {
   git?: GitInfo;
   /** Cancels single steps while the rest of the run goes on (watch mode: an edit made them obsolete). A cancelled step is skipped, and its dependents with it. */
   stepSignal?(id: string): AbortSignal;
+  /** A shared cache: read-through before deciding, write-behind after executing. */
+  remote?: RemoteHooks;
 }
 
 /** The steps a run touches, and which are forced, from targets/--from/--force. */
@@ -87,7 +91,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   const state = new RunState(pipeline, pipelineRel, runId, startedAt, pipeline.order.filter((id) => selected.has(id)), opts.git);
   const events = recordRunEvents(session.paths.store, { runId, pipeline: pipelineRel, steps: state.order }, (m) => process.stderr.write(`warning: ${m}\n`));
   observer = events.observe(observer);
-  const view = session.view(pipelineRel);
+  const view = opts.remote ? opts.remote.view(session.view(pipelineRel)) : session.view(pipelineRel);
   const secrets = openSecrets(pipeline.root, opts.env);
   const cancel = new AbortController();
   const signal = AbortSignal.any([opts.signal, cancel.signal]);
@@ -98,7 +102,22 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   const stepCancelled = (id: string) => opts.stepSignal?.(id).aborted === true;
   const upstreamOf = (id: string) => pipeline.graph.inNeighbors(id).filter((u) => selected.has(u));
 
-  const runner = new StepRunner({ session, state, view, observer, secrets, env: opts.env, forced, tracking: opts.tracking, signalOf, upstreamOf });
+  // TRADEPIPE_WORKERS=off runs every plugin on the main thread (a profiler, a debugger, the bench's baseline).
+  const workers = opts.env.TRADEPIPE_WORKERS === 'off' ? undefined : new WorkerPool(Math.max(1, opts.jobs));
+  const runner = new StepRunner({
+    session,
+    state,
+    view,
+    observer,
+    secrets,
+    env: opts.env,
+    forced,
+    tracking: opts.tracking,
+    remote: opts.remote,
+    signalOf,
+    upstreamOf,
+    workers,
+  });
   const scheduler = new Scheduler({
     pipeline,
     state,
@@ -118,6 +137,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   await scheduler.run();
   opts.signal.removeEventListener('abort', onAbort);
   await scheduler.idle();
+  await workers?.close();
   await session.save();
 
   const steps = state.order.map((id) => state.results.get(id)!);

@@ -17,11 +17,17 @@ export type Reason =
   | { kind: 'input'; port: string; change: 'changed' | 'added' | 'removed' }
   | { kind: 'plugin-version'; before: string; after: string }
   | { kind: 'plugin-code' }
+  /** An npm package the plugin's code imports: upgraded (`before`→`after`), newly imported (no `before`) or dropped (no `after`). */
+  | { kind: 'package'; name: string; before?: string; after?: string }
+  /** The last run predates package versions in the key. */
+  | { kind: 'packages-unrecorded' }
   | { kind: 'env'; name: string; change: 'changed' | 'added' | 'removed' }
   | { kind: 'model'; uri: string; now: string }
   | { kind: 'upstream'; steps: string[] }
   | { kind: 'outputs-missing' }
   | { kind: 'restored'; runId: string; at: string }
+  | { kind: 'remote'; remote: string; runId: string; host: string }
+  | { kind: 'remote-unusable'; remote: string; problem: string }
   | { kind: 'up-to-date' };
 
 export interface Decision {
@@ -42,6 +48,16 @@ export interface CacheView {
   latest(stepId: string): RunRecord | undefined;
   /** Whether every object a record references is present in the store. */
   complete(record: RunRecord): boolean;
+  /** A record a remote holds for a key the local cache cannot serve (looked up before planning). */
+  shared?(key: string): SharedHit | undefined;
+}
+
+/** A run record another machine shared through a remote. */
+export interface SharedHit {
+  remote: string;
+  record: RunRecord;
+  /** The machine that produced it. */
+  host: string;
 }
 
 export interface StepFlags {
@@ -63,6 +79,8 @@ export function decide(id: string, manifest: KeyManifest, view: CacheView, flags
     const reasons: Reason[] = latest?.key === key ? [{ kind: 'up-to-date' }] : [{ kind: 'restored', runId: record.runId, at: record.finishedAt }, ...changes];
     return { ...base, action: 'cached', reasons, record };
   }
+  const shared = view.shared?.(key);
+  if (shared) return { ...base, action: 'cached', reasons: [{ kind: 'remote', remote: shared.remote, runId: shared.record.runId, host: shared.host }], record: shared.record };
   if (!latest) return { ...base, action: 'run', reasons: [record ? { kind: 'outputs-missing' } : { kind: 'never-run' }] };
   return { ...base, action: 'run', reasons: changes.length > 0 ? changes : [{ kind: 'outputs-missing' }] };
 }
@@ -72,6 +90,14 @@ export function diffManifests(before: KeyManifest, after: KeyManifest): Reason[]
   const out: Reason[] = [];
   if (before.version !== after.version) out.push({ kind: 'plugin-version', before: before.version, after: after.version });
   else if (before.code !== after.code) out.push({ kind: 'plugin-code' });
+  // Same code, and packages only now: a record written before package versions were part of the key.
+  if (before.packages === undefined && after.packages !== undefined && before.code === after.code) out.push({ kind: 'packages-unrecorded' });
+  else {
+    for (const [name, change] of diffMaps(before.packages ?? {}, after.packages ?? {})) {
+      const was = change === 'added' ? {} : { before: before.packages![name]! };
+      out.push({ kind: 'package', name, ...was, ...(change === 'removed' ? {} : { after: after.packages![name]! }) });
+    }
+  }
   for (const d of diffValues(before.params, after.params, '')) out.push({ kind: 'param', ...d });
   for (const [name, change] of diffMaps(before.inputs, after.inputs)) out.push({ kind: 'input', port: name, change });
   for (const [path, change] of diffMaps(before.deps, after.deps)) out.push({ kind: 'file', path, change });
@@ -123,6 +149,12 @@ export function describeReason(r: Reason): string {
       return `plugin version ${r.before}→${r.after}`;
     case 'plugin-code':
       return 'plugin code changed';
+    case 'package':
+      if (r.before === undefined) return `package \`${r.name}\` ${r.after} added`;
+      if (r.after === undefined) return `package \`${r.name}\` ${r.before} no longer imported`;
+      return `package \`${r.name}\` ${r.before}→${r.after}`;
+    case 'packages-unrecorded':
+      return 'package versions not recorded by the last run';
     case 'env':
       return `env \`${r.name}\` ${r.change}`;
     case 'model':
@@ -135,6 +167,10 @@ export function describeReason(r: Reason): string {
       return `outputs of an earlier run (${r.runId}, ${r.at}) match`;
     case 'up-to-date':
       return 'up to date';
+    case 'remote':
+      return `found in remote ${r.remote} (run ${r.runId} on ${r.host})`;
+    case 'remote-unusable':
+      return `remote ${r.remote} copy unusable: ${r.problem}`;
   }
 }
 

@@ -19,6 +19,8 @@ export interface ProjectPaths {
   steps: string;
   runs: string;
   tmp: string;
+  /** Per-step folders kept across runs (StepContext.stateDir). */
+  state: string;
   checkouts: string;
   corrupt: string;
   statCache: string;
@@ -36,6 +38,7 @@ export function projectPaths(root: string): ProjectPaths {
     steps: join(store, 'steps'),
     runs: join(store, 'runs'),
     tmp: join(store, 'tmp'),
+    state: join(store, 'state'),
     checkouts: join(store, 'checkouts'),
     corrupt: join(store, 'corrupt'),
     statCache: join(store, 'statcache.json'),

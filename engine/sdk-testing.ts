@@ -33,6 +33,8 @@ export interface TestContextOptions {
   /** Secrets as the environment would hold them; `config/api_keys.yaml` under `projectRoot` is read too, as in a run. */
   secrets?: Record<string, string>;
   signal?: AbortSignal;
+  /** The step's folder kept across runs (a rerun test passes the same one); a fresh temp folder when absent. */
+  stateDir?: string;
   run?: RunInfo;
   registry?: StepModelRegistry;
   /** Replaces the recording tracker (e.g. a real tracking sink's step). */
@@ -63,6 +65,7 @@ export function testStepContext(options: TestContextOptions = {}): TestStepConte
     stepId: options.stepId ?? 'test',
     projectRoot,
     scratchDir,
+    stateDir: options.stateDir ?? mkdtempSync(join(tmpdir(), 'tradepipe-state-')),
     signal: options.signal ?? new AbortController().signal,
     log: { info: log('info'), warn: log('warn'), debug: log('debug') },
     track,

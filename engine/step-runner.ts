@@ -14,6 +14,9 @@ import { resultOf, type RunObserver, type RunState, type StepResult } from './ru
 import type { Secrets } from './secrets.ts';
 import { buildManifest, gatherFacts, MISSING, type StepFacts, withResolvedModels } from './step-facts.ts';
 import { type ArtifactRef, CorruptObject, MissingObject } from './store.ts';
+import type { WorkerPool } from './worker/pool.ts';
+import { cacheKey } from './key.ts';
+import type { RemoteHooks } from './remote/cache.ts';
 import { confinedPath } from './confine.ts';
 
 /** A tracker for one executed step; `finish` waits for its artifacts to be copied. */
@@ -38,10 +41,14 @@ export interface StepRunnerOptions {
   env: NodeJS.ProcessEnv;
   forced: ReadonlySet<string>;
   tracking: RunTrackingHooks | undefined;
+  /** A shared cache: read-through before deciding, write-behind after executing. */
+  remote?: RemoteHooks;
   /** The step's abort signal: the run's, and the step's own where watch mode can cancel it. */
   signalOf(id: string): AbortSignal;
   /** The step's selected upstream steps. */
   upstreamOf(id: string): string[];
+  /** Where CPU-bound plugins run; without it every plugin runs on the main thread. */
+  workers?: WorkerPool;
 }
 
 export class StepRunner {
@@ -59,10 +66,12 @@ export class StepRunner {
     const manifest = buildManifest(step, facts, upstream);
     const missing = Object.entries(manifest.deps).filter(([, h]) => h === MISSING).map(([p]) => p);
     if (missing.length > 0) throw new Error(`dep ${missing.map((p) => `\`${p}\``).join(', ')} does not exist`);
+    await this.o.remote?.lookup(cacheKey(manifest), this.o.view);
     let decision = decide(step.id, manifest, this.o.view, { forced: this.o.forced.has(step.id), cache: step.cache, alwaysRun: step.alwaysRun });
 
     if (decision.action === 'cached' && decision.record) {
-      const reused = await this.reuse(step, decision.record);
+      const fetched = decision.reasons[0]?.kind === 'remote' ? await this.o.remote!.fetch(decision.record) : true;
+      const reused = fetched === true ? await this.reuse(step, decision.record) : fetched;
       if (reused === true) {
         state.records.set(step.id, decision.record);
         await session.records.point(state.pipelineRel, step.id, decision.record.key, decision.record.runId);
@@ -76,6 +85,7 @@ export class StepRunner {
     observer.stepStarted(step.id, decision);
     state.started.set(step.id, { at: t0, why: describeReasons(decision.reasons) });
     const record = await this.execute(step, decision, upstream, facts, t0);
+    if (step.cache) this.o.remote?.executed(record);
     state.records.set(step.id, record);
     return resultOf(step.id, 'executed', describeReasons(decision.reasons), t0, record);
   }
@@ -112,7 +122,13 @@ export class StepRunner {
       const inputs: Record<string, InputArtifact> = {};
       for (const [port, ref] of Object.entries(step.inputs)) inputs[port] = await inputArtifact(session.store, upstream.get(ref.step)!.outputs[ref.output]!);
       const ctx = this.context(step, scratchDir, stepSignal, tracker);
-      const produced = await plugin.run(ctx, withResolvedModels(step.params, facts.models) as Record<string, unknown>, inputs);
+      const params = withResolvedModels(step.params, facts.models) as Record<string, unknown>;
+      const cpu = typeof plugin.cpu === 'function' ? plugin.cpu(step.params) : plugin.cpu === true;
+      const { workers, secrets, env } = this.o;
+      const produced =
+        cpu && workers
+          ? await workers.run({ entry: step.plugin.entry, params, inputs, ctx, secretUsed: (name) => void secrets.get(name), secretEnv: env })
+          : await plugin.run(ctx, params, inputs);
       stepSignal.throwIfAborted();
       const outputs = await this.storeOutputs(step, produced, scratchDir);
       const files = await this.captureOuts(step);
@@ -150,6 +166,7 @@ export class StepRunner {
       stepId: step.id,
       projectRoot: this.o.state.pipeline.root,
       scratchDir,
+      stateDir: join(this.o.session.paths.state, encodeURIComponent(this.o.state.pipelineRel), encodeURIComponent(step.id)),
       signal,
       log: { info: log('info'), warn: log('warn'), debug: log('debug') },
       track: tracker ?? { params() {}, metric() {}, tag() {}, artifact() {} },

@@ -52,6 +52,8 @@ export interface Store {
   /** Writes a stored file or dir to a workspace path, replacing what is there (like `dvc checkout`); throws OutsideProject for a path outside the project. */
   restore(ref: ArtifactRef, target: string): Promise<void>;
   tmpPath(label: string): string;
+  /** Installs a file written under `tmpPath` whose bytes the caller hashed while writing them (a verified download). */
+  adopt(tmp: string, hash: string): Promise<void>;
 }
 
 export function openStore(paths: ProjectPaths, stats: StatCache): Store {
@@ -213,6 +215,7 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
       await guardWrite(dir, () => mkdir(dir, { recursive: true }));
     },
     tmpPath,
+    adopt: install,
   };
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { openSession } from '../cache-session.ts';
 import { acquireLock } from '../lock.ts';
 import { hexOf } from '../hash.ts';
-import type { RunSummary } from '../records.ts';
+import type { Records, RunSummary } from '../records.ts';
 import { eventFile } from '../events.ts';
 
 export interface GcReport {
@@ -19,17 +19,23 @@ export interface GcReport {
   freedBytes: number;
 }
 
+/** What gc keeps: each pipeline's last `keep` runs, and their records plus every step's current record. */
+export function gcRoots(records: Records, keep: number): { keptRuns: RunSummary[]; droppedRuns: RunSummary[]; keptKeys: Set<string> } {
+  const perPipeline = new Map<string, RunSummary[]>();
+  for (const run of records.runs()) perPipeline.set(run.pipeline, [...(perPipeline.get(run.pipeline) ?? []), run]);
+  const keptRuns = [...perPipeline.values()].flatMap((runs) => runs.slice(0, keep));
+  const droppedRuns = [...perPipeline.values()].flatMap((runs) => runs.slice(keep));
+  const keptKeys = new Set<string>(records.allPointers().map((p) => p.key));
+  for (const run of keptRuns) for (const s of run.steps) if (s.key) keptKeys.add(s.key);
+  return { keptRuns, droppedRuns, keptKeys };
+}
+
 export async function collectGarbage(root: string, keep: number, dryRun: boolean): Promise<GcReport> {
   const session = openSession(root);
   const lock = await acquireLock(session.paths.store, session.paths.lock, (m) => process.stderr.write(`${m}\n`));
   try {
     const { records, store, paths } = session;
-    const perPipeline = new Map<string, RunSummary[]>();
-    for (const run of records.runs()) perPipeline.set(run.pipeline, [...(perPipeline.get(run.pipeline) ?? []), run]);
-    const keptRuns = [...perPipeline.values()].flatMap((runs) => runs.slice(0, keep));
-    const droppedRuns = [...perPipeline.values()].flatMap((runs) => runs.slice(keep));
-    const keptKeys = new Set<string>(records.allPointers().map((p) => p.key));
-    for (const run of keptRuns) for (const s of run.steps) if (s.key) keptKeys.add(s.key);
+    const { keptRuns, droppedRuns, keptKeys } = gcRoots(records, keep);
 
     const live = new Set<string>();
     const keepDirs = new Set<string>();

@@ -14,15 +14,19 @@ import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
 import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule.ts';
+import { registerMetrics } from './metrics.ts';
 import { findProjectRoot } from '../project.ts';
+import { openSession } from '../cache-session.ts';
+import { addRemoteOptions, openCliRemote, registerRemote, remoteGcCommand, type RemoteFlag } from './remote.ts';
 import { formatBytes } from '../format.ts';
+import { print } from './output.ts';
 
 const program = new Command('tradepipe')
   .description('Declarative YAML pipelines for trading research, cached by content hash.')
   .showHelpAfterError()
   .exitOverride();
 
-program
+addRemoteOptions(program
   .command('run')
   .description('Run a pipeline: only steps whose inputs changed execute; the rest come from the cache.')
   .argument('<file>', 'pipeline file')
@@ -37,20 +41,22 @@ program
   .option('--resource <name=n>', 'capacity of a resource tag (repeatable; default 1 each), e.g. --resource gpu=2', collect, [])
   .option('-v, --verbose', 'show step logs')
   .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
+  .option('--pushgateway <url>', 'push the pipeline\'s metrics to this Prometheus Pushgateway after the run; also PROMETHEUS_PUSHGATEWAY_URL'))
   .action(async (file: string, steps: string[], flags) => exit(await runCommand(file, steps, flags)));
 
-program
+addRemoteOptions(program
   .command('status')
   .description('List every step as up-to-date or stale, with the reason.')
   .argument('<file>', 'pipeline file')
   .option('--json', 'machine-readable output')
   .option('-S, --set <step.param=value>', 'evaluate with a param override (repeatable)', collect, [])
-  .option('--explain <step>', 'every cache key input of a step, now and at its last run, differences marked')
-  .action(async (file: string, flags: { json?: boolean; set: string[]; explain?: string }) => {
+  .option('--explain <step>', 'every cache key input of a step, now and at its last run, differences marked'))
+  .action(async (file: string, flags: { json?: boolean; set: string[]; explain?: string; remote: RemoteFlag }) => {
     const pipeline = await load(file, flags.set);
-    if (flags.explain) return exit(await explainCommand(pipeline, flags.explain, flags.json === true));
-    const { order, decisions } = await planPipeline(pipeline);
-    process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
+    const remote = await openCliRemote(pipeline.root, flags.remote, openSession(pipeline.root));
+    if (flags.explain) return exit(await explainCommand(pipeline, flags.explain, flags.json === true, remote));
+    const { order, decisions } = await planPipeline(pipeline, {}, remote);
+    await print(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
   });
 
 program
@@ -59,7 +65,7 @@ program
   .argument('<file>', 'pipeline file')
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'dot', 'mermaid', 'json']).default('text'))
   .action(async (file: string, flags: { format: DagFormat }) => {
-    process.stdout.write(renderDag(await load(file), flags.format) + '\n');
+    await print(renderDag(await load(file), flags.format) + '\n');
   });
 
 program
@@ -68,16 +74,19 @@ program
   .argument('<file>', 'pipeline file')
   .action(async (file: string) => {
     const p = await load(file);
-    process.stdout.write(`${file}: valid (${p.steps.size} steps)\n`);
+    await print(`${file}: valid (${p.steps.size} steps)\n`);
   });
 
 program
   .command('show')
-  .description('Print a stored output of the step\'s latest run (tables as CSV or JSON).')
+  .description('Print a stored output of the step\'s latest run (tables as CSV or JSON); with --history, of every kept run.')
   .argument('<file>', 'pipeline file')
   .argument('<target>', 'step or step.output')
   .addOption(new Option('--format <format>', 'table format').choices(['csv', 'json']))
-  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json' }) => exit(await showCommand(await load(file), target, flags.format)));
+  .option('--history', 'every kept run of the step, newest first, each headed by its run id and time (a journal)')
+  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json'; history?: boolean }) =>
+    exit(await showCommand(await load(file), target, flags.format, flags.history === true)),
+  );
 
 program
   .command('gc')
@@ -85,7 +94,9 @@ program
   .argument('[path]', 'a pipeline file or project folder', '.')
   .option('--keep <n>', 'runs to keep per pipeline', '5')
   .option('-n, --dry-run', 'only report what would be removed')
-  .action(async (path: string, flags: { keep: string; dryRun?: boolean }) => {
+  .option('--remote [name]', 'collect in the remote instead: objects no remote record references (default remote unless named)')
+  .option('--grace <minutes>', 'with --remote: leave objects younger than this (a push in progress uploads objects before its record)', '60')
+  .action(async (path: string, flags: { keep: string; dryRun?: boolean; remote?: string | true; grace: string }) => {
     const keep = Number(flags.keep);
     if (!Number.isInteger(keep) || keep < 0) {
       process.stderr.write(`error: --keep: expected a non-negative integer, got \`${flags.keep}\`\n`);
@@ -93,9 +104,10 @@ program
     }
     const abs = resolve(path);
     const root = findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs);
+    if (flags.remote !== undefined) return exit(await remoteGcCommand(root, flags.remote, flags.dryRun === true, flags.grace));
     const r = await collectGarbage(root, keep, flags.dryRun === true);
     const verb = flags.dryRun ? 'would remove' : 'removed';
-    process.stdout.write(`${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedRecords} records, ${r.removedRuns} run logs; kept ${r.keptRuns} runs\n`);
+    await print(`${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedRecords} records, ${r.removedRuns} run logs; kept ${r.keptRuns} runs\n`);
   });
 
 program
@@ -105,7 +117,7 @@ program
   .action(async (dir: string) => {
     try {
       const files = await initProject(resolve(dir));
-      process.stdout.write(`created ${files.join(', ')}\nnext: cd ${dir} && tradepipe run pipelines.d/example.yaml\n`);
+      await print(`created ${files.join(', ')}\nnext: cd ${dir} && tradepipe run pipelines.d/example.yaml\n`);
     } catch (error) {
       process.stderr.write(`error: init: ${(error as Error).message}\n`);
       throw new Exit(EXIT.invalid);
@@ -114,8 +126,10 @@ program
 
 registerWatch(program);
 registerTracking(program);
+registerRemote(program);
 registerUi(program);
 registerSchedule(program);
+registerMetrics(program);
 
 function exit(code: number): void {
   if (code !== 0) throw new Exit(code);

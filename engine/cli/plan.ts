@@ -5,9 +5,14 @@ import { gatherFacts, buildManifest, type StepFacts } from '../step-facts.ts';
 import { planSteps, describeReasons, type Decision, type PlanStep } from '../planner.ts';
 import { selectSteps, type SelectOptions } from '../executor.ts';
 import type { Pipeline } from '../pipeline.ts';
+import type { RemoteCache } from '../remote/cache.ts';
+import { planWithRemote } from '../remote/plan.ts';
 
-/** The plan, and the facts (code, own file deps, env) of every planned step, known even where the key is not. */
-export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {}): Promise<{ order: string[]; decisions: Map<string, Decision>; facts: Map<string, StepFacts> }> {
+/**
+ * The plan, and the facts (code, own file deps, env) of every planned step, known even where the key is not.
+ * With a remote, keys the local cache cannot serve are looked up there first.
+ */
+export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {}, remote?: RemoteCache): Promise<{ order: string[]; decisions: Map<string, Decision>; facts: Map<string, StepFacts> }> {
   const session = openSession(pipeline.root);
   const { selected, forced } = selectSteps(pipeline, select);
   const order = pipeline.order.filter((id) => selected.has(id));
@@ -31,8 +36,10 @@ export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {
       flags: { forced: forced.has(id), cache: step.cache, alwaysRun: step.alwaysRun },
     };
   });
-  const view = session.view(projectRelative(pipeline.root, pipeline.file));
-  const decisions = planSteps(plan, (id, upstream) => buildManifest(pipeline.steps.get(id)!, facts.get(id)!, upstream), view);
+  const local = session.view(projectRelative(pipeline.root, pipeline.file));
+  const view = remote ? remote.view(local) : local;
+  const replan = () => planSteps(plan, (id, upstream) => buildManifest(pipeline.steps.get(id)!, facts.get(id)!, upstream), view);
+  const decisions = remote ? await planWithRemote(replan, remote, local) : replan();
   await session.save();
   return { order, decisions, facts };
 }
@@ -40,7 +47,7 @@ export async function planPipeline(pipeline: Pipeline, select: SelectOptions = {
 export function planJson(order: string[], decisions: Map<string, Decision>) {
   return order.map((id) => {
     const d = decisions.get(id)!;
-    return { id, status: d.action === 'cached' ? 'up-to-date' : 'stale', reason: describeReasons(d.reasons), reasons: d.reasons, key: d.key ?? null };
+    return { id, status: d.action === 'cached' ? 'up-to-date' : 'stale', source: d.action === 'run' ? null : fromRemote(d) ? 'remote' : 'local', reason: describeReasons(d.reasons), reasons: d.reasons, key: d.key ?? null };
   });
 }
 
@@ -49,8 +56,13 @@ export function planText(order: string[], decisions: Map<string, Decision>): str
   return order
     .map((id) => {
       const d = decisions.get(id)!;
-      const state = d.action === 'cached' ? 'up-to-date' : 'stale     ';
+      const state = d.action === 'run' ? 'stale     ' : fromRemote(d) ? 'in remote ' : 'up-to-date';
       return `${id.padEnd(width)}  ${state}  ${describeReasons(d.reasons)}`;
     })
     .join('\n');
+}
+
+/** A cached step whose outputs a remote holds: a run downloads them instead of executing. */
+function fromRemote(d: Decision): boolean {
+  return d.reasons[0]?.kind === 'remote';
 }

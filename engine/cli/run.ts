@@ -10,6 +10,9 @@ import { renderSummary } from '../summary.ts';
 import { projectRelative } from '../project.ts';
 import { load, checkStepNames, EXIT, Exit } from './common.ts';
 import { planPipeline, planJson, planText } from './plan.ts';
+import { print } from './output.ts';
+import { openCliRemote, type RemoteFlag } from './remote.ts';
+import { formatBytes } from '../format.ts';
 
 export interface RunFlags {
   jobs?: string;
@@ -23,6 +26,9 @@ export interface RunFlags {
   verbose?: boolean;
   /** commander's `--no-track`. */
   track: boolean;
+  remote: RemoteFlag;
+  /** Prometheus Pushgateway URL; else PROMETHEUS_PUSHGATEWAY_URL. */
+  pushgateway?: string;
 }
 
 /** Tracking is on unless `--no-track` or TRADEPIPE_TRACKING=off. */
@@ -35,8 +41,9 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
   checkStepNames(pipeline, [...targets, flags.from, ...flags.force], 'run');
   const select = { targets, from: flags.from, force: flags.force };
   if (flags.dryRun) {
-    const { order, decisions } = await planPipeline(pipeline, select);
-    process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, dryRun: true, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
+    const remote = await openCliRemote(pipeline.root, flags.remote, openSession(pipeline.root));
+    const { order, decisions } = await planPipeline(pipeline, select, remote);
+    await print(flags.json ? JSON.stringify({ pipeline: pipeline.name, dryRun: true, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
     return EXIT.ok;
   }
   const jobs = flags.jobs === undefined ? availableParallelism() : Number(flags.jobs);
@@ -58,6 +65,7 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
   process.on('SIGTERM', onSigint);
 
   const session = openSession(pipeline.root);
+  const remote = await openCliRemote(pipeline.root, flags.remote, session, { jobs, signal: controller.signal });
   const lock = await acquireLock(session.paths.store, session.paths.lock, (m) => process.stderr.write(`${m}\n`), controller.signal);
   const reporter = consoleReporter(process.stderr, { quiet: flags.json, verbose: flags.verbose });
   const t0 = performance.now();
@@ -73,7 +81,12 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
       git = gitInfo(pipeline.root);
       tracking.start({ localRunId: runId, pipeline: pipeline.name, file: projectRelative(pipeline.root, pipeline.file), gitCommit: git.commit, gitDirty: git.dirty, startedAt: Date.now() });
     }
-    result = await execute(pipeline, session, { ...select, jobs, keepGoing: flags.keepGoing === true, resources, signal: controller.signal, env: process.env, runId, tracking, git }, reporter);
+    result = await execute(pipeline, session, { ...select, jobs, keepGoing: flags.keepGoing === true, resources, signal: controller.signal, env: process.env, runId, tracking, git, remote }, reporter);
+    if (remote) {
+      const shared = await remote.flush();
+      if (shared.objects + shared.records > 0) process.stderr.write(`remote ${remote.config.name}: uploaded ${shared.objects} objects (${formatBytes(shared.bytes)}), ${shared.records} records\n`);
+      for (const f of shared.failures) warn(`remote ${remote.config.name}: could not share ${f}`);
+    }
     if (tracking) {
       const { warnings } = await tracking.finish(result.status === 'succeeded' ? 'FINISHED' : result.status === 'cancelled' ? 'KILLED' : 'FAILED');
       for (const w of warnings) warn(w);
@@ -84,13 +97,19 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
-  if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  const gateway = flags.pushgateway ?? process.env.PROMETHEUS_PUSHGATEWAY_URL;
+  if (gateway) {
+    const { pushPipelineMetrics } = await import('./metrics.ts');
+    // Monitoring trouble never changes the run's outcome: warn and carry on.
+    await pushPipelineMetrics(pipeline.root, gateway, projectRelative(pipeline.root, pipeline.file)).catch((error: Error) => warn(error.message));
+  }
+  if (flags.json) await print(JSON.stringify(result, null, 2) + '\n');
   else {
     process.stderr.write(summarize(result, performance.now() - t0) + '\n');
     if (pipeline.summary.length > 0) {
       const view = session.view(projectRelative(pipeline.root, pipeline.file));
       const text = await renderSummary(pipeline.summary, (id) => view.latest(id), session);
-      if (text) process.stdout.write(`\n${text}\n`);
+      if (text) await print(`\n${text}\n`);
     }
   }
   return result.status === 'succeeded' ? EXIT.ok : result.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;

@@ -12,6 +12,7 @@ import { startDaemon, StartupInvalid, NO_SCHEDULE, type Daemon } from '../schedu
 import { exportSchedules, type ExportFormat, type Exported } from '../schedule/export.ts';
 import { formatInZone, formatUtc } from '../schedule/slots.ts';
 import { printInvalid, EXIT, Exit } from './common.ts';
+import { flushed } from './output.ts';
 
 interface DaemonFlags {
   list?: boolean;
@@ -138,7 +139,10 @@ async function daemonCommand(named: string[], flags: DaemonFlags): Promise<numbe
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // A second signal leaves at once: the watcher and timers would otherwise keep the process alive.
-  if ((await daemon.stopped) === 'aborted') process.exit(EXIT.cancelled);
+  if ((await daemon.stopped) === 'aborted') {
+    await flushed();
+    process.exit(EXIT.cancelled);
+  }
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   return EXIT.ok;

@@ -47,22 +47,26 @@ function count(min: number): (value: string) => number {
   };
 }
 
-/** Watches until SIGINT/SIGTERM; a second one exits at once. */
+/** Watches until SIGINT (exit 130) or SIGTERM (exit 143); a second signal exits at once. */
 export async function watchCommand(file: string, targets: string[], flags: WatchFlags): Promise<number> {
-  const pipeline = await load(file, flags.set);
-  checkStepNames(pipeline, targets, 'watch');
-  const reporter = flags.json ? jsonReporter() : textReporter(flags.verbose === true);
   let interrupted!: () => void;
   const interrupt = new Promise<void>((resolve) => (interrupted = resolve));
   let signals = 0;
-  const onSignal = () => {
+  let code: number = EXIT.cancelled;
+  const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    if (signals > 1) process.exit(EXIT.cancelled);
+    if (signals === 1) code = signal === 'SIGTERM' ? EXIT.terminated : EXIT.cancelled;
+    if (signals > 1) process.exit(code);
     interrupted();
   };
+  // From the start: a signal while the pipeline loads or the first cycle starts still ends in an orderly stop.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const pipeline = await load(file, flags.set);
+    checkStepNames(pipeline, targets, 'watch');
+    if (signals > 0) return code;
+    const reporter = flags.json ? jsonReporter() : textReporter(flags.verbose === true);
     const watch = await startWatch(pipeline, { targets, overrides: flags.set, jobs: flags.jobs ?? availableParallelism(), keepGoing: flags.keepGoing === true, env: process.env, debounceMs: flags.debounce }, reporter);
     await interrupt;
     await watch.stop();
@@ -70,7 +74,7 @@ export async function watchCommand(file: string, targets: string[], flags: Watch
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  return EXIT.cancelled;
+  return code;
 }
 
 const clock = () => new Date().toTimeString().slice(0, 8);

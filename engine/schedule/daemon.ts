@@ -17,6 +17,9 @@ import { watchFiles, type FileWatcher } from '../watch/watcher.ts';
 import { sameTargets, type WatchTargets } from '../watch/targets.ts';
 import { createCronScheduler, type CronScheduler } from './cron-scheduler.ts';
 import { registerScheduleMetrics } from './metrics.ts';
+import { projectMetrics } from '../metrics/project.ts';
+import type { MetricsSource } from '../metrics/registry.ts';
+import { openRecords } from '../records.ts';
 import { scheduleDir } from './state.ts';
 import type { ScheduleFiles } from './files.ts';
 
@@ -78,11 +81,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const lock = await acquireLock(dir, join(dir, 'scheduler.lock'), (m) => opts.log(`${new Date().toISOString()} ${m}`));
   const registry = new Registry();
   const scheduler = createCronScheduler({ root, command: opts.command, env: opts.env, log: opts.log, metrics: registerScheduleMetrics(registry) });
+  // The same registry carries the project's pipeline and step metrics, read from its history at each scrape.
+  const paths = projectPaths(root);
+  const project = projectMetrics(registry, openRecords(paths), paths.store);
   let server: Server | undefined;
   if (opts.metrics) {
     // Before anything is scheduled: a port in use must end the process, not leave timers behind.
     try {
-      server = await serveMetrics(opts.metrics, registry, scheduler);
+      server = await serveMetrics(opts.metrics, registry, [project], scheduler);
     } catch (error) {
       await lock.release();
       throw new Error(`--metrics-port ${opts.metrics.port}: ${(error as Error).message}`);
@@ -175,13 +181,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   };
 }
 
-function serveMetrics(at: { port: number; host: string }, registry: Registry, scheduler: CronScheduler): Promise<Server> {
+function serveMetrics(at: { port: number; host: string }, registry: Registry, sources: readonly MetricsSource[], scheduler: CronScheduler): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {
       res.writeHead(405).end();
     } else if (path === '/metrics') {
-      registry.metrics().then(
+      Promise.all(sources.map((source) => source.refresh())).then(() => registry.metrics()).then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
         (error: Error) => res.writeHead(500).end(error.message),
       );

@@ -28,6 +28,24 @@ test('show prints a stored table as CSV or JSON, and JSON outputs', async () => 
   }
 });
 
+test('show --history: the output of every kept run, newest first, as text or one JSON array', async () => {
+  const ADD = JSON.stringify(join(REPO, 'tests/fixtures/engine/plugins/add.ts'));
+  const p = project({ 'p.yaml': `plugins: { add: ${ADD} }\nsteps:\n  a: { uses: add, with: { amount: 1 } }\n` });
+  try {
+    for (const amount of [1, 2, 3]) assert.is((await p.runJson('p.yaml', ['--set', `a.amount=${amount}`])).code, 0);
+    const json = await p.run(['show', 'p.yaml', 'a.value', '--history', '--format', 'json']);
+    assert.is(json.code, 0, json.stderr);
+    const entries = JSON.parse(json.stdout) as { run: string; finished_at: string; value: unknown }[];
+    assert.equal(entries.map((e) => e.value), [3, 2, 1]);
+    assert.ok(entries[0]!.finished_at > entries[2]!.finished_at);
+    const text = await p.run(['show', 'p.yaml', 'a.value', '--history']);
+    assert.equal(text.stdout.split('\n').filter((l) => !l.startsWith('# run ')), ['3', '', '2', '', '1']);
+    assert.is(text.stdout.split('\n')[0], `# run ${entries[0]!.run} finished ${entries[0]!.finished_at}`);
+  } finally {
+    p.cleanup();
+  }
+});
+
 test('the same table always gives the same stored bytes (early cutoff depends on it)', async () => {
   const p = project({ 'p.yaml': `plugins: { prices: ${PRICES} }\nsteps:\n  ohlcv: { uses: prices }\n` });
   try {
@@ -49,7 +67,7 @@ test('summary: prints chosen outputs at the end of a run, and rejects unknown en
     p.write('q.yaml', `plugins: { prices: ${PRICES} }\nsteps:\n  ohlcv: { uses: prices }\nsummary: [ohlcv.price]\n`);
     const bad = await p.run(['validate', 'q.yaml']);
     assert.is(bad.code, 2);
-    assert.ok(bad.stderr.startsWith('error: q.yaml:4:11: summary entry `ohlcv.price` is neither a step output nor a declared out (did you mean `ohlcv.prices`?)'), bad.stderr);
+    assert.ok(bad.stderr.startsWith('error TP0306: q.yaml:4:11: summary entry `ohlcv.price` is neither a step output nor a declared out (did you mean `ohlcv.prices`?)'), bad.stderr);
   } finally {
     p.cleanup();
   }

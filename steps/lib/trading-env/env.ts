@@ -7,7 +7,8 @@
  */
 import { perTicker, type EnvConfig } from './config.ts';
 import type { Market } from './market.ts';
-import { numpySum, pyFloorDiv } from './python-arith.ts';
+import { numpySum } from './python-arith.ts';
+import { TradeRules, writeObservation, type Book } from './trade-rules.ts';
 
 export interface EnvStepResult {
   /** Change of total asset value times reward_scaling; the terminal step repeats the previous one. */
@@ -24,7 +25,7 @@ export interface EnvOptions {
   state?: Float64Array;
 }
 
-export class StockTradingEnv {
+export class StockTradingEnv implements Book {
   readonly market: Market;
   /** Number of tickers D (= action dimension). */
   readonly stockDim: number;
@@ -58,18 +59,12 @@ export class StockTradingEnv {
   reward = 0;
 
   private readonly config: EnvConfig;
-  private readonly hmax: number;
-  private readonly threshold: number | null;
+  private readonly rules: TradeRules;
   private readonly initialShares: Float64Array;
   /** buy_cost_pct per ticker (read-only). */
   readonly buyCost: Float64Array;
-  private readonly buyFactor: Float64Array;
-  private readonly sellFactor: Float64Array;
-  private readonly sellCost: Float64Array;
   private readonly shares: Float64Array;
   private readonly orders: Float64Array;
-  private readonly sellOrder: Int32Array;
-  private readonly buyOrder: Int32Array;
   private readonly result: EnvStepResult = { reward: 0, terminal: false };
 
   constructor(market: Market, config: EnvConfig, options: EnvOptions = {}) {
@@ -86,13 +81,9 @@ export class StockTradingEnv {
     this.stockDim = D;
     this.stateDim = 1 + 2 * D + K * D;
     this.days = market.dates.length;
-    this.hmax = config.hmax;
-    this.threshold = config.turbulence_threshold;
+    this.rules = new TradeRules(market, config);
     this.initialShares = perTicker(config.num_stock_shares, market.tickers, 'num_stock_shares');
-    this.buyCost = perTicker(config.buy_cost_pct, market.tickers, 'buy_cost_pct');
-    this.sellCost = perTicker(config.sell_cost_pct, market.tickers, 'sell_cost_pct');
-    this.buyFactor = this.buyCost.map((c) => 1 + c);
-    this.sellFactor = this.sellCost.map((c) => 1 - c);
+    this.buyCost = this.rules.buyCost;
     if (options.state && options.state.length !== this.stateDim) {
       throw new Error(`state buffer has length ${options.state.length}, expected stateDim ${this.stateDim}`);
     }
@@ -102,8 +93,6 @@ export class StockTradingEnv {
     this.rewardsMemory = new Float64Array(this.days - 1);
     this.shares = new Float64Array(D);
     this.orders = new Float64Array(D);
-    this.sellOrder = new Int32Array(D);
-    this.buyOrder = new Int32Array(D);
     this.reset();
   }
 
@@ -138,12 +127,7 @@ export class StockTradingEnv {
    */
   step(actions: Float64Array): EnvStepResult {
     if (this.isTerminal()) return this.terminalResult();
-    const orders = this.orders;
-    for (let i = 0; i < this.stockDim; i++) {
-      const a = actions[i]!;
-      if (Number.isNaN(a)) throw new Error(`action ${i} (${this.market.tickers[i]}) is NaN on ${this.market.dates[this.day]}`);
-      orders[i] = Math.trunc(a * this.hmax);
-    }
+    this.rules.ordersFromActions(actions, this.orders, this.day);
     return this.trade();
   }
 
@@ -184,35 +168,13 @@ export class StockTradingEnv {
   }
 
   private trade(): EnvStepResult {
-    const D = this.stockDim;
-    const orders = this.orders;
-    const liquidate = this.threshold !== null && this.turbulence >= this.threshold;
-    if (liquidate) orders.fill(-this.hmax);
+    const liquidate = this.rules.liquidates(this.turbulence);
     const begin = this.totalAsset();
     const costBefore = this.cost;
-
-    // FinRL: argsort(actions); sells = the negative ones ascending, buys = the positive
-    // ones from the reversed order. A stable argsort is assumed, so equal buys go in
-    // descending ticker index.
-    let sells = 0;
-    let buys = 0;
-    for (let i = 0; i < D; i++) {
-      const o = orders[i]!;
-      if (o < 0) sells = insertSorted(this.sellOrder, sells, i, orders, 1);
-      else if (o > 0) buys = insertSorted(this.buyOrder, buys, i, orders, -1);
-    }
-    this.executed.fill(0);
-    for (let s = 0; s < sells; s++) {
-      const i = this.sellOrder[s]!;
-      this.executed[i] = -this.sell(i, -orders[i]!, liquidate);
-    }
-    for (let b = 0; b < buys; b++) {
-      const i = this.buyOrder[b]!;
-      this.executed[i] = this.buy(i, orders[i]!, liquidate);
-    }
+    this.rules.execute(this, this.orders, this.day, liquidate, this.executed);
 
     this.day += 1;
-    if (this.threshold !== null) this.turbulence = this.market.turbulence![this.day]!;
+    if (this.rules.threshold !== null) this.turbulence = this.market.turbulence![this.day]!;
     this.writeState();
     const end = this.totalAsset();
     this.assetMemory[this.day] = end;
@@ -225,75 +187,7 @@ export class StockTradingEnv {
     return this.result;
   }
 
-  /** FinRL `_sell_stock`: returns the shares sold. */
-  private sell(i: number, wanted: number, liquidate: boolean): number {
-    const held = this.shares[i]!;
-    const price = this.market.close[this.day * this.stockDim + i]!;
-    let sold: number;
-    if (liquidate) {
-      if (held <= 0) return 0;
-      sold = held;
-    } else {
-      if (this.tradingDisabled(i) || held <= 0) return 0;
-      sold = Math.min(wanted, held);
-    }
-    this.cash += price * sold * this.sellFactor[i]!;
-    this.shares[i] = liquidate ? 0 : held - sold;
-    this.cost += price * sold * this.sellCost[i]!;
-    this.trades += 1;
-    return sold;
-  }
-
-  /** FinRL `_buy_stock`: returns the shares bought, limited by cash // (price * (1 + cost)). */
-  private buy(i: number, wanted: number, liquidate: boolean): number {
-    if (liquidate || this.tradingDisabled(i)) return 0;
-    const price = this.market.close[this.day * this.stockDim + i]!;
-    const affordable = pyFloorDiv(this.cash, price * this.buyFactor[i]!);
-    const bought = Math.min(affordable, wanted);
-    this.cash -= price * bought * this.buyFactor[i]!;
-    this.shares[i] = this.shares[i]! + bought;
-    this.cost += price * bought * this.buyCost[i]!;
-    this.trades += 1;
-    return bought;
-  }
-
-  /**
-   * FinRL checks `state[index + 2 * stock_dim + 1] != True`: the first indicator of the
-   * ticker equal to exactly 1 blocks its trades (a "suspended" flag in its source).
-   */
-  private tradingDisabled(i: number): boolean {
-    const K = this.market.indicators.length;
-    return this.market.features[this.day * K * this.stockDim + i] === 1;
-  }
-
   private writeState(): void {
-    const D = this.stockDim;
-    const K = this.market.indicators.length;
-    const state = this.state;
-    const close = this.market.close;
-    const features = this.market.features;
-    // Plain loops: subarray() would allocate a view per step.
-    state[0] = this.cash;
-    for (let i = 0, from = this.day * D; i < D; i++) state[1 + i] = close[from + i]!;
-    for (let i = 0; i < D; i++) state[1 + D + i] = this.shares[i]!;
-    for (let j = 0, from = this.day * K * D, n = K * D; j < n; j++) state[1 + 2 * D + j] = features[from + j]!;
+    writeObservation(this.state, this.market, this.day, this.cash, this.shares);
   }
-}
-
-/**
- * Inserts ticker `i` into `list[0..count)` kept sorted by `direction * orders[.]`, after
- * equal keys for ascending (stable) and before them for descending (the reversed stable
- * order numpy gives). Returns the new count. Insertion sort: D is small and orders are few.
- */
-function insertSorted(list: Int32Array, count: number, i: number, orders: Float64Array, direction: 1 | -1): number {
-  const key = direction * orders[i]!;
-  let at = count;
-  if (direction === 1) {
-    while (at > 0 && direction * orders[list[at - 1]!]! > key) at--;
-  } else {
-    while (at > 0 && direction * orders[list[at - 1]!]! >= key) at--;
-  }
-  list.copyWithin(at + 1, at, count);
-  list[at] = i;
-  return count + 1;
 }

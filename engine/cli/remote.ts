@@ -1,0 +1,222 @@
+/** `tradepipe push` / `pull`, `gc --remote`, and the `--remote <name>` / `--no-remote` flags of run and status. */
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidInput } from '../errors.ts';
+import { openSession, type Session } from '../cache-session.ts';
+import { acquireLock } from '../lock.ts';
+import { findProjectRoot, projectRelative } from '../project.ts';
+import { formatBytes } from '../format.ts';
+import { selectSteps } from '../executor.ts';
+import type { RunRecord } from '../records.ts';
+import { chooseRemote, loadRemotes, type RemoteConfig } from '../remote/config.ts';
+import { openBackend } from '../remote/backend.ts';
+import { openRemoteCache, type RemoteCache } from '../remote/cache.ts';
+import { push, pull, type SyncReport } from '../remote/sync.ts';
+import { transferProgress } from '../remote/progress.ts';
+import { collectRemoteGarbage } from '../remote/gc.ts';
+import { checkStepNames, EXIT, Exit, load, printInvalid } from './common.ts';
+import { planPipeline } from './plan.ts';
+import { gcRoots } from './gc.ts';
+
+/** commander's value for `--remote <name>` with `--no-remote`: a name, false, or unset. */
+export type RemoteFlag = string | false | undefined;
+
+const DEFAULT_JOBS = 8;
+
+export function addRemoteOptions(command: Command): Command {
+  return command
+    .option('--remote <name>', 'use this remote from tradepipe.yaml (default: the one marked `default`, else the first)')
+    .option('--no-remote', 'use no remote, whatever tradepipe.yaml says');
+}
+
+const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+
+function chosen(root: string, flag: RemoteFlag | true): RemoteConfig | undefined {
+  try {
+    return chooseRemote(loadRemotes(root), flag === true ? undefined : flag);
+  } catch (error) {
+    if (!(error instanceof InvalidInput)) throw error;
+    printInvalid(error);
+    throw new Exit(EXIT.invalid);
+  }
+}
+
+/** The remote a run or status reads through (and a run writes behind to), if any. */
+export async function openCliRemote(
+  root: string,
+  flag: RemoteFlag,
+  session: Session,
+  opts: { jobs?: number; signal?: AbortSignal; forceRead?: boolean } = {},
+): Promise<RemoteCache | undefined> {
+  const config = chosen(root, flag);
+  if (!config) return undefined;
+  const effective = opts.forceRead ? { ...config, read: true } : config;
+  return openRemoteCache(effective, await openBackend(config), session, {
+    signingKey: signingKey(),
+    jobs: opts.jobs ?? DEFAULT_JOBS,
+    warn,
+    signal: opts.signal,
+  });
+}
+
+function signingKey(): string | undefined {
+  return process.env.TRADEPIPE_REMOTE_KEY || undefined;
+}
+
+function requireRemote(root: string, flag: RemoteFlag, command: string): RemoteConfig {
+  const config = chosen(root, flag);
+  if (config) return config;
+  process.stderr.write(
+    `error: ${command}: no remote: ${flag === false ? '--no-remote given' : `add a \`remote:\` section to ${join(root, 'tradepipe.yaml')}`}\n`,
+  );
+  throw new Exit(EXIT.invalid);
+}
+
+function parseJobs(value: string | undefined): number {
+  const jobs = value === undefined ? DEFAULT_JOBS : Number(value);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    process.stderr.write(`error: --jobs: expected a positive integer, got \`${value}\`\n`);
+    throw new Exit(EXIT.invalid);
+  }
+  return jobs;
+}
+
+function parseKeep(value: string): number {
+  const keep = Number(value);
+  if (!Number.isInteger(keep) || keep < 0) {
+    process.stderr.write(`error: --keep: expected a non-negative integer, got \`${value}\`\n`);
+    throw new Exit(EXIT.invalid);
+  }
+  return keep;
+}
+
+/** The project a command without a pipeline file works on: the one around the working directory. */
+function projectHere(): string {
+  const abs = resolve('.');
+  return findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs);
+}
+
+interface SyncFlags {
+  jobs?: string;
+  remote: RemoteFlag;
+  keep: string;
+}
+
+function printReport(verb: 'push to' | 'pull from', config: RemoteConfig, r: SyncReport, timing: { seconds: number; bytes: number }): number {
+  const moved = verb === 'push to' ? 'sent' : 'received';
+  const rate = timing.seconds > 0 ? `, ${formatBytes(timing.bytes / timing.seconds)}/s` : '';
+  process.stderr.write(
+    `${verb} ${config.name} (${config.url}): ${r.objects} objects ${moved} (${formatBytes(r.bytes)}), ${r.objectsPresent} already there; ` +
+      `${r.records} records ${verb === 'push to' ? 'written' : 'added'}, ${r.recordsPresent} already there; ${timing.seconds.toFixed(1)} s${rate}\n`,
+  );
+  for (const f of r.failures) process.stderr.write(`error: ${f}\n`);
+  return r.failures.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+async function withLock<T>(session: Session, body: () => Promise<T>): Promise<T> {
+  const lock = await acquireLock(session.paths.store, session.paths.lock, (m) => process.stderr.write(`${m}\n`));
+  try {
+    return await body();
+  } finally {
+    await lock.release();
+  }
+}
+
+/** What push and pull share: flags checked, the project (a pipeline's, or the one here), its remote. */
+async function prepareSync(file: string | undefined, steps: string[], flags: SyncFlags, command: 'push' | 'pull') {
+  const jobs = parseJobs(flags.jobs);
+  const keep = parseKeep(flags.keep);
+  const pipeline = file === undefined ? undefined : await load(file);
+  if (pipeline) checkStepNames(pipeline, steps, command);
+  const root = pipeline?.root ?? projectHere();
+  const config = requireRemote(root, flags.remote, command);
+  return { jobs, keep, pipeline, root, config, session: openSession(root), backend: await openBackend(config) };
+}
+
+async function pushCommand(file: string | undefined, steps: string[], flags: SyncFlags): Promise<number> {
+  const { jobs, keep, pipeline, config, session, backend } = await prepareSync(file, steps, flags, 'push');
+  return withLock(session, async () => {
+    let keys: string[];
+    if (pipeline) {
+      const rel = projectRelative(pipeline.root, pipeline.file);
+      const { selected } = selectSteps(pipeline, { targets: steps });
+      keys = pipeline.order.filter((id) => selected.has(id)).flatMap((id) => session.records.pointer(rel, id)?.key ?? []);
+    } else keys = [...gcRoots(session.records, keep).keptKeys];
+    const records = keys.map((k) => session.records.read(k)).filter((r): r is RunRecord => r !== undefined);
+    const progress = transferProgress(process.stderr, `push ${config.name}`);
+    const report = await push(session, backend, records, { jobs, signingKey: signingKey(), progress });
+    return printReport('push to', config, report, progress.close());
+  });
+}
+
+async function pullCommand(file: string | undefined, steps: string[], flags: SyncFlags): Promise<number> {
+  const { jobs, keep, pipeline, root, config, session, backend } = await prepareSync(file, steps, flags, 'pull');
+  return withLock(session, async () => {
+    const progress = transferProgress(process.stderr, `pull ${config.name}`);
+    const opts = { jobs, signingKey: signingKey(), progress };
+    if (!pipeline) {
+      // The records gc keeps, where the local store lacks some of their objects.
+      const view = session.view('');
+      const records = [...gcRoots(session.records, keep).keptKeys]
+        .map((k) => session.records.read(k))
+        .filter((r): r is RunRecord => r !== undefined && !view.complete(r));
+      return printReport('pull from', config, await pull(session, config, backend, records, opts), progress.close());
+    }
+    // The steps' current keys, as `run` would compute them, looked up in the remote.
+    const remote = (await openCliRemote(root, config.name, session, { jobs, forceRead: true }))!;
+    const { order, decisions } = await planPipeline(pipeline, { targets: steps }, remote);
+    const hits = order.map((id) => decisions.get(id)!).filter((d) => d.reasons[0]?.kind === 'remote');
+    const report = await pull(
+      session,
+      config,
+      backend,
+      hits.map((d) => d.record!),
+      opts,
+    );
+    const rel = projectRelative(pipeline.root, pipeline.file);
+    const view = session.view(rel);
+    for (const d of hits) {
+      const local = session.records.read(d.record!.key);
+      if (local && view.complete(local)) await session.records.point(rel, d.id, local.key, local.runId);
+    }
+    const code = printReport('pull from', config, report, progress.close());
+    const absent = order.filter((id) => decisions.get(id)!.action === 'run');
+    if (absent.length > 0) process.stderr.write(`not in the remote (a run executes them): ${absent.join(', ')}\n`);
+    return code;
+  });
+}
+
+export async function remoteGcCommand(root: string, flag: string | true, dryRun: boolean, graceMinutes: string): Promise<number> {
+  const grace = Number(graceMinutes);
+  if (!Number.isFinite(grace) || grace < 0) {
+    process.stderr.write(`error: --grace: expected minutes (a non-negative number), got \`${graceMinutes}\`\n`);
+    throw new Exit(EXIT.invalid);
+  }
+  const config = requireRemote(root, flag === true ? undefined : flag, 'gc --remote');
+  const r = await collectRemoteGarbage(await openBackend(config), { dryRun, graceMs: grace * 60_000, warn });
+  const verb = dryRun ? 'would remove' : 'removed';
+  const uploads = dryRun ? '' : `, ${r.droppedUploads} abandoned uploads`;
+  process.stdout.write(
+    `remote ${config.name}: ${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedQuarantined} quarantined${uploads}; ${r.records} records kept\n`,
+  );
+  return EXIT.ok;
+}
+
+export function registerRemote(program: Command): void {
+  const sync = (name: 'push' | 'pull', description: string, action: typeof pushCommand) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('[file]', 'pipeline file (without one: the records `gc` keeps)')
+      .argument('[steps...]', 'only these steps and what they need')
+      .option('-j, --jobs <n>', `objects to transfer at once (default ${DEFAULT_JOBS})`)
+      .option('--remote <name>', 'the remote from tradepipe.yaml (default: the one marked `default`, else the first)')
+      .option('--keep <n>', 'without a file: runs per pipeline whose records count, as for gc', '5')
+      .action(async (file: string | undefined, steps: string[], flags: SyncFlags) => {
+        const code = await action(file, steps, flags);
+        if (code !== 0) throw new Exit(code);
+      });
+  sync('push', "Upload the pipeline's current results (objects, then records) to the remote.", pushCommand);
+  sync('pull', "Download the results the remote holds for the pipeline's current keys, verified.", pullCommand);
+}
