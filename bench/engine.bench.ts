@@ -82,13 +82,28 @@ async function hashingRows(): Promise<BenchRow[]> {
     await reopened.hashFile(file);
     const cachedMs = performance.now() - t1;
     const gbps = size / 1e9 / (cold / 1000);
+    const peer = await opensslSpeed();
+    const versus = peer === undefined ? 'openssl not found' : `\`openssl speed -evp sha256\` single core ${peer.toFixed(2)} GB/s, ${((100 * gbps) / peer).toFixed(0)}%`;
     return [
-      { bench: 'engine', case: 'hash 1 GB file, cold (sha256)', value: Number(gbps.toFixed(2)), unit: 'GB/s', target: '>= 1 GB/s', ok: gbps >= 1 },
+      {
+        bench: 'engine',
+        case: `hash 1 GB file, page-cached (sha256; ${versus})`,
+        value: Number(gbps.toFixed(2)),
+        unit: 'GB/s',
+        ...(peer === undefined ? {} : { target: `>= 80% of openssl (${(0.8 * peer).toFixed(2)} GB/s)`, ok: gbps >= 0.8 * peer }),
+      },
       { bench: 'engine', case: 'hash 1 GB file, stat-cached', value: Number(cachedMs.toFixed(2)), unit: 'ms', target: '< 50 ms', ok: cachedMs < 50 },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The in-memory sha256 rate of the system OpenSSL on one core (SHA-NI where the CPU has it), in GB/s. */
+async function opensslSpeed(): Promise<number | undefined> {
+  const r = await execa('openssl', ['speed', '-evp', 'sha256', '-bytes', String(8 * 1024 * 1024), '-seconds', '3'], { reject: false });
+  const kilobytesPerSecond = /^sha256\s+([\d.]+)k\s*$/m.exec(r.stdout)?.[1];
+  return r.exitCode === 0 && kilobytesPerSecond !== undefined ? (Number(kilobytesPerSecond) * 1000) / 1e9 : undefined;
 }
 
 export default async function engineBench(): Promise<BenchRow[]> {

@@ -33,12 +33,12 @@ export function applyIncludes(spec: PipelineFile, root: string, loader: YamlLoad
       continue;
     }
     const fragment = loaded.value as PipelineFile;
-    if (fragment.include) errors.push(diagnosticAt(loaded.positions.get(['include']), 'an included fragment may not include others', 'key'));
+    if (fragment.include) errors.push(diagnosticAt(loaded.positions.get(['include']), 'nested-include', 'an included fragment may not include others', 'key'));
     for (const [id, step] of Object.entries(fragment.steps)) {
       if (id in spec.steps) {
         const mine = positions.get(['steps', id])?.key;
         const line = mine ? ` (${mine.source.display}:${mine.source.lines.linePos(mine.start).line})` : '';
-        errors.push(diagnosticAt(loaded.positions.get(['steps', id]), `step \`${id}\` is defined both here and in the including pipeline${line}`, 'key'));
+        errors.push(diagnosticAt(loaded.positions.get(['steps', id]), 'duplicate-step', `step \`${id}\` is defined both here and in the including pipeline${line}`, 'key'));
         continue;
       }
       spec.steps[id] = step;
@@ -88,7 +88,7 @@ export function expandMatrices(steps: Record<string, StepSpec>, positions: Posit
   for (const [id, step] of Object.entries(steps)) {
     if (typeof step.matrix !== 'string') continue;
     const followed = combosOf.get(step.matrix);
-    if (!followed) errors.push(diagnosticAt(positions.get(['steps', id, 'matrix']), `\`matrix: ${step.matrix}\` must name a step with a matrix of values`));
+    if (!followed) errors.push(diagnosticAt(positions.get(['steps', id, 'matrix']), 'bad-matrix-follow', `\`matrix: ${step.matrix}\` must name a step with a matrix of values`));
     else combosOf.set(id, followed);
   }
   if (combosOf.size === 0) return steps;
@@ -105,7 +105,7 @@ export function expandMatrices(steps: Record<string, StepSpec>, positions: Posit
     for (const combo of combos) {
       const iid = instanceId(id, combo);
       const withValue = substitute(rest.with ?? {}, combo, (name) =>
-        errors.push(diagnosticAt(positions.nearest(['steps', id, 'with']), `unknown matrix key \`${name}\` in step \`${id}\`; keys: ${Object.keys(combo).join(', ')}`)),
+        errors.push(diagnosticAt(positions.nearest(['steps', id, 'with']), 'unknown-matrix-key', `unknown matrix key \`${name}\` in step \`${id}\`; keys: ${Object.keys(combo).join(', ')}`)),
       ) as StepSpec['with'];
       out[iid] = { ...rest, with: withValue };
       comboOfInstance.set(iid, combo);

@@ -4,6 +4,7 @@
  * at the offending line instead of a stack trace.
  */
 import { LineCounter } from 'yaml';
+import { DIAGNOSTIC_CODES, type DiagnosticName, type Severity } from './diagnostic-codes.ts';
 
 export interface SourceFile {
   /** Path as shown to the user (relative to the working directory when possible). */
@@ -20,13 +21,24 @@ export interface Span {
 
 export interface Diagnostic {
   readonly message: string;
+  /** Stable identity of the problem (see diagnostic-codes.ts); absent only on diagnostics built outside the engine. */
+  readonly code?: DiagnosticName;
+  /** `warning`s are printed and do not stop anything; absent means `error`. */
+  readonly severity?: Severity;
   /** Where in a YAML file, when known. */
   readonly span?: Span;
   /** Where otherwise: a CLI flag (`--set train.lr=x`) or a field path. */
   readonly origin?: string;
-  /** A stable code for this kind of problem (e.g. `E_OUTSIDE_PROJECT`), printed after the message. */
-  readonly code?: string;
+  /** A stable tag a family of runtime errors shares with it (e.g. `E_OUTSIDE_PROJECT`), printed after the message. */
+  readonly tag?: string;
 }
+
+/** How the CLI heads a diagnostic: `error TP0102`, `warning TP0308`, or just `error`. */
+export function diagnosticLabel(d: Diagnostic): string {
+  return `${d.severity ?? 'error'}${d.code ? ` ${DIAGNOSTIC_CODES[d.code]}` : ''}`;
+}
+
+export const isError = (d: Diagnostic): boolean => d.severity !== 'warning';
 
 /** Thrown by engine stages; the CLI prints every diagnostic and exits with code 2. */
 export class InvalidInput extends Error {
@@ -53,7 +65,7 @@ export function position(span: Span): { line: number; col: number } {
 export function formatDiagnostic(d: Diagnostic, opts: { color: boolean }): string {
   const red = (s: string) => (opts.color ? `\x1b[31m${s}\x1b[39m` : s);
   const dim = (s: string) => (opts.color ? `\x1b[2m${s}\x1b[22m` : s);
-  const message = d.code ? `${d.message} [${d.code}]` : d.message;
+  const message = d.tag ? `${d.message} [${d.tag}]` : d.message;
   if (!d.span) return d.origin ? `${d.origin}: ${message}` : message;
   const { line, col } = position(d.span);
   const head = `${d.span.source.display}:${line}:${col}: ${message}`;

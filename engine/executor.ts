@@ -16,6 +16,7 @@ import { openSecrets } from './secrets.ts';
 import { RunState, type RunObserver, type RunResult } from './run-state.ts';
 import { Scheduler } from './scheduler.ts';
 import { StepRunner, type RunTrackingHooks, type StepRunnerOptions } from './step-runner.ts';
+import { WorkerPool } from './worker/pool.ts';
 import type { RemoteHooks } from './remote/cache.ts';
 import { recordRunEvents } from './events.ts';
 
@@ -103,7 +104,23 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   const stepCancelled = (id: string) => opts.stepSignal?.(id).aborted === true;
   const upstreamOf = (id: string) => pipeline.graph.inNeighbors(id).filter((u) => selected.has(u));
 
-  const runner = new StepRunner({ session, state, view, observer, secrets, env: opts.env, forced, tracking: opts.tracking, remote: opts.remote, signalOf, upstreamOf, dispatch: opts.dispatch });
+  // TRADEPIPE_WORKERS=off runs every plugin on the main thread (a profiler, a debugger, the bench's baseline).
+  const workers = opts.env.TRADEPIPE_WORKERS === 'off' ? undefined : new WorkerPool(Math.max(1, opts.jobs));
+  const runner = new StepRunner({
+    session,
+    state,
+    view,
+    observer,
+    secrets,
+    env: opts.env,
+    forced,
+    tracking: opts.tracking,
+    remote: opts.remote,
+    signalOf,
+    upstreamOf,
+    workers,
+    dispatch: opts.dispatch,
+  });
   const scheduler = new Scheduler({
     pipeline,
     state,
@@ -123,6 +140,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   await scheduler.run();
   opts.signal.removeEventListener('abort', onAbort);
   await scheduler.idle();
+  await workers?.close();
   await session.save();
 
   const steps = state.order.map((id) => state.results.get(id)!);

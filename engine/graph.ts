@@ -29,7 +29,7 @@ export function buildGraph(steps: ReadonlyMap<string, Step>, positions: Position
     for (const ref of Object.values(step.inputs)) link(ref.step, step.id, 'input');
     step.needs.forEach((need, i) => {
       if (!steps.has(need)) {
-        diagnostics.push(diagnosticAt(positions.get(['steps', step.id, 'needs', i]), `step \`${step.id}\` needs unknown step \`${need}\`${suggestion(need, [...steps.keys()])}`));
+        diagnostics.push(diagnosticAt(positions.get(['steps', step.id, 'needs', i]), 'unknown-need', `step \`${step.id}\` needs unknown step \`${need}\`${suggestion(need, [...steps.keys()])}`));
       } else link(need, step.id, 'needs');
     });
   }
@@ -42,7 +42,7 @@ export function buildGraph(steps: ReadonlyMap<string, Step>, positions: Position
         const where = positions.nearest(findValue(step, out));
         const theirs = positions.nearest(findValue(clash.step, clash.path));
         const line = theirs?.value ? ` (line ${theirs.value.source.lines.linePos(theirs.value.start).line})` : '';
-        diagnostics.push(diagnosticAt(where, `out \`${out}\` of step \`${step.id}\` is also written by step \`${clash.step.id}\`${line}: two steps may not write the same path`));
+        diagnostics.push(diagnosticAt(where, 'duplicate-out', `out \`${out}\` of step \`${step.id}\` is also written by step \`${clash.step.id}\`${line}: two steps may not write the same path`));
       } else writers.push({ path: out, step });
     }
   }
@@ -55,7 +55,7 @@ export function buildGraph(steps: ReadonlyMap<string, Step>, positions: Position
 
   const cycle = findCycle(graph);
   if (cycle) {
-    return { graph, order: [], diagnostics: [diagnosticAt(positions.get(['steps', cycle[0]!]), `cycle: ${cycle.join(' -> ')}`, 'key')] };
+    return { graph, order: [], diagnostics: [diagnosticAt(positions.get(['steps', cycle[0]!]), 'cycle', `cycle: ${cycle.join(' -> ')}`, 'key')] };
   }
   return { graph, order: topologicalSort(graph), diagnostics };
 }

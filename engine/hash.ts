@@ -1,6 +1,7 @@
 /** Content hashing: sha256 (hardware-accelerated on x86 and arm64), written `sha256:<hex>`. */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { open, stat } from 'node:fs/promises';
 import canonicalize from 'canonicalize';
 
 export const HASH_PREFIX = 'sha256:';
@@ -20,17 +21,54 @@ export function hashJson(value: unknown): string {
   return hashBytes(canonicalJson(value));
 }
 
-const CHUNK = 8 * 1024 * 1024;
+const CHUNK = 4 * 1024 * 1024;
 
-/** Streams a file through sha256 with one reusable buffer (no per-chunk allocation). */
+/**
+ * From this size on, a file is hashed by the `openssl` command when there is one: Node's
+ * own OpenSSL build here hashes sha256 without the CPU's SHA extensions (about 0.35 GB/s
+ * against the system OpenSSL's 1.5+ GB/s), and a process start is nothing next to
+ * hashing 32 MB. Without `openssl`, or if it fails, Node hashes the file.
+ */
+const EXTERNAL_FROM_BYTES = 32 * 1024 * 1024;
+let opensslUsable = true;
+
 export async function hashFile(path: string): Promise<string> {
+  if (opensslUsable && (await stat(path)).size >= EXTERNAL_FROM_BYTES) {
+    const hex = await opensslSha256(path);
+    if (hex !== undefined) return HASH_PREFIX + hex;
+  }
+  return hashFileInProcess(path);
+}
+
+function opensslSha256(path: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('openssl', ['dgst', '-sha256', '-r', path], { encoding: 'utf8' }, (error, stdout) => {
+      const hex = /^([0-9a-f]{64}) /.exec(stdout)?.[1];
+      if (error || hex === undefined) {
+        // No usable openssl here (absent, or an unexpected output): stop asking for this process.
+        opensslUsable = false;
+        resolve(undefined);
+      } else resolve(hex);
+    });
+  });
+}
+
+/**
+ * Streams a file through sha256 with two reusable buffers: the next chunk is read (on
+ * libuv's thread pool) while this one is hashed, so the read time hides behind hashing.
+ */
+export async function hashFileInProcess(path: string): Promise<string> {
   const hash = createHash('sha256');
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK);
+    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+    let turn = 0;
+    let pending = handle.read(buffers[0]!, 0, CHUNK, null);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+      const { bytesRead, buffer } = await pending;
       if (bytesRead === 0) break;
+      turn ^= 1;
+      pending = handle.read(buffers[turn]!, 0, CHUNK, null);
       hash.update(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead));
     }
   } finally {

@@ -10,6 +10,11 @@ export interface KeyManifest {
   version: string;
   /** Hash of the plugin's source files: editing a plugin reruns its steps. */
   code: string;
+  /**
+   * Package name -> installed version of every npm package the plugin's code imports, transitively
+   * (upgrading a package reruns the steps whose code runs on it). Absent for a plugin that imports none.
+   */
+  packages?: Record<string, string>;
   /** Resolved params; hashed as RFC 8785 canonical JSON. */
   params: unknown;
   /** Input port -> content hash of the upstream output. */

@@ -15,6 +15,7 @@ import { validateFillingDefaults, suggestion } from './schema/validate.ts';
 import { findProjectRoot, projectRelative, displayPath } from './project.ts';
 import { locatePlugin, importPlugin, listBuiltins, } from './plugin-loader.ts';
 import { buildGraph, type StepGraph } from './graph.ts';
+import { depPath } from './paths.ts';
 import { applyIncludes, expandMatrices, basePort } from './compose.ts';
 import { resolveSummary, type SummaryItem } from './summary.ts';
 import type { PipelineFile } from '../schemas/pipeline.ts';
@@ -39,6 +40,8 @@ export interface Pipeline {
   readonly sources: readonly string[];
   /** What `run` prints at the end. */
   readonly summary: readonly SummaryItem[];
+  /** Problems that do not stop anything (e.g. an unused variable); the CLI prints them. */
+  readonly warnings: readonly Diagnostic[];
 }
 
 export interface LoadOptions {
@@ -59,9 +62,10 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
       if (!(error instanceof InvalidInput)) throw error;
     }
   }
-  const { spec, positions } = resolveSpec(abs, root, overrides);
-  const pipeline = await buildPipeline(spec, abs, root, positions);
-  writeSpecCache(root, abs, overrides, spec);
+  const { spec, positions, warnings } = resolveSpec(abs, root, overrides);
+  const pipeline = { ...(await buildPipeline(spec, abs, root, positions)), warnings };
+  // A pipeline with warnings is parsed afresh each time, so its warnings are never silenced by the cache.
+  if (warnings.length === 0) writeSpecCache(root, abs, overrides, spec);
   return pipeline;
 }
 
@@ -87,20 +91,29 @@ function fail(diagnostics: Diagnostic[]): void {
   if (diagnostics.length > 0) throw new InvalidInput(diagnostics);
 }
 
-function resolveSpec(abs: string, root: string, overrides: readonly string[]): { spec: ResolvedSpec; positions: Positions; schedule?: PipelineFile['schedule'] } {
+function resolveSpec(
+  abs: string,
+  root: string,
+  overrides: readonly string[],
+): { spec: ResolvedSpec; positions: Positions; warnings: Diagnostic[]; schedule?: PipelineFile['schedule'] } {
   const loader = yamlLoader(root, displayPath);
   const loaded = loader.load(abs);
   if (loader.errors.length > 0) throw new InvalidInput(loader.errors);
   const { positions } = loaded;
   const doc = loaded.value;
-  if (!isPlainObject(doc)) fail([diagnosticAt(positions.nearest([]), 'a pipeline file must be a mapping with a `steps:` key')]);
+  if (!isPlainObject(doc)) fail([diagnosticAt(positions.nearest([]), 'not-a-pipeline', 'a pipeline file must be a mapping with a `steps:` key')]);
   fail(validateFillingDefaults(pipelineSchema, doc, [], positions, { noun: 'field', context: '' }));
   const spec = doc as unknown as PipelineFile;
 
   const diagnostics: Diagnostic[] = [];
   const sources = [...loaded.files, ...applyIncludes(spec, root, loader, pipelineSchema, positions, diagnostics)];
   fail(diagnostics);
-  const interpolated = interpolate(spec.steps, (spec.vars ?? {}) as Record<string, unknown>, ['steps'], positions, diagnostics) as PipelineFile['steps'];
+  const vars = (spec.vars ?? {}) as Record<string, unknown>;
+  const used = new Set<string>();
+  const interpolated = interpolate(spec.steps, vars, ['steps'], positions, diagnostics, used) as PipelineFile['steps'];
+  const warnings = Object.keys(vars)
+    .filter((name) => !used.has(name))
+    .map((name) => diagnosticAt(positions.get(['vars', name]), 'unused-variable', `variable \`vars.${name}\` is never used`, 'key', 'warning'));
   applyOverrides(interpolated, overrides, positions, diagnostics);
   fail(diagnostics);
   const steps = expandMatrices(interpolated, positions, diagnostics);
@@ -109,6 +122,7 @@ function resolveSpec(abs: string, root: string, overrides: readonly string[]): {
   return {
     spec: { name: spec.pipeline ?? basename(abs, extname(abs)), plugins: spec.plugins ?? {}, summary: spec.summary ?? [], steps, sources },
     positions,
+    warnings,
     schedule: spec.schedule,
   };
 }
@@ -129,21 +143,21 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
       const message = (error as Error).message.startsWith('unknown plugin')
         ? `unknown plugin \`${raw.uses}\`${suggestion(raw.uses, names) || `; available: ${names.join(', ')}`}`
         : (error as Error).message;
-      diagnostics.push(diagnosticAt(positions.get([...at, 'uses']), message));
+      diagnostics.push(diagnosticAt(positions.get([...at, 'uses']), 'unknown-plugin', message));
       continue;
     }
     let plugin: Awaited<ReturnType<typeof importPlugin>>;
     try {
       plugin = await importPlugin(located.entry);
     } catch (error) {
-      diagnostics.push(diagnosticAt(positions.get([...at, 'uses']), `cannot load plugin \`${raw.uses}\`: ${(error as Error).message}`));
+      diagnostics.push(diagnosticAt(positions.get([...at, 'uses']), 'plugin-load', `cannot load plugin \`${raw.uses}\`: ${(error as Error).message}`));
       continue;
     }
     const params = structuredClone((raw.with ?? {}) as Record<string, unknown>);
     const context = ` for plugin \`${plugin.name}\``;
     const problems = validateFillingDefaults(plugin.paramsSchema, params, [...at, 'with'], positions, { noun: 'param', context });
     if (problems.length === 0 && plugin.check) {
-      for (const issue of plugin.check(params)) problems.push(diagnosticAt(positions.nearest([...at, 'with', ...issue.path]), issue.message));
+      for (const issue of plugin.check(params)) problems.push(diagnosticAt(positions.nearest([...at, 'with', ...issue.path]), 'plugin-check', issue.message));
     }
     diagnostics.push(...problems);
     if (problems.length > 0) continue;
@@ -164,7 +178,7 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
       cache: raw.cache ?? true,
       alwaysRun: raw.always_run === true || plugin.alwaysRun?.(params) === true,
       resources: raw.resources ?? {},
-      deps: (files.deps ?? []).map((p) => projectRelative(root, p)),
+      deps: (files.deps ?? []).map((p) => depPath(root, p)),
       outs: (files.outs ?? []).map((p) => projectRelative(root, p)),
     });
   }
@@ -175,7 +189,7 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
   fail(graphProblems);
   const summary = resolveSummary(spec.summary, steps, positions);
   fail(summary.diagnostics);
-  return { name: spec.name, file: abs, root, steps, graph, order, sources: spec.sources, summary: summary.items };
+  return { name: spec.name, file: abs, root, steps, graph, order, sources: spec.sources, summary: summary.items, warnings: [] };
 }
 
 function parseInputs(inputs: Record<string, string>): Record<string, InputRef> {
@@ -196,26 +210,26 @@ function checkPorts(steps: ReadonlyMap<string, Step>, positions: Positions): Dia
       const where = positions.get(['steps', step.id, 'inputs', port]);
       const base = basePort(port);
       if (!(base in declared)) {
-        out.push(diagnosticAt(where, `unknown input \`${base}\` for plugin \`${step.plugin.plugin.name}\`${suggestion(base, ports) || `; inputs: ${ports.join(', ') || 'none'}`}`, 'key'));
+        out.push(diagnosticAt(where, 'unknown-input', `unknown input \`${base}\` for plugin \`${step.plugin.plugin.name}\`${suggestion(base, ports) || `; inputs: ${ports.join(', ') || 'none'}`}`, 'key'));
         continue;
       }
       if (base !== port && !declared[base]!.many) {
-        out.push(diagnosticAt(where, `input \`${base}\` receives every instance of matrix step \`${ref.step.slice(0, ref.step.indexOf('@'))}\`, but plugin \`${step.plugin.plugin.name}\` takes one: select an instance (\`${ref.step}.${ref.output}\`) or give this step the same matrix`, 'key'));
+        out.push(diagnosticAt(where, 'input-takes-one', `input \`${base}\` receives every instance of matrix step \`${ref.step.slice(0, ref.step.indexOf('@'))}\`, but plugin \`${step.plugin.plugin.name}\` takes one: select an instance (\`${ref.step}.${ref.output}\`) or give this step the same matrix`, 'key'));
         continue;
       }
       const upstream = steps.get(ref.step);
       if (!upstream) {
-        out.push(diagnosticAt(where, `dangling input reference \`${ref.step}.${ref.output}\`: no step \`${ref.step}\`${suggestion(ref.step, [...steps.keys()])}`));
+        out.push(diagnosticAt(where, 'dangling-input', `dangling input reference \`${ref.step}.${ref.output}\`: no step \`${ref.step}\`${suggestion(ref.step, [...steps.keys()])}`));
       } else if (!upstream.outputs.includes(ref.output)) {
         out.push(
-          diagnosticAt(where, `dangling input reference \`${ref.step}.${ref.output}\`: step \`${ref.step}\` has no output \`${ref.output}\`${suggestion(ref.output, upstream.outputs) || `; outputs: ${upstream.outputs.join(', ') || 'none'}`}`),
+          diagnosticAt(where, 'dangling-input', `dangling input reference \`${ref.step}.${ref.output}\`: step \`${ref.step}\` has no output \`${ref.output}\`${suggestion(ref.output, upstream.outputs) || `; outputs: ${upstream.outputs.join(', ') || 'none'}`}`),
         );
       }
     }
     for (const [port, spec] of Object.entries(declared)) {
       const wired = Object.keys(step.inputs).some((p) => basePort(p) === port);
       if (!spec.optional && !wired) {
-        out.push(diagnosticAt(positions.get(['steps', step.id]), `missing input \`${port}\` for plugin \`${step.plugin.plugin.name}\` (wire it with \`inputs: { ${port}: <step>.<output> }\`)`, 'key'));
+        out.push(diagnosticAt(positions.get(['steps', step.id]), 'missing-input', `missing input \`${port}\` for plugin \`${step.plugin.plugin.name}\` (wire it with \`inputs: { ${port}: <step>.<output> }\`)`, 'key'));
       }
     }
   }
@@ -225,12 +239,13 @@ function checkPorts(steps: ReadonlyMap<string, Step>, positions: Positions): Dia
 const VAR = /\$\{vars\.([A-Za-z0-9_.-]+)\}/g;
 
 /** `${vars.a.b}`: a whole-string reference keeps the value's type; inside text it is stringified. */
-function interpolate(value: unknown, vars: Record<string, unknown>, path: Path, positions: Positions, errors: Diagnostic[]): unknown {
+function interpolate(value: unknown, vars: Record<string, unknown>, path: Path, positions: Positions, errors: Diagnostic[], used: Set<string>): unknown {
   if (typeof value === 'string') {
     const lookup = (name: string) => {
+      used.add(name.split('.')[0]!);
       let v: unknown = vars;
       for (const k of name.split('.')) v = isPlainObject(v) ? v[k] : undefined;
-      if (v === undefined) errors.push(diagnosticAt(positions.nearest(path), `unknown variable \`vars.${name}\`${suggestion(name, Object.keys(vars))}`));
+      if (v === undefined) errors.push(diagnosticAt(positions.nearest(path), 'unknown-variable', `unknown variable \`vars.${name}\`${suggestion(name, Object.keys(vars))}`));
       return v;
     };
     const whole = /^\$\{vars\.([A-Za-z0-9_.-]+)\}$/.exec(value);
@@ -240,10 +255,10 @@ function interpolate(value: unknown, vars: Record<string, unknown>, path: Path, 
       return typeof v === 'object' ? JSON.stringify(v) : String(v);
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, vars, [...path, i], positions, errors));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, vars, [...path, i], positions, errors, used));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, vars, [...path, k], positions, errors);
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, vars, [...path, k], positions, errors, used);
     return out;
   }
   return value;
@@ -257,12 +272,12 @@ function applyOverrides(steps: PipelineFile['steps'], overrides: readonly string
     const eq = spec.indexOf('=', id ? id.length : 0);
     if (!id || eq < 0) {
       const guess = spec.split('.')[0] ?? '';
-      errors.push({ origin, message: id ? 'expected `step.param=value`' : `unknown step \`${guess}\`${suggestion(guess, ids)}; expected \`step.param=value\`` });
+      errors.push({ code: 'bad-override', origin, message: id ? 'expected `step.param=value`' : `unknown step \`${guess}\`${suggestion(guess, ids)}; expected \`step.param=value\`` });
       continue;
     }
     const keys = spec.slice(id.length + 1, eq).split('.');
     if (keys.some((k) => k === '')) {
-      errors.push({ origin, message: 'expected `step.param=value`' });
+      errors.push({ code: 'bad-override', origin, message: 'expected `step.param=value`' });
       continue;
     }
     const step = steps[id]!;

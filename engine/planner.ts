@@ -17,6 +17,10 @@ export type Reason =
   | { kind: 'input'; port: string; change: 'changed' | 'added' | 'removed' }
   | { kind: 'plugin-version'; before: string; after: string }
   | { kind: 'plugin-code' }
+  /** An npm package the plugin's code imports: upgraded (`before`→`after`), newly imported (no `before`) or dropped (no `after`). */
+  | { kind: 'package'; name: string; before?: string; after?: string }
+  /** The last run predates package versions in the key. */
+  | { kind: 'packages-unrecorded' }
   | { kind: 'env'; name: string; change: 'changed' | 'added' | 'removed' }
   | { kind: 'model'; uri: string; now: string }
   | { kind: 'upstream'; steps: string[] }
@@ -86,6 +90,14 @@ export function diffManifests(before: KeyManifest, after: KeyManifest): Reason[]
   const out: Reason[] = [];
   if (before.version !== after.version) out.push({ kind: 'plugin-version', before: before.version, after: after.version });
   else if (before.code !== after.code) out.push({ kind: 'plugin-code' });
+  // Same code, and packages only now: a record written before package versions were part of the key.
+  if (before.packages === undefined && after.packages !== undefined && before.code === after.code) out.push({ kind: 'packages-unrecorded' });
+  else {
+    for (const [name, change] of diffMaps(before.packages ?? {}, after.packages ?? {})) {
+      const was = change === 'added' ? {} : { before: before.packages![name]! };
+      out.push({ kind: 'package', name, ...was, ...(change === 'removed' ? {} : { after: after.packages![name]! }) });
+    }
+  }
   for (const d of diffValues(before.params, after.params, '')) out.push({ kind: 'param', ...d });
   for (const [name, change] of diffMaps(before.inputs, after.inputs)) out.push({ kind: 'input', port: name, change });
   for (const [path, change] of diffMaps(before.deps, after.deps)) out.push({ kind: 'file', path, change });
@@ -137,6 +149,12 @@ export function describeReason(r: Reason): string {
       return `plugin version ${r.before}→${r.after}`;
     case 'plugin-code':
       return 'plugin code changed';
+    case 'package':
+      if (r.before === undefined) return `package \`${r.name}\` ${r.after} added`;
+      if (r.after === undefined) return `package \`${r.name}\` ${r.before} no longer imported`;
+      return `package \`${r.name}\` ${r.before}→${r.after}`;
+    case 'packages-unrecorded':
+      return 'package versions not recorded by the last run';
     case 'env':
       return `env \`${r.name}\` ${r.change}`;
     case 'model':

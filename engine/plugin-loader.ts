@@ -56,6 +56,13 @@ export function locatePlugin(uses: string, declared: Readonly<Record<string, str
   throw new Error(`unknown plugin \`${uses}\``);
 }
 
+/**
+ * bin/tradepipe runs the engine from transpiled sources and installs how a plugin's
+ * module is imported (its transpiled copy, or TypeScript through module hooks); under
+ * tsx (tests, tools) a plain import does.
+ */
+const importModule = (globalThis as Record<symbol, ((url: string) => Promise<unknown>) | undefined>)[Symbol.for('tradepipe.importModule')] ?? ((url: string) => import(url));
+
 const cache = new Map<string, Promise<Plugin>>();
 /**
  * Entries forgotten since their first import. An ES module is evaluated once per URL,
@@ -71,7 +78,7 @@ export async function importPlugin(entry: string): Promise<Plugin> {
     const isolated = () => import('tsx/esm/api').then(({ tsImport }) => tsImport(url, import.meta.url));
     const load = reloaded.has(entry)
       ? isolated()
-      : import(url).catch((error: NodeJS.ErrnoException) => {
+      : importModule(url).catch((error: NodeJS.ErrnoException) => {
           // A TypeScript plugin with ESM syntax in a folder whose package.json is not
           // `"type": "module"` (or that has none): load it through tsx's own namespace.
           if (error.code === 'ERR_REQUIRE_CYCLE_MODULE') return isolated();

@@ -175,6 +175,13 @@ export interface Plugin<P = Record<string, unknown>> {
    * The engine then re-executes the step every run; early cutoff still spares identical outputs' dependents.
    */
   alwaysRun?(params: P): boolean;
+  /**
+   * CPU-bound (training, indicator panels, simulations): the engine runs the step in a worker thread
+   * (a pool sized by `--jobs`), loading this module there by its path, so several such steps use
+   * several cores and light steps on the main thread finish in their own time. A function decides
+   * per params (e.g. only an agent's backtest). The context behaves the same in a worker.
+   */
+  readonly cpu?: boolean | ((params: P) => boolean);
   /** Semantic checks run at validation time, before anything executes. */
   check?(params: P): ParamIssue[];
   run(ctx: StepContext, params: P, inputs: Record<string, InputArtifact>): Promise<Record<string, Artifact>>;

@@ -67,6 +67,8 @@ export async function writeParquet(t: Table): Promise<Uint8Array> {
 
 // Files. A plugin writing into the project resolves the path with `confinedPath` right before the write.
 export { writeFileAtomic } from './atomic.ts';
+// Paths in params that a step reads: absolute or project-relative (writes are confined, below).
+export { resolveInputPath } from './paths.ts';
 export type { WriteTarget } from './confine.ts';
 export { confinedPath, confinementProblem, OutsideProject, OUTSIDE_PROJECT } from './confine.ts';
 export { WriteFailed, NO_SPACE, READ_ONLY } from './write-errors.ts';

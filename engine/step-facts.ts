@@ -4,7 +4,7 @@
  * upstream records, into a key without touching the disk.
  */
 import { existsSync } from 'node:fs';
-import { join, dirname, relative, sep } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { hashJson } from './hash.ts';
 import { envFingerprint, type KeyManifest } from './key.ts';
 import type { StatCache } from './statcache.ts';
@@ -27,6 +27,8 @@ export interface ModelFact {
 
 export interface StepFacts {
   code: string;
+  /** Package name -> installed version, for every package the plugin's code imports (transitively). */
+  packages: Record<string, string>;
   /** Registry URIs found in the params -> the version they resolve to now. */
   models: Record<string, ModelFact>;
   /** Dep path -> hash (or MISSING), for deps that are not exactly another step's out. */
@@ -55,19 +57,38 @@ export function codeHash(plugin: LoadedPlugin, stats: StatCache, graph: CodeGrap
   return h;
 }
 
-/** Forget memoised code hashes (watch mode, after a plugin file changed). */
+const packageVersions = new Map<string, Promise<Record<string, string>>>();
+
+/** The installed versions of the packages a plugin's code imports. Memoised per process, like the code hash. */
+export function pluginPackages(plugin: LoadedPlugin, graph: CodeGraph): Promise<Record<string, string>> {
+  let p = packageVersions.get(plugin.entry);
+  if (!p) {
+    p = graph.packages(plugin.entry);
+    packageVersions.set(plugin.entry, p);
+  }
+  return p;
+}
+
+/** Forget memoised code hashes and package versions (watch mode, after a plugin file changed). */
 export function forgetCodeHashes(): void {
   codeHashes.clear();
+  packageVersions.clear();
 }
 
 export async function gatherFacts(step: Step, root: string, producedElsewhere: ReadonlySet<string>, stats: StatCache, graph: CodeGraph, env: NodeJS.ProcessEnv, store: Store): Promise<StepFacts> {
   const deps: Record<string, string> = {};
   for (const dep of step.deps) {
     if (producedElsewhere.has(dep)) continue;
-    const abs = join(root, dep);
+    const abs = resolve(root, dep);
     deps[dep] = existsSync(abs) ? (await stats.hashPath(abs)).hash : MISSING;
   }
-  return { code: await codeHash(step.plugin, stats, graph), models: await resolveModels(step.params, store, env), deps, env: envFingerprint(step.env, env) };
+  return {
+    code: await codeHash(step.plugin, stats, graph),
+    packages: await pluginPackages(step.plugin, graph),
+    models: await resolveModels(step.params, store, env),
+    deps,
+    env: envFingerprint(step.env, env),
+  };
 }
 
 const MODEL_URI = /^models:\//;
@@ -125,6 +146,7 @@ export function buildManifest(step: Step, facts: StepFacts, upstream: ReadonlyMa
     plugin: step.plugin.plugin.name,
     version: step.plugin.plugin.version,
     code: facts.code,
+    ...(Object.keys(facts.packages).length > 0 ? { packages: facts.packages } : {}),
     params: step.params,
     inputs,
     deps,

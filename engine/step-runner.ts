@@ -14,6 +14,7 @@ import { resultOf, type RunObserver, type RunState, type StepResult } from './ru
 import type { Secrets } from './secrets.ts';
 import { buildManifest, gatherFacts, MISSING, type StepFacts, withResolvedModels } from './step-facts.ts';
 import { type ArtifactRef, CorruptObject, MissingObject } from './store.ts';
+import type { WorkerPool } from './worker/pool.ts';
 import { cacheKey } from './key.ts';
 import type { RemoteHooks } from './remote/cache.ts';
 import { confinedPath } from './confine.ts';
@@ -52,6 +53,8 @@ export interface StepRunnerOptions {
    * verified like a remote cache hit.
    */
   dispatch?(step: Step, decision: Decision, upstream: ReadonlyMap<string, RunRecord>): Promise<{ record: RunRecord; host: string }>;
+  /** Where CPU-bound plugins run; without it every plugin runs on the main thread. */
+  workers?: WorkerPool;
 }
 
 export class StepRunner {
@@ -144,7 +147,13 @@ export class StepRunner {
       const inputs: Record<string, InputArtifact> = {};
       for (const [port, ref] of Object.entries(step.inputs)) inputs[port] = await inputArtifact(session.store, upstream.get(ref.step)!.outputs[ref.output]!);
       const ctx = this.context(step, scratchDir, stepSignal, tracker);
-      const produced = await plugin.run(ctx, withResolvedModels(step.params, facts.models) as Record<string, unknown>, inputs);
+      const params = withResolvedModels(step.params, facts.models) as Record<string, unknown>;
+      const cpu = typeof plugin.cpu === 'function' ? plugin.cpu(step.params) : plugin.cpu === true;
+      const { workers, secrets, env } = this.o;
+      const produced =
+        cpu && workers
+          ? await workers.run({ entry: step.plugin.entry, params, inputs, ctx, secretUsed: (name) => void secrets.get(name), secretEnv: env })
+          : await plugin.run(ctx, params, inputs);
       stepSignal.throwIfAborted();
       const outputs = await this.storeOutputs(step, produced, scratchDir);
       const files = await this.captureOuts(step);

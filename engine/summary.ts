@@ -22,7 +22,7 @@ export function resolveSummary(entries: readonly string[], steps: ReadonlyMap<st
     const step = steps.get(entry.slice(0, dot));
     if (dot > 0 && step?.outputs.includes(entry.slice(dot + 1))) return void items.push({ kind: 'output', step: entry.slice(0, dot), output: entry.slice(dot + 1) });
     const known = [...steps].flatMap(([id, s]) => [...s.outputs.map((o) => `${id}.${o}`), ...s.outs]);
-    diagnostics.push(diagnosticAt(positions.get(['summary', i]), `summary entry \`${entry}\` is neither a step output nor a declared out${suggestion(entry, known)}`));
+    diagnostics.push(diagnosticAt(positions.get(['summary', i]), 'unknown-summary-entry', `summary entry \`${entry}\` is neither a step output nor a declared out${suggestion(entry, known)}`));
   });
   return { items, diagnostics };
 }

@@ -20,7 +20,7 @@ export function outsideProjectDiagnostics(root: string, id: string, params: Reco
     const why = confinementProblem(root, path, { folder: what === 'wdir' });
     if (!why) return;
     const where = positions.nearest([...at, ...(paramPathOf(params, path) ?? [])]);
-    out.push({ ...diagnosticAt(where, `${what} \`${path}\` must stay inside the project: ${why}`), code: OUTSIDE_PROJECT });
+    out.push({ ...diagnosticAt(where, 'out-outside-project', `${what} \`${path}\` must stay inside the project: ${why}`), tag: OUTSIDE_PROJECT });
   };
   for (const path of files.outs ?? []) check(path, 'out');
   if (files.wdir !== undefined) check(files.wdir, 'wdir');

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve, isAbsolute } from 'node:path';
 import { parseDocument, isMap, isSeq, isScalar, isAlias, type Node, type Document } from 'yaml';
 import { sourceFile, type Diagnostic, type SourceFile, type Span } from './errors.ts';
+import type { DiagnosticName, Severity } from './diagnostic-codes.ts';
 
 export type Path = readonly (string | number)[];
 
@@ -59,10 +60,11 @@ export function pointer(path: Path): string {
   return path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
 
-export function diagnosticAt(where: Where | undefined, message: string, part: 'key' | 'value' = 'value'): Diagnostic {
+export function diagnosticAt(where: Where | undefined, code: DiagnosticName, message: string, part: 'key' | 'value' = 'value', severity?: Severity): Diagnostic {
   const span = part === 'key' ? (where?.key ?? where?.value) : (where?.value ?? where?.key);
-  if (span) return { message, span };
-  return where?.origin ? { message, origin: where.origin } : { message };
+  const base = { code, message, ...(severity === 'warning' ? { severity } : {}) };
+  if (span) return { ...base, span };
+  return where?.origin ? { ...base, origin: where.origin } : base;
 }
 
 export interface LoadedYaml {
@@ -92,14 +94,14 @@ export function yamlLoader(root: string, display: (abs: string) => string): Yaml
       text = readFileSync(abs, 'utf8');
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-      errors.push(diagnosticAt(from, `cannot read \`${display(abs)}\`: ${reason}`));
+      errors.push(diagnosticAt(from, 'unreadable-file', `cannot read \`${display(abs)}\`: ${reason}`));
       parsed.set(abs, null);
       return null;
     }
     const source = sourceFile(display(abs), text);
     const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
     for (const e of doc.errors) {
-      errors.push({ message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), span: { source, start: e.pos[0], end: e.pos[1] } });
+      errors.push({ code: 'yaml-syntax', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), span: { source, start: e.pos[0], end: e.pos[1] } });
     }
     const entry = doc.errors.length > 0 ? null : { doc, source };
     parsed.set(abs, entry);
@@ -108,7 +110,7 @@ export function yamlLoader(root: string, display: (abs: string) => string): Yaml
 
   const load = (abs: string, stack: string[], from?: Where): LoadedYaml | null => {
     if (stack.includes(abs)) {
-      errors.push(diagnosticAt(from, `\`$ref\` cycle: ${[...stack, abs].map(display).join(' -> ')}`));
+      errors.push(diagnosticAt(from, 'ref-cycle', `\`$ref\` cycle: ${[...stack, abs].map(display).join(' -> ')}`));
       return null;
     }
     const entry = parse(abs, from);
@@ -155,13 +157,13 @@ export function yamlLoader(root: string, display: (abs: string) => string): Yaml
           const first = keySpans.get(key);
           const line = first ? first.source.lines.linePos(first.start).line : undefined;
           const what = path.length === 1 && path[0] === 'steps' ? 'step id' : 'key';
-          errors.push(diagnosticAt(where, `duplicate ${what} \`${key}\`${line ? ` (first defined on line ${line})` : ''}`, 'key'));
+          errors.push(diagnosticAt(where, what === 'step id' ? 'duplicate-step' : 'duplicate-key', `duplicate ${what} \`${key}\`${line ? ` (first defined on line ${line})` : ''}`, 'key'));
           continue;
         }
         keySpans.set(key, where.key);
         if (key === '$ref') {
           const target = isScalar(pair.value) ? pair.value.value : undefined;
-          if (typeof target !== 'string') errors.push(diagnosticAt(where, '`$ref` must be a string like `config/file.yaml#/key`'));
+          if (typeof target !== 'string') errors.push(diagnosticAt(where, 'bad-ref', '`$ref` must be a string like `config/file.yaml#/key`'));
           else ref = { target, where };
           continue;
         }
@@ -176,7 +178,7 @@ export function yamlLoader(root: string, display: (abs: string) => string): Yaml
         return resolved.value;
       }
       if (!isPlainObject(resolved.value)) {
-        errors.push(diagnosticAt(ref.where, `\`$ref\` ${ref.target} is not a mapping, so sibling keys cannot be merged into it`));
+        errors.push(diagnosticAt(ref.where, 'bad-ref', `\`$ref\` ${ref.target} is not a mapping, so sibling keys cannot be merged into it`));
         return out;
       }
       const merged = deepMerge(resolved.value, out);
@@ -206,7 +208,7 @@ export function yamlLoader(root: string, display: (abs: string) => string): Yaml
       const has = Array.isArray(container) ? /^\d+$/.test(k) && Number(k) < container.length : isPlainObject(container) && k in container;
       if (!has) {
         const available = isPlainObject(container) ? Object.keys(container).join(', ') : Array.isArray(container) ? `indices 0..${container.length - 1}` : 'none';
-        errors.push(diagnosticAt(where, `\`#/${keys.slice(0, i + 1).join('/')}\` not found in ${display(abs)} (available: ${available})`));
+        errors.push(diagnosticAt(where, 'ref-target-missing', `\`#/${keys.slice(0, i + 1).join('/')}\` not found in ${display(abs)} (available: ${available})`));
         return undefined;
       }
       value = Array.isArray(container) ? container[Number(k)] : (container as Record<string, unknown>)[k];

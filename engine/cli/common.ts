@@ -1,24 +1,29 @@
 /** What every command shares: loading a pipeline, printing diagnostics, exit codes. */
-import { InvalidInput, formatDiagnostic } from '../errors.ts';
+import { type Diagnostic, diagnosticLabel, formatDiagnostic, InvalidInput, isError } from '../errors.ts';
 import { loadPipeline, type Pipeline } from '../pipeline.ts';
+import { EXIT, Exit } from './exit.ts';
 
-export const EXIT = { ok: 0, failed: 1, invalid: 2, cancelled: 130 } as const;
+export { EXIT, Exit, collect } from './exit.ts';
 
-/** Thrown to end a command with an exit code after its message was printed. */
-export class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
+/** `error TP0102: p.yaml:4:21: unknown param ...` (warnings alike), one per diagnostic, to stderr. */
+export function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
+  const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+  for (const d of diagnostics) {
+    const label = diagnosticLabel(d);
+    const paint = isError(d) ? '\x1b[31m' : '\x1b[33m';
+    process.stderr.write(`${color ? `${paint}${label}\x1b[39m` : label}: ${formatDiagnostic(d, { color })}\n`);
   }
 }
 
 export function printInvalid(error: InvalidInput): void {
-  const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
-  for (const d of error.diagnostics) process.stderr.write(`${color ? '\x1b[31merror\x1b[39m' : 'error'}: ${formatDiagnostic(d, { color })}\n`);
+  printDiagnostics(error.diagnostics);
 }
 
 export async function load(file: string, overrides: readonly string[] = []): Promise<Pipeline> {
   try {
-    return await loadPipeline(file, { overrides });
+    const pipeline = await loadPipeline(file, { overrides });
+    printDiagnostics(pipeline.warnings);
+    return pipeline;
   } catch (error) {
     if (error instanceof InvalidInput) {
       printInvalid(error);
@@ -36,8 +41,4 @@ export function checkStepNames(pipeline: Pipeline, names: readonly (string | und
       throw new Exit(EXIT.invalid);
     }
   }
-}
-
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -5,7 +5,7 @@
  */
 import { projectRelative } from '../project.ts';
 import { openSession } from '../cache-session.ts';
-import { shortHash } from '../hash.ts';
+import { hashJson, shortHash } from '../hash.ts';
 import { MISSING, type StepFacts } from '../step-facts.ts';
 import { describeReasons, type Decision, type Reason } from '../planner.ts';
 import { isPlainObject } from '../yaml-source.ts';
@@ -14,12 +14,13 @@ import type { Pipeline } from '../pipeline.ts';
 import type { Step } from '../pipeline-model.ts';
 import { planPipeline } from './plan.ts';
 import { checkStepNames, EXIT } from './common.ts';
+import { print } from './output.ts';
 import type { RemoteCache } from '../remote/cache.ts';
 
 export type FieldChange = 'same' | 'changed' | 'added' | 'removed' | 'pending' | 'new';
 
 export interface ExplainedField {
-  /** `plugin`, `version`, `code`, `params.<path>`, `inputs.<port>`, `deps.<path>`, `env.<NAME>`, `key`. */
+  /** `plugin`, `version`, `code`, `packages` (hash of them all), `packages.<name>`, `params.<path>`, `inputs.<port>`, `deps.<path>`, `env.<NAME>`, `key`. */
   field: string;
   /** Null where it is unknown until an upstream step runs. */
   current: unknown;
@@ -59,7 +60,8 @@ function knownManifest(step: Step, decision: Decision, facts: StepFacts, decisio
     deps[dep] = facts.deps[dep] ?? producer?.record?.files[dep]?.hash ?? PENDING;
   }
   const { name, version } = step.plugin.plugin;
-  return { plugin: name, version, code: facts.code, params: step.params, inputs, deps, env: facts.env };
+  const packages = Object.keys(facts.packages).length > 0 ? { packages: facts.packages } : {};
+  return { plugin: name, version, code: facts.code, ...packages, params: step.params, inputs, deps, env: facts.env };
 }
 
 /** Field name -> value, in display order. Params are flattened to their leaves. */
@@ -69,6 +71,10 @@ function flatten(m: KnownManifest | KeyManifest): Map<string, unknown> {
     ['version', m.version],
     ['code', m.code],
   ]);
+  if (m.packages) {
+    out.set('packages', hashJson(m.packages));
+    for (const [name, version] of Object.entries(m.packages)) out.set(`packages.${name}`, version);
+  }
   const leaves = (value: unknown, path: string) => {
     if (isPlainObject(value) && Object.keys(value).length > 0) for (const [k, v] of Object.entries(value)) leaves(v, path ? `${path}.${k}` : k);
     else out.set(`params${path ? `.${path}` : ''}`, value);
@@ -139,7 +145,11 @@ export function renderExplanation(e: Explanation): string {
     e.lastRun ? `last run: ${e.lastRun.runId}, finished ${e.lastRun.finishedAt}` : 'last run: none (never ran in this pipeline)',
     '',
   ];
-  const rows = e.fields.map((f) => [MARK[f.change], f.field, show(f.field, f.current, true), show(f.field, f.last, 'last' in f)] as const);
+  // Dozens of packages: the text lists only those that differ; `packages` stands for the rest (--json has them all).
+  const shown = e.fields.filter((f) => !f.field.startsWith('packages.') || (f.change !== 'same' && f.change !== 'new'));
+  const packageCount = e.fields.filter((f) => f.field.startsWith('packages.') && f.change !== 'removed').length;
+  const label = (field: string) => (field === 'packages' ? `packages (${packageCount})` : field);
+  const rows = shown.map((f) => [MARK[f.change], label(f.field), show(f.field, f.current, true), show(f.field, f.last, 'last' in f)] as const);
   const fieldWidth = Math.max('field'.length, ...rows.map((r) => r[1].length));
   const nowWidth = Math.max('now'.length, ...rows.map((r) => r[2].length));
   const line = (r: readonly [string, string, string, string]) => `${r[0]} ${r[1].padEnd(fieldWidth)}  ${r[2].padEnd(nowWidth)}  ${r[3]}`.trimEnd();
@@ -155,6 +165,6 @@ export async function explainStep(pipeline: Pipeline, stepId: string): Promise<s
 export async function explainCommand(pipeline: Pipeline, stepId: string, json: boolean, remote?: RemoteCache): Promise<number> {
   checkStepNames(pipeline, [stepId], 'status --explain');
   const explanation = await explainStepJson(pipeline, stepId, remote);
-  process.stdout.write((json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation)) + '\n');
+  await print((json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation)) + '\n');
   return EXIT.ok;
 }

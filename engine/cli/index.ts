@@ -1,31 +1,30 @@
 /** The `tradepipe` command line. Each command lives in its own module. */
-import { resolve, join } from 'node:path';
-import { statSync } from 'node:fs';
+/** Command modules are imported by their actions, so `--help` and argument errors load only commander. */
+import { resolve, join, dirname } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { load, collect, EXIT, Exit } from './common.ts';
-import { runCommand } from './run.ts';
+import { collect, EXIT, Exit } from './exit.ts';
+import type { DagFormat } from './dag.ts';
+import { registerWatch } from './watch-command.ts';
 import type { WorkerFlags } from './temporal.ts';
-import { planPipeline, planJson, planText } from './plan.ts';
-import { renderDag, type DagFormat } from './dag.ts';
-import { showCommand } from './show.ts';
-import { collectGarbage } from './gc.ts';
-import { initProject } from './init.ts';
-import { registerWatch } from './watch.ts';
-import { explainCommand } from './explain.ts';
 import { registerTracking } from './tracking.ts';
+import { print } from './output.ts';
 import { registerUi } from './ui.ts';
-import { registerSchedule } from './schedule.ts';
+import { registerSchedule } from './schedule-command.ts';
 import { registerExport } from './export.ts';
 import { registerMetrics } from './metrics.ts';
-import { findProjectRoot } from '../project.ts';
-import { openSession } from '../cache-session.ts';
-import { addRemoteOptions, openCliRemote, registerRemote, remoteGcCommand, type RemoteFlag } from './remote.ts';
-import { formatBytes } from '../format.ts';
+import { addRemoteOptions, registerRemote, type RemoteFlag } from './remote-command.ts';
 
 const program = new Command('tradepipe')
   .description('Declarative YAML pipelines for trading research, cached by content hash.')
+  .version(version(), '-V, --version')
   .showHelpAfterError()
   .exitOverride();
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 addRemoteOptions(program
   .command('run')
@@ -44,7 +43,10 @@ addRemoteOptions(program
   .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
   .option('--pushgateway <url>', 'push the pipeline\'s metrics to this Prometheus Pushgateway after the run; also PROMETHEUS_PUSHGATEWAY_URL')
   .addOption(new Option('--executor <executor>', 'where steps execute: here, or on Temporal workers (tradepipe.yaml `executor:`)').choices(['local', 'temporal']).default('local')))
-  .action(async (file: string, steps: string[], flags) => exit(await runCommand(file, steps, flags)));
+  .action(async (file: string, steps: string[], flags) => {
+    const { runCommand } = await import('./run.ts');
+    exit(await runCommand(file, steps, flags));
+  });
 
 program
   .command('worker')
@@ -61,11 +63,16 @@ addRemoteOptions(program
   .option('-S, --set <step.param=value>', 'evaluate with a param override (repeatable)', collect, [])
   .option('--explain <step>', 'every cache key input of a step, now and at its last run, differences marked'))
   .action(async (file: string, flags: { json?: boolean; set: string[]; explain?: string; remote: RemoteFlag }) => {
+    const [{ load }, { openCliRemote }, { openSession }] = await Promise.all([import('./common.ts'), import('./remote.ts'), import('../cache-session.ts')]);
     const pipeline = await load(file, flags.set);
     const remote = await openCliRemote(pipeline.root, flags.remote, openSession(pipeline.root));
-    if (flags.explain) return exit(await explainCommand(pipeline, flags.explain, flags.json === true, remote));
+    if (flags.explain) {
+      const { explainCommand } = await import('./explain.ts');
+      return exit(await explainCommand(pipeline, flags.explain, flags.json === true, remote));
+    }
+    const { planPipeline, planJson, planText } = await import('./plan.ts');
     const { order, decisions } = await planPipeline(pipeline, {}, remote);
-    process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
+    await print(flags.json ? JSON.stringify({ pipeline: pipeline.name, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
   });
 
 program
@@ -74,7 +81,8 @@ program
   .argument('<file>', 'pipeline file')
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'dot', 'mermaid', 'json']).default('text'))
   .action(async (file: string, flags: { format: DagFormat }) => {
-    process.stdout.write(renderDag(await load(file), flags.format) + '\n');
+    const [{ load }, { renderDag }] = await Promise.all([import('./common.ts'), import('./dag.ts')]);
+    await print(renderDag(await load(file), flags.format) + '\n');
   });
 
 program
@@ -82,8 +90,9 @@ program
   .description('Check a pipeline (YAML, schema, plugins, params, wiring, cycles) without running anything.')
   .argument('<file>', 'pipeline file')
   .action(async (file: string) => {
+    const { load } = await import('./common.ts');
     const p = await load(file);
-    process.stdout.write(`${file}: valid (${p.steps.size} steps)\n`);
+    await print(`${file}: valid (${p.steps.size} steps)\n`);
   });
 
 program
@@ -93,9 +102,10 @@ program
   .argument('<target>', 'step or step.output')
   .addOption(new Option('--format <format>', 'table format').choices(['csv', 'json']))
   .option('--history', 'every kept run of the step, newest first, each headed by its run id and time (a journal)')
-  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json'; history?: boolean }) =>
-    exit(await showCommand(await load(file), target, flags.format, flags.history === true)),
-  );
+  .action(async (file: string, target: string, flags: { format?: 'csv' | 'json'; history?: boolean }) => {
+    const [{ load }, { showCommand }] = await Promise.all([import('./common.ts'), import('./show.ts')]);
+    exit(await showCommand(await load(file), target, flags.format, flags.history === true));
+  });
 
 program
   .command('gc')
@@ -111,12 +121,16 @@ program
       process.stderr.write(`error: --keep: expected a non-negative integer, got \`${flags.keep}\`\n`);
       throw new Exit(EXIT.invalid);
     }
+    const [{ findProjectRoot }, { collectGarbage }, { formatBytes }] = await Promise.all([import('../project.ts'), import('./gc.ts'), import('../format.ts')]);
     const abs = resolve(path);
     const root = findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs);
-    if (flags.remote !== undefined) return exit(await remoteGcCommand(root, flags.remote, flags.dryRun === true, flags.grace));
+    if (flags.remote !== undefined) {
+      const { remoteGcCommand } = await import('./remote.ts');
+      return exit(await remoteGcCommand(root, flags.remote, flags.dryRun === true, flags.grace));
+    }
     const r = await collectGarbage(root, keep, flags.dryRun === true);
     const verb = flags.dryRun ? 'would remove' : 'removed';
-    process.stdout.write(`${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedRecords} records, ${r.removedRuns} run logs; kept ${r.keptRuns} runs\n`);
+    await print(`${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedRecords} records, ${r.removedRuns} run logs; kept ${r.keptRuns} runs\n`);
   });
 
 program
@@ -124,9 +138,10 @@ program
   .description('Scaffold a new project (pipeline, config, hyperparameters, a sample plugin) that runs immediately.')
   .argument('[dir]', 'project folder', '.')
   .action(async (dir: string) => {
+    const { initProject } = await import('./init.ts');
     try {
       const files = await initProject(resolve(dir));
-      process.stdout.write(`created ${files.join(', ')}\nnext: cd ${dir} && tradepipe run pipelines.d/example.yaml\n`);
+      await print(`created ${files.join(', ')}\nnext: cd ${dir} && tradepipe run pipelines.d/example.yaml\n`);
     } catch (error) {
       process.stderr.write(`error: init: ${(error as Error).message}\n`);
       throw new Exit(EXIT.invalid);

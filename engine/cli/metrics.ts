@@ -2,13 +2,12 @@
 import { resolve, join } from 'node:path';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { findProjectRoot } from '../project.ts';
-import { openSession } from '../cache-session.ts';
-import { EXIT, Exit } from './common.ts';
+import { EXIT, Exit } from './exit.ts';
 
 async function projectRegistry(project: string, pipeline?: string) {
   const { Registry } = await import('../metrics/registry.ts');
   const { projectMetrics } = await import('../metrics/project.ts');
+  const [{ findProjectRoot }, { openSession }] = await Promise.all([import('../project.ts'), import('../cache-session.ts')]);
   const abs = resolve(project);
   const session = openSession(findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs));
   const registry = new Registry();

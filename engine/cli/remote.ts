@@ -1,7 +1,6 @@
 /** `tradepipe push` / `pull`, `gc --remote`, and the `--remote <name>` / `--no-remote` flags of run and status. */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
 import { InvalidInput } from '../errors.ts';
 import { openSession, type Session } from '../cache-session.ts';
 import { acquireLock } from '../lock.ts';
@@ -19,16 +18,10 @@ import { checkStepNames, EXIT, Exit, load, printInvalid } from './common.ts';
 import { planPipeline } from './plan.ts';
 import { gcRoots } from './gc.ts';
 
-/** commander's value for `--remote <name>` with `--no-remote`: a name, false, or unset. */
-export type RemoteFlag = string | false | undefined;
+import { DEFAULT_JOBS, type RemoteFlag } from './remote-command.ts';
 
-const DEFAULT_JOBS = 8;
+export { addRemoteOptions, type RemoteFlag } from './remote-command.ts';
 
-export function addRemoteOptions(command: Command): Command {
-  return command
-    .option('--remote <name>', 'use this remote from tradepipe.yaml (default: the one marked `default`, else the first)')
-    .option('--no-remote', 'use no remote, whatever tradepipe.yaml says');
-}
 
 const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
 
@@ -97,7 +90,7 @@ export function projectHere(): string {
   return findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs);
 }
 
-interface SyncFlags {
+export interface SyncFlags {
   jobs?: string;
   remote: RemoteFlag;
   keep: string;
@@ -134,7 +127,7 @@ async function prepareSync(file: string | undefined, steps: string[], flags: Syn
   return { jobs, keep, pipeline, root, config, session: openSession(root), backend: await openBackend(config) };
 }
 
-async function pushCommand(file: string | undefined, steps: string[], flags: SyncFlags): Promise<number> {
+export async function pushCommand(file: string | undefined, steps: string[], flags: SyncFlags): Promise<number> {
   const { jobs, keep, pipeline, config, session, backend } = await prepareSync(file, steps, flags, 'push');
   return withLock(session, async () => {
     let keys: string[];
@@ -150,7 +143,7 @@ async function pushCommand(file: string | undefined, steps: string[], flags: Syn
   });
 }
 
-async function pullCommand(file: string | undefined, steps: string[], flags: SyncFlags): Promise<number> {
+export async function pullCommand(file: string | undefined, steps: string[], flags: SyncFlags): Promise<number> {
   const { jobs, keep, pipeline, root, config, session, backend } = await prepareSync(file, steps, flags, 'pull');
   return withLock(session, async () => {
     const progress = transferProgress(process.stderr, `pull ${config.name}`);
@@ -201,22 +194,4 @@ export async function remoteGcCommand(root: string, flag: string | true, dryRun:
     `remote ${config.name}: ${verb} ${r.removedObjects} objects (${formatBytes(r.freedBytes)}), ${r.removedQuarantined} quarantined${uploads}; ${r.records} records kept\n`,
   );
   return EXIT.ok;
-}
-
-export function registerRemote(program: Command): void {
-  const sync = (name: 'push' | 'pull', description: string, action: typeof pushCommand) =>
-    program
-      .command(name)
-      .description(description)
-      .argument('[file]', 'pipeline file (without one: the records `gc` keeps)')
-      .argument('[steps...]', 'only these steps and what they need')
-      .option('-j, --jobs <n>', `objects to transfer at once (default ${DEFAULT_JOBS})`)
-      .option('--remote <name>', 'the remote from tradepipe.yaml (default: the one marked `default`, else the first)')
-      .option('--keep <n>', 'without a file: runs per pipeline whose records count, as for gc', '5')
-      .action(async (file: string | undefined, steps: string[], flags: SyncFlags) => {
-        const code = await action(file, steps, flags);
-        if (code !== 0) throw new Exit(code);
-      });
-  sync('push', "Upload the pipeline's current results (objects, then records) to the remote.", pushCommand);
-  sync('pull', "Download the results the remote holds for the pipeline's current keys, verified.", pullCommand);
 }

@@ -10,6 +10,7 @@ import { renderSummary } from '../summary.ts';
 import { projectRelative } from '../project.ts';
 import { load, checkStepNames, EXIT, Exit } from './common.ts';
 import { planPipeline, planJson, planText } from './plan.ts';
+import { print } from './output.ts';
 import { openCliRemote, type RemoteFlag } from './remote.ts';
 import { formatBytes } from '../format.ts';
 
@@ -43,7 +44,7 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
   if (flags.dryRun) {
     const remote = await openCliRemote(pipeline.root, flags.remote, openSession(pipeline.root));
     const { order, decisions } = await planPipeline(pipeline, select, remote);
-    process.stdout.write(flags.json ? JSON.stringify({ pipeline: pipeline.name, dryRun: true, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
+    await print(flags.json ? JSON.stringify({ pipeline: pipeline.name, dryRun: true, steps: planJson(order, decisions) }, null, 2) + '\n' : planText(order, decisions) + '\n');
     return EXIT.ok;
   }
   const jobs = flags.jobs === undefined ? availableParallelism() : Number(flags.jobs);
@@ -108,13 +109,13 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
     // Monitoring trouble never changes the run's outcome: warn and carry on.
     await pushPipelineMetrics(pipeline.root, gateway, projectRelative(pipeline.root, pipeline.file)).catch((error: Error) => warn(error.message));
   }
-  if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  if (flags.json) await print(JSON.stringify(result, null, 2) + '\n');
   else {
     process.stderr.write(summarize(result, performance.now() - t0) + '\n');
     if (pipeline.summary.length > 0) {
       const view = session.view(projectRelative(pipeline.root, pipeline.file));
       const text = await renderSummary(pipeline.summary, (id) => view.latest(id), session);
-      if (text) process.stdout.write(`\n${text}\n`);
+      if (text) await print(`\n${text}\n`);
     }
   }
   return result.status === 'succeeded' ? EXIT.ok : result.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;

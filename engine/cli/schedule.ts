@@ -3,7 +3,6 @@
  * fire times, and `schedule export` for users who prefer cron, systemd or Kubernetes.
  * Event lines go to stdout (one per fire and per finished run); diagnostics to stderr.
  */
-import { Option, InvalidArgumentError, type Command } from 'commander';
 import { InvalidInput } from '../errors.ts';
 import { readScheduledFile, type ScheduledFile } from '../pipeline.ts';
 import { displayPath, projectRelative } from '../project.ts';
@@ -12,8 +11,9 @@ import { startDaemon, StartupInvalid, NO_SCHEDULE, type Daemon } from '../schedu
 import { exportSchedules, type ExportFormat, type Exported } from '../schedule/export.ts';
 import { formatInZone, formatUtc } from '../schedule/slots.ts';
 import { printInvalid, EXIT, Exit } from './common.ts';
+import { flushed } from './output.ts';
 
-interface DaemonFlags {
+export interface DaemonFlags {
   list?: boolean;
   from?: Date;
   count: number;
@@ -22,56 +22,24 @@ interface DaemonFlags {
   metricsHost: string;
 }
 
-export function registerSchedule(program: Command): void {
-  const schedule = program
-    .command('schedule')
-    .description('Run pipelines on their `schedule:` until stopped (SIGTERM/Ctrl-C: finish runs within --grace, then cancel; twice: at once).')
-    .argument('[files...]', 'pipeline files (default: every pipeline in pipelines.d/ with a `schedule:`)')
-    .option('--list', 'print each schedule with its next fire times, in its zone and in UTC, and exit')
-    .option('--from <time>', 'with --list: fire times after this instant (ISO 8601) instead of now', instant)
-    .option('--count <n>', 'with --list: how many fire times', integer(1), 5)
-    .option('--grace <seconds>', 'on SIGTERM/Ctrl-C, how long running runs may finish before they are cancelled', integer(0), 30)
-    .option('--metrics-port <port>', 'serve /metrics (Prometheus) and /healthz on this port (0: any free port)', integer(0))
-    .option('--metrics-host <address>', 'address the metrics server listens on', '127.0.0.1')
-    .action(async (files: string[], flags: DaemonFlags) => {
-      const code = flags.list ? listCommand(files, flags) : await daemonCommand(files, flags);
-      if (code !== EXIT.ok) throw new Exit(code);
-    });
-
-  schedule
-    .command('export')
-    .description('Print the schedules as crontab entries, systemd timer + service units, or Kubernetes CronJobs.')
-    .argument('[files...]', 'pipeline files (default: every pipeline in pipelines.d/ with a `schedule:`)')
-    .addOption(new Option('--format <format>', 'target scheduler').choices(['crontab', 'systemd', 'k8s-cronjob']).makeOptionMandatory())
-    .option('--tradepipe <path>', 'the tradepipe executable the target runs (default: this one; `tradepipe` in a k8s image)')
-    .option('--image <ref>', 'k8s-cronjob: container image holding the project and tradepipe', 'tradepipe:latest')
-    .option('--root <dir>', 'project folder as the target sees it (default: this project\'s path)')
-    .action((files: string[], flags: { format: ExportFormat; tradepipe?: string; image: string; root?: string }) => {
-      const { root, scheduled } = readScheduled(files);
-      const exported: Exported[] = scheduled.map((f) => ({ name: f.name, file: projectRelative(root, f.file), schedule: f.schedule! }));
-      try {
-        // cron and systemd start with a bare PATH: name this executable by its absolute path.
-        const tradepipe = flags.tradepipe ?? (flags.format === 'k8s-cronjob' ? 'tradepipe' : process.argv[1]!);
-        process.stdout.write(exportSchedules(flags.format, exported, { root: flags.root ?? root, tradepipe, image: flags.image }));
-      } catch (error) {
-        process.stderr.write(`error: schedule export: ${(error as Error).message}\n`);
-        throw new Exit(EXIT.invalid);
-      }
-    });
+export interface ExportFlags {
+  format: ExportFormat;
+  tradepipe?: string;
+  image: string;
+  root?: string;
 }
 
-function integer(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
-    return n;
-  };
-}
-
-function instant(value: string): Date {
-  const at = new Date(value);
-  if (Number.isNaN(at.getTime())) throw new InvalidArgumentError('expected an ISO 8601 time, e.g. 2026-03-06T12:00:00Z');
-  return at;
+export function exportCommand(files: string[], flags: ExportFlags): void {
+  const { root, scheduled } = readScheduled(files);
+  const exported: Exported[] = scheduled.map((f) => ({ name: f.name, file: projectRelative(root, f.file), schedule: f.schedule! }));
+  try {
+    // cron and systemd start with a bare PATH: name this executable by its absolute path.
+    const tradepipe = flags.tradepipe ?? (flags.format === 'k8s-cronjob' ? 'tradepipe' : process.argv[1]!);
+    process.stdout.write(exportSchedules(flags.format, exported, { root: flags.root ?? root, tradepipe, image: flags.image }));
+  } catch (error) {
+    process.stderr.write(`error: schedule export: ${(error as Error).message}\n`);
+    throw new Exit(EXIT.invalid);
+  }
 }
 
 /** The scheduled files among those named (or pipelines.d/), every one valid; else prints why and exits 2. */
@@ -97,7 +65,7 @@ function readScheduled(named: string[]): { root: string; scheduled: ScheduledFil
   return { root: files.root, scheduled };
 }
 
-function listCommand(named: string[], flags: DaemonFlags): number {
+export function listCommand(named: string[], flags: DaemonFlags): number {
   const { scheduled } = readScheduled(named);
   const from = flags.from ?? new Date();
   const out: string[] = [];
@@ -116,7 +84,7 @@ function listCommand(named: string[], flags: DaemonFlags): number {
   return EXIT.ok;
 }
 
-async function daemonCommand(named: string[], flags: DaemonFlags): Promise<number> {
+export async function daemonCommand(named: string[], flags: DaemonFlags): Promise<number> {
   let daemon: Daemon;
   try {
     daemon = await startDaemon({
@@ -138,7 +106,10 @@ async function daemonCommand(named: string[], flags: DaemonFlags): Promise<numbe
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // A second signal leaves at once: the watcher and timers would otherwise keep the process alive.
-  if ((await daemon.stopped) === 'aborted') process.exit(EXIT.cancelled);
+  if ((await daemon.stopped) === 'aborted') {
+    await flushed();
+    process.exit(EXIT.cancelled);
+  }
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   return EXIT.ok;

@@ -5,6 +5,7 @@ import type { Pipeline } from '../pipeline.ts';
 import type { RunRecord } from '../records.ts';
 import type { ArtifactRef } from '../store.ts';
 import { EXIT, Exit } from './common.ts';
+import { print as out } from './output.ts';
 
 type Format = 'csv' | 'json' | undefined;
 
@@ -83,13 +84,4 @@ async function printArtifact(session: Session, ref: ArtifactRef, format: Format)
     default:
       await out(await session.store.readBytes(ref.hash));
   }
-}
-
-/**
- * Writes to stdout and waits until it is handed to the OS: a synchronous write to a
- * pipe may take only part of a large output (a features table as JSON), and the rest
- * would be lost.
- */
-function out(data: string | Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(data, (error) => (error ? reject(error) : resolve())));
 }

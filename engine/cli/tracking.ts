@@ -2,13 +2,11 @@
 import { resolve, join } from 'node:path';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { findProjectRoot, projectPaths } from '../project.ts';
-import { openStatCache } from '../statcache.ts';
-import { openStore } from '../store.ts';
-import { Exit } from './common.ts';
+import { Exit } from './exit.ts';
 import type { CommandIO } from '../tracking/commands/common.ts';
 
-function io(project: string): CommandIO {
+async function io(project: string): Promise<CommandIO> {
+  const [{ findProjectRoot, projectPaths }, { openStatCache }, { openStore }] = await Promise.all([import('../project.ts'), import('../statcache.ts'), import('../store.ts')]);
   const abs = resolve(project);
   const root = findProjectRoot(statSync(abs).isDirectory() ? join(abs, 'pipeline.yaml') : abs);
   const paths = projectPaths(root);
@@ -31,7 +29,7 @@ export function registerTracking(program: Command): void {
     .option(...project)
     .action(async (flags: { experiment?: string; limit: string; project: string }) => {
       const { runsList } = await import('../tracking/commands/runs.ts');
-      await done(runsList({ experiment: flags.experiment, limit: Number(flags.limit) }, io(flags.project)));
+      await done(runsList({ experiment: flags.experiment, limit: Number(flags.limit) }, await io(flags.project)));
     });
   runs
     .command('show')
@@ -40,7 +38,7 @@ export function registerTracking(program: Command): void {
     .option(...project)
     .action(async (run: string, flags: { project: string }) => {
       const { runsShow } = await import('../tracking/commands/runs.ts');
-      await done(runsShow({ run }, io(flags.project)));
+      await done(runsShow({ run }, await io(flags.project)));
     });
   runs
     .command('compare')
@@ -49,7 +47,7 @@ export function registerTracking(program: Command): void {
     .option(...project)
     .action(async (ids: string[], flags: { project: string }) => {
       const { runsCompare } = await import('../tracking/commands/runs.ts');
-      await done(runsCompare({ runs: ids }, io(flags.project)));
+      await done(runsCompare({ runs: ids }, await io(flags.project)));
     });
 
   const models = program.command('models').description('The model registry (MLflow, or the filesystem registry in the store).');
@@ -59,7 +57,7 @@ export function registerTracking(program: Command): void {
     .option(...project)
     .action(async (flags: { project: string }) => {
       const { modelsList } = await import('../tracking/commands/models.ts');
-      await done(modelsList({}, io(flags.project)));
+      await done(modelsList({}, await io(flags.project)));
     });
   models
     .command('show')
@@ -68,7 +66,7 @@ export function registerTracking(program: Command): void {
     .option(...project)
     .action(async (name: string, flags: { project: string }) => {
       const { modelsShow } = await import('../tracking/commands/models.ts');
-      await done(modelsShow({ name }, io(flags.project)));
+      await done(modelsShow({ name }, await io(flags.project)));
     });
   models
     .command('promote')
@@ -79,7 +77,7 @@ export function registerTracking(program: Command): void {
     .option(...project)
     .action(async (name: string, version: string, flags: { alias: string; project: string }) => {
       const { modelsPromote } = await import('../tracking/commands/models.ts');
-      await done(modelsPromote({ name, version, alias: flags.alias }, io(flags.project)));
+      await done(modelsPromote({ name, version, alias: flags.alias }, await io(flags.project)));
     });
 
   program
@@ -91,6 +89,6 @@ export function registerTracking(program: Command): void {
     .option(...project)
     .action(async (flags: { timeout: string; project: string }) => {
       const { trackSync } = await import('../tracking/commands/sync.ts');
-      await done(trackSync({ timeoutS: Number(flags.timeout) }, io(flags.project)));
+      await done(trackSync({ timeoutS: Number(flags.timeout) }, await io(flags.project)));
     });
 }

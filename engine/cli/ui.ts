@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { findProjectRoot } from '../project.ts';
-import { collect, EXIT, Exit } from './common.ts';
+import { collect, EXIT, Exit } from './exit.ts';
 
 export interface UiFlags {
   port: string;

@@ -4,12 +4,11 @@
  * durations), or with `--json` one JSON line per cycle on stdout: the `run --json`
  * result plus `trigger`, the paths that started it.
  */
-import { InvalidArgumentError, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { startWatch, type Cycle, type WatchReporter } from '../watch/start-watch.ts';
 import { formatDuration } from '../format.ts';
 import type { RunObserver, StepResult } from '../executor.ts';
-import { load, checkStepNames, collect, printInvalid, EXIT, Exit } from './common.ts';
+import { load, checkStepNames, printInvalid, EXIT } from './common.ts';
 
 export interface WatchFlags {
   jobs?: number;
@@ -20,49 +19,26 @@ export interface WatchFlags {
   debounce: number;
 }
 
-export function registerWatch(program: Command): void {
-  program
-    .command('watch')
-    .description('Run a pipeline, then rerun the steps each edit affects: the pipeline and the YAML it references, file deps, plugin code.')
-    .argument('<file>', 'pipeline file')
-    .argument('[steps...]', 'keep only these steps, and what they need, up to date')
-    .option('-j, --jobs <n>', 'steps to run at once (default: CPU cores)', count(1))
-    .option('-k, --keep-going', 'after a failure, keep running steps that do not depend on it')
-    .option('--json', 'one JSON line per cycle: the `run --json` result plus `trigger`')
-    .option('-S, --set <step.param=value>', 'override a param (repeatable)', collect, [])
-    .option('--debounce <ms>', 'quiet time that ends a burst of file events', count(0), 200)
-    .option('-v, --verbose', 'show step logs')
-    .action(async (file: string, steps: string[], flags: WatchFlags) => {
-      const code = await watchCommand(file, steps, flags);
-      if (code !== EXIT.ok) throw new Exit(code);
-    });
-}
-
-/** A commander parser for an integer flag of at least `min`. */
-function count(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
-    return n;
-  };
-}
-
-/** Watches until SIGINT/SIGTERM; a second one exits at once. */
+/** Watches until SIGINT (exit 130) or SIGTERM (exit 143); a second signal exits at once. */
 export async function watchCommand(file: string, targets: string[], flags: WatchFlags): Promise<number> {
-  const pipeline = await load(file, flags.set);
-  checkStepNames(pipeline, targets, 'watch');
-  const reporter = flags.json ? jsonReporter() : textReporter(flags.verbose === true);
   let interrupted!: () => void;
   const interrupt = new Promise<void>((resolve) => (interrupted = resolve));
   let signals = 0;
-  const onSignal = () => {
+  let code: number = EXIT.cancelled;
+  const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    if (signals > 1) process.exit(EXIT.cancelled);
+    if (signals === 1) code = signal === 'SIGTERM' ? EXIT.terminated : EXIT.cancelled;
+    if (signals > 1) process.exit(code);
     interrupted();
   };
+  // From the start: a signal while the pipeline loads or the first cycle starts still ends in an orderly stop.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const pipeline = await load(file, flags.set);
+    checkStepNames(pipeline, targets, 'watch');
+    if (signals > 0) return code;
+    const reporter = flags.json ? jsonReporter() : textReporter(flags.verbose === true);
     const watch = await startWatch(pipeline, { targets, overrides: flags.set, jobs: flags.jobs ?? availableParallelism(), keepGoing: flags.keepGoing === true, env: process.env, debounceMs: flags.debounce }, reporter);
     await interrupt;
     await watch.stop();
@@ -70,7 +46,7 @@ export async function watchCommand(file: string, targets: string[], flags: Watch
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  return EXIT.cancelled;
+  return code;
 }
 
 const clock = () => new Date().toTimeString().slice(0, 8);

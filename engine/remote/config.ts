@@ -76,7 +76,7 @@ export function parseRemotes(section: unknown, positions: Positions): { remotes:
     const url = raw.url as string;
     const location = parseUrl(url, raw.endpoint as string | undefined, raw.region as string | undefined);
     if (typeof location === 'string') {
-      diagnostics.push(diagnosticAt(positions.get([...at, 'url']), `remote \`${name}\`: ${location}`));
+      diagnostics.push(diagnosticAt(positions.get([...at, 'url']), 'bad-remote', `remote \`${name}\`: ${location}`));
       continue;
     }
     const remote: RemoteConfig = { name, url, location, read: raw.read !== false, write: raw.write !== false };
@@ -85,7 +85,7 @@ export function parseRemotes(section: unknown, positions: Positions): { remotes:
   }
   const defaults = entries.filter(([, raw]) => raw.default === true);
   if (defaults.length > 1)
-    diagnostics.push(diagnosticAt(positions.get([...defaults[1]![2], 'default']), `only one remote may be the default; \`${defaults[0]![0]}\` already is`));
+    diagnostics.push(diagnosticAt(positions.get([...defaults[1]![2], 'default']), 'two-default-remotes', `only one remote may be the default; \`${defaults[0]![0]}\` already is`));
   return { remotes, diagnostics };
 }
 

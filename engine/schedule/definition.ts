@@ -37,18 +37,18 @@ export function scheduleDiagnostics(block: ScheduleBlock, stepIds: readonly stri
   const out: Diagnostic[] = [];
   const timezone = block.timezone ?? 'UTC';
   const zoneProblem = checkTimeZone(timezone);
-  if (zoneProblem) out.push(diagnosticAt(positions.get(['schedule', 'timezone']), zoneProblem));
+  if (zoneProblem) out.push(diagnosticAt(positions.get(['schedule', 'timezone']), 'bad-time-zone', zoneProblem));
   try {
     const cron = compileCron(block.cron, zoneProblem ? 'UTC' : timezone);
-    if (cron.nextRun() === null) out.push(diagnosticAt(positions.get(['schedule', 'cron']), `cron expression \`${block.cron}\` never fires`));
+    if (cron.nextRun() === null) out.push(diagnosticAt(positions.get(['schedule', 'cron']), 'cron-never-fires', `cron expression \`${block.cron}\` never fires`));
   } catch (error) {
-    out.push(diagnosticAt(positions.get(['schedule', 'cron']), `invalid cron expression \`${block.cron}\`: ${cronMessage(error)}; expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first`));
+    out.push(diagnosticAt(positions.get(['schedule', 'cron']), 'bad-cron', `invalid cron expression \`${block.cron}\`: ${cronMessage(error)}; expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first`));
   }
   const ids = [...stepIds].sort((a, b) => b.length - a.length);
   for (const key of Object.keys(block.set ?? {})) {
     if (ids.some((id) => key.startsWith(id + '.'))) continue;
     const guess = key.split('.')[0] ?? '';
-    out.push(diagnosticAt(positions.get(['schedule', 'set', key]), `unknown step \`${guess}\` in \`schedule.set\`${suggestion(guess, stepIds)}; expected \`step.param: value\``, 'key'));
+    out.push(diagnosticAt(positions.get(['schedule', 'set', key]), 'unknown-schedule-step', `unknown step \`${guess}\` in \`schedule.set\`${suggestion(guess, stepIds)}; expected \`step.param: value\``, 'key'));
   }
   return out;
 }

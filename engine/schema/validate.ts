@@ -3,20 +3,18 @@
  * "unknown param `lr` for plugin `rl.ppo` (did you mean `learning_rate`?)" at the key,
  * "param `n_steps` must be integer" at the value.
  */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { closest, distance } from 'fastest-levenshtein';
 import type { Diagnostic } from '../errors.ts';
 import { diagnosticAt, type Path, type Positions } from '../yaml-source.ts';
+import { loadOrCompile } from './validator-cache.ts';
 
-const ajv = new Ajv2020.default({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-addFormats.default(ajv);
 const compiled = new WeakMap<object, ValidateFunction>();
 
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
-    fn = ajv.compile(schema);
+    fn = loadOrCompile(schema);
     compiled.set(schema, fn);
   }
   return fn;
@@ -97,27 +95,27 @@ function describe(e: ErrorObject, base: Path, positions: Positions, subject: Sub
       const field = name ? `${name}.${extra}` : extra;
       const hint = allowed.length > 0 ? suggestion(extra, allowed) : '';
       const expected = allowed.length > 0 ? `; expected one of: ${allowed.join(', ')}` : '';
-      return diagnosticAt(positions.get([...at, extra]) ?? where, `unknown ${noun} \`${field}\`${context}${hint || expected}`, 'key');
+      return diagnosticAt(positions.get([...at, extra]) ?? where, noun === 'param' ? 'unknown-param' : 'unknown-field', `unknown ${noun} \`${field}\`${context}${hint || expected}`, 'key');
     }
     case 'required': {
       const missing = String((e.params as { missingProperty: string }).missingProperty);
-      return diagnosticAt(where, `missing required ${noun} \`${name ? `${name}.${missing}` : missing}\`${context}`, 'key');
+      return diagnosticAt(where, 'missing-param', `missing required ${noun} \`${name ? `${name}.${missing}` : missing}\`${context}`, 'key');
     }
     case 'type':
-      return diagnosticAt(where, `${noun} \`${name}\`${context} must be ${(e.params as { type: string }).type}, got ${describeValue(e.data)}`);
+      return diagnosticAt(where, 'wrong-type', `${noun} \`${name}\`${context} must be ${(e.params as { type: string }).type}, got ${describeValue(e.data)}`);
     case 'enum': {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v));
-      return diagnosticAt(where, `${noun} \`${name}\`${context} must be one of ${allowed.join(', ')}, got ${describeValue(e.data)}${typeof e.data === 'string' ? suggestion(e.data, (e.params as { allowedValues: unknown[] }).allowedValues.map(String)) : ''}`);
+      return diagnosticAt(where, 'not-allowed-value', `${noun} \`${name}\`${context} must be one of ${allowed.join(', ')}, got ${describeValue(e.data)}${typeof e.data === 'string' ? suggestion(e.data, (e.params as { allowedValues: unknown[] }).allowedValues.map(String)) : ''}`);
     }
     case 'const':
-      return diagnosticAt(where, `${noun} \`${name}\`${context} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}, got ${describeValue(e.data)}`);
+      return diagnosticAt(where, 'not-allowed-value', `${noun} \`${name}\`${context} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}, got ${describeValue(e.data)}`);
     case 'propertyNames': {
       const bad = String((e.params as { propertyName: string }).propertyName);
-      return diagnosticAt(positions.get([...at, bad]) ?? where, `invalid name \`${bad}\`${context}: ${e.message ?? ''}`, 'key');
+      return diagnosticAt(positions.get([...at, bad]) ?? where, 'invalid-value', `invalid name \`${bad}\`${context}: ${e.message ?? ''}`, 'key');
     }
     default: {
       const label = name ? `${noun} \`${name}\`` : 'value';
-      return diagnosticAt(where, `${label}${context} ${e.message ?? 'is invalid'}`);
+      return diagnosticAt(where, 'invalid-value', `${label}${context} ${e.message ?? 'is invalid'}`);
     }
   }
 }

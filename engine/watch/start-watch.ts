@@ -155,7 +155,7 @@ class WatchLoop {
       const next = await loadPipeline(this.initial.file, { overrides: opts.overrides });
       const gone = opts.targets.filter((id) => !next.steps.has(id));
       if (gone.length > 0) {
-        throw new InvalidInput(gone.map((id) => ({ origin: 'watch', message: `step \`${id}\` named on the command line is no longer in the pipeline` })));
+        throw new InvalidInput(gone.map((id) => ({ code: 'step-gone' as const, origin: 'watch', message: `step \`${id}\` named on the command line is no longer in the pipeline` })));
       }
       return next;
     } catch (error) {

@@ -5,7 +5,7 @@
  * trigger itself.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CODE_FILE } from '../step-facts.ts';
 import { projectPaths } from '../project.ts';
 import type { Pipeline } from '../pipeline.ts';
@@ -38,7 +38,7 @@ export function watchTargets(pipeline: Pipeline, stepIds: Iterable<string>, code
     }
     for (const dep of step.deps) {
       // A dep that is (inside) another step's out is produced by the pipeline, not edited by hand.
-      if (!outs.some((out) => out === dep || dep.startsWith(out + '/'))) tracked.add(join(pipeline.root, dep));
+      if (!outs.some((out) => out === dep || dep.startsWith(out + '/'))) tracked.add(resolve(pipeline.root, dep));
     }
   }
   const excluded = new Set([projectPaths(pipeline.root).store, ...outs.map((out) => join(pipeline.root, out))]);
@@ -113,7 +113,7 @@ export function impactOf(pipeline: Pipeline, targets: WatchTargets, paths: Itera
   const own = (index: Map<string, Set<string>>, path: string, id: string) => index.set(path, (index.get(path) ?? new Set()).add(id));
   for (const step of pipeline.steps.values()) {
     for (const dep of step.deps) {
-      const abs = join(pipeline.root, dep);
+      const abs = resolve(pipeline.root, dep);
       if (excluded(abs)) continue;
       own(depOwners, abs, step.id);
       for (const p of upwards(dirname(abs))) own(aroundOwners, p, step.id);

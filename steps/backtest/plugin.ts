@@ -3,8 +3,7 @@
  * period of the feature table, through the same StockTradingEnv the agent trained in.
  * Outputs the day-by-day trajectory and pyfolio's perf_stats of its account value.
  */
-import { resolve } from 'node:path';
-import { definePlugin, type ParamIssue } from '../../engine/sdk.ts';
+import { definePlugin, type ParamIssue, resolveInputPath, type StepContext } from '../../engine/sdk.ts';
 import { dailyReturns, perfStats, statsToJson, PERF_STAT_NAMES } from '../lib/perf-stats/perf-stats.ts';
 import { StockTradingEnv, marketFromTable, parseEnvConfig, sliceMarket, withEnvConfigSchema, type Market } from '../lib/trading-env/index.ts';
 import { readActionsCsv } from './actions-csv.ts';
@@ -75,6 +74,8 @@ function testRange(dates: readonly string[], start: string | undefined, end: str
 
 export default definePlugin<BacktestParams>({
   name: 'backtest',
+  // An agent's backtest runs its network every day: a worker thread. Baselines take milliseconds.
+  cpu: (params) => policySpec(params.policy).type === 'agent',
   version: '1',
   description: 'Run a policy (agent, recorded actions, buy-and-hold, index, min-variance) through the FinRL trading env; trajectory and pyfolio stats.',
   paramsSchema: withEnvConfigSchema(schema),
@@ -89,7 +90,10 @@ export default definePlugin<BacktestParams>({
   },
   files(params) {
     const policy = policySpec(params.policy);
-    return policy.type === 'actions' ? { deps: [policy.path] } : {};
+    // A model given as a path (not a registry URI, which the key covers by version) is a file dep like the actions CSV.
+    const model = params.model !== undefined && !params.model.startsWith('models:/') ? [params.model] : [];
+    const deps = [...(policy.type === 'actions' ? [policy.path] : []), ...model];
+    return deps.length > 0 ? { deps } : {};
   },
   check(params) {
     const issues = policyIssues(params.policy);
@@ -120,7 +124,8 @@ export default definePlugin<BacktestParams>({
       trajectory = indexTrajectory(market.dates, market.tickers, closes, config);
     } else {
       const env = new StockTradingEnv(market, config);
-      const driver = await makePolicy(policy, { history, from, market, projectRoot: ctx.projectRoot, model: params.model ?? inputs.model?.path });
+      const model = params.model === undefined ? inputs.model?.path : resolveInputPath(ctx, params.model);
+      const driver = await makePolicy(policy, { history, from, market, ctx, model });
       try {
         trajectory = simulate(env, driver, (f) => ctx.progress(f));
       } finally {
@@ -140,7 +145,7 @@ export default definePlugin<BacktestParams>({
 
 async function makePolicy(
   policy: Exclude<PolicySpec, { type: 'index' }>,
-  at: { history: Market; from: number; market: Market; projectRoot: string; model: string | undefined },
+  at: { history: Market; from: number; market: Market; ctx: StepContext; model: string | undefined },
 ): Promise<Policy> {
   switch (policy.type) {
     case 'agent':
@@ -149,7 +154,7 @@ async function makePolicy(
     case 'buy_and_hold':
       return buyAndHoldPolicy(at.market.tickers.length);
     case 'actions':
-      return replayPolicy(await readActionsCsv(resolve(at.projectRoot, policy.path), policy.path, at.market.dates, at.market.tickers));
+      return replayPolicy(await readActionsCsv(resolveInputPath(at.ctx, policy.path), policy.path, at.market.dates, at.market.tickers));
     case 'min_variance': {
       const { minVariancePolicy } = await import('./min-variance.ts');
       return minVariancePolicy(at.history, at.from, {

@@ -18,6 +18,7 @@ function check(params: IndicatorsParams): ParamIssue[] {
 
 export default definePlugin<IndicatorsParams>({
   name: 'features.indicators',
+  cpu: true,
   version: '1',
   description: "FinRL FeatureEngineer: stockstats indicators per ticker, optional VIX and turbulence, then ffill/bfill.",
   paramsSchema: schema,

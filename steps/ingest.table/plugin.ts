@@ -1,11 +1,10 @@
 /**
- * `ingest.table`: any local CSV or Parquet file as a table, e.g. an equity curve
+ * `ingest.table`: any CSV or Parquet file (project-relative or absolute) as a table, e.g. an equity curve
  * exported from a broker that `backtest.stats` analyses later. The file is a declared
  * dependency, so editing it invalidates the step (and only it, via early cutoff).
  */
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
-import { csvCodec, definePlugin, parquetCodec, type ParamIssue, type Table } from '../../engine/sdk.ts';
+import { csvCodec, definePlugin, parquetCodec, type ParamIssue, resolveInputPath, type Table } from '../../engine/sdk.ts';
 import type { IngestTableParams } from './params.ts';
 import schema from './params.schema.json' with { type: 'json' };
 
@@ -45,17 +44,15 @@ export default definePlugin<IngestTableParams>({
   files: (params) => ({ deps: [params.path] }),
   check(params) {
     const issues: ParamIssue[] = [];
-    if (isAbsolute(params.path)) {
-      issues.push({ path: ['path'], message: `expected a path relative to the project root, found ${params.path}` });
-    }
     if (formatOf(params) === undefined) {
       issues.push({ path: ['format'], message: `cannot tell the format of ${params.path} from its extension: set format to csv or parquet` });
     }
     return issues;
   },
   async run(ctx, params) {
-    const bytes = await readFile(resolve(ctx.projectRoot, params.path)).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'ENOENT' ? new Error(`${params.path}: no such file in the project root ${ctx.projectRoot}`) : error;
+    const where = resolveInputPath(ctx, params.path);
+    const bytes = await readFile(where).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new Error(`${params.path}: no such file${where === params.path ? '' : ` (${where})`}`) : error;
     });
     const table = await readTable(bytes, params);
     ctx.log.info(`${table.rows} rows, ${table.names.length} columns from ${params.path}`);

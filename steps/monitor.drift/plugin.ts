@@ -72,6 +72,7 @@ function driftedSummary(report: DriftReport): string[] {
 
 export default definePlugin<MonitorDriftParams>({
   name: 'monitor.drift',
+  cpu: true,
   version: '1',
   description: "Data drift between a reference and a current table with Evidently 0.7's tests and verdicts.",
   paramsSchema: schema,

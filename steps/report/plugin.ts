@@ -20,6 +20,8 @@ INPUTS.curve = { description: 'Training curve table (timesteps plus logged metri
 
 export default definePlugin<ReportParams>({
   name: 'report',
+  // ECharts renders every chart server-side: about a second of CPU for a large report.
+  cpu: true,
   version: '1',
   description: 'Self-contained HTML report: equity vs baselines, drawdown, rolling Sharpe, positions, stats, training curve, run metadata.',
   paramsSchema: schema,

@@ -12,6 +12,7 @@ import schema from './params.schema.json' with { type: 'json' };
 
 export default definePlugin<A2CParams>({
   name: 'rl.a2c',
+  cpu: true,
   version: '1',
   description: 'Train an A2C agent (Stable-Baselines3 semantics) in the FinRL stock trading env; outputs the model and the training curve.',
   paramsSchema: withEnvConfigSchema(withAgentParams(schema)),

@@ -10,6 +10,7 @@ import schema from './params.schema.json' with { type: 'json' };
 
 export default definePlugin<SentimentEvaluateParams>({
   name: 'sentiment.evaluate',
+  cpu: true,
   version: '1',
   description: 'Evaluate a sentiment.lora model on labelled texts: weighted/macro F1, accuracy, per-class metrics, confusion matrix.',
   paramsSchema: schema,

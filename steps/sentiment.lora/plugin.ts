@@ -9,6 +9,7 @@ import schema from './params.schema.json' with { type: 'json' };
 
 export default definePlugin<SentimentLoraParams>({
   name: 'sentiment.lora',
+  cpu: true,
   version: '1',
   description: 'LoRA fine-tuning (peft semantics) of a BERT-family encoder for sentiment; outputs a peft adapter directory, the training curve and validation metrics.',
   paramsSchema: schema,

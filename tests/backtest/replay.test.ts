@@ -57,6 +57,18 @@ test('replaying the recorded actions reproduces env_trajectory.expected.json', a
   assert.is(ctx.metrics.get('final account value'), expected.asset_memory[expected.asset_memory.length - 1]);
 });
 
+test('an absolute actions path (data outside the project) is read as is and declared as a dep', async () => {
+  const dataDir = stepContext().projectRoot;
+  writeActions(dataDir, expected.steps.map((s) => s.action));
+  const path = join(dataDir, 'actions.csv');
+  const params = { policy: { type: 'actions' as const, path }, env, tech_indicator_list: tech_indicator_list as [string] };
+  const out = await backtest.run(stepContext(), params, { data: tableInput(data) });
+  assert.equal((out.trajectory as { table: Table }).table, (await replay(dataDir)).trajectory);
+  assert.equal(backtest.files!(params), { deps: [path] });
+  assert.equal(backtest.files!({ ...params, policy: 'agent', model: '/models/ppo' }), { deps: ['/models/ppo'] });
+  assert.equal(backtest.files!({ ...params, policy: 'agent', model: 'models:/finrl_ppo@champion' }), {});
+});
+
 test('the last date needs no row; other missing dates are named', async () => {
   const dir = stepContext().projectRoot;
   writeActions(dir, expected.steps.slice(0, -1).map((s) => s.action));

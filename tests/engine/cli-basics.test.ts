@@ -256,7 +256,7 @@ steps:
     p.write('hyperparameters/h.yaml', 'base:\n  amount: six\n');
     const bad = await p.run(['validate', 'pipelines.d/p.yaml']);
     assert.is(bad.code, 2);
-    assert.ok(bad.stderr.startsWith('error: hyperparameters/h.yaml:2:11: param `amount` for plugin `add` must be a number, got string "six"'), bad.stderr);
+    assert.ok(bad.stderr.startsWith('error TP0104: hyperparameters/h.yaml:2:11: param `amount` for plugin `add` must be a number, got string "six"'), bad.stderr);
   } finally {
     p.cleanup();
   }

@@ -1,5 +1,5 @@
 /** A plugin's local module graph (esbuild), remembered while the files' sizes and mtimes are unchanged. */
-import { mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -12,13 +12,22 @@ const file = (name: string, text: string) => {
   return join(dir, name);
 };
 
-test('static and dynamic local imports count, packages do not', async () => {
+test('static and dynamic local imports count as files; packages (also through createRequire) count with their versions', async () => {
   const entry = file('plugin.ts', "import { a } from './a.ts';\nimport { parse } from 'yaml';\nexport const run = async () => [a, parse, (await import('./b.ts')).b];\n");
   file('a.ts', "export const a = 1;\n");
   file('b.ts', "import { a } from './a.ts';\nexport const b = a + 1;\n");
   file('unused.ts', 'export const u = 0;\n');
   const graph = openCodeGraph(join(dir, 'graph.json'));
   assert.equal(await graph.files(entry), [join(dir, 'a.ts'), join(dir, 'b.ts'), entry]);
+  assert.equal(await graph.packages(entry), {});
+  const linked = join(process.cwd(), 'tests', 'engine', '.codegraph-fixture.ts');
+  writeFileSync(linked, "import { createRequire } from 'node:module';\nimport { parse } from 'yaml';\nconst require = createRequire(import.meta.url);\nexport const f = [parse, require('fastest-levenshtein')];\n");
+  try {
+    const installed = (name: string) => (JSON.parse(readFileSync(join('node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    assert.equal(await graph.packages(linked), { 'fastest-levenshtein': installed('fastest-levenshtein'), yaml: installed('yaml') });
+  } finally {
+    rmSync(linked);
+  }
 });
 
 test('a saved graph is reused while its files are unchanged, and resolved again after an edit', async () => {
@@ -29,7 +38,7 @@ test('a saved graph is reused while its files are unchanged, and resolved again 
   await first.save();
   // A hand-made entry with the files' true signatures is trusted as is: nothing is resolved.
   const signature = (p: string) => [p, statSync(p).size, statSync(p).mtimeMs];
-  writeFileSync(cacheFile, JSON.stringify({ [entry]: [signature(entry)] }));
+  writeFileSync(cacheFile, JSON.stringify({ [entry]: { files: [signature(entry)], imports: [], packages: [] } }));
   assert.equal(await openCodeGraph(cacheFile).files(entry), [entry]);
   file('entry.ts', "export { a } from './a.ts';\nexport { b } from './b.ts';\n");
   assert.equal(await openCodeGraph(cacheFile).files(entry), [join(dir, 'a.ts'), join(dir, 'b.ts'), entry]);

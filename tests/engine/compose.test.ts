@@ -59,7 +59,7 @@ steps:
     const r = await p.run(['validate', 'p.yaml']);
     assert.is(r.code, 2);
     assert.ok(
-      r.stderr.startsWith('error: p.yaml:9:15: input `x` receives every instance of matrix step `train`, but plugin `add` takes one: select an instance (`train@amount=1.value`) or give this step the same matrix'),
+      r.stderr.startsWith('error TP0201: p.yaml:9:15: input `x` receives every instance of matrix step `train`, but plugin `add` takes one: select an instance (`train@amount=1.value`) or give this step the same matrix'),
       r.stderr,
     );
   } finally {
@@ -90,7 +90,7 @@ steps:
     assert.is((await p.run(['show', 'pipelines.d/a.yaml', 'use'])).stdout.trim(), '21', "the including pipeline's vars win");
     const clash = await p.run(['validate', 'pipelines.d/b.yaml']);
     assert.is(clash.code, 2);
-    assert.ok(clash.stderr.startsWith('error: pipelines.d/fragments/prep.yaml:4:3: step `prep` is defined both here and in the including pipeline (pipelines.d/b.yaml:3)'), clash.stderr);
+    assert.ok(clash.stderr.startsWith('error TP0303: pipelines.d/fragments/prep.yaml:4:3: step `prep` is defined both here and in the including pipeline (pipelines.d/b.yaml:3)'), clash.stderr);
   } finally {
     p.cleanup();
   }

@@ -134,4 +134,20 @@ test('planSteps: cached upstream records feed the downstream manifest', () => {
   assert.equal(seen, ['a:', 'b:a=sha256:a-out']);
 });
 
+test('package versions: an upgrade, a new and a dropped package are named; a record without versions says so once', () => {
+  const before = manifest({ packages: { yaml: '2.8.0', ajv: '8.17.1', execa: '9.0.0' } });
+  const after = manifest({ packages: { yaml: '2.9.1', ajv: '8.17.1', papaparse: '5.5.3' } });
+  assert.is(
+    describeReasons(diffManifests(before, after)),
+    'package `yaml` 2.8.0→2.9.1; package `papaparse` 5.5.3 added; package `execa` 9.0.0 no longer imported',
+  );
+  assert.is(describeReasons(diffManifests(manifest(), after)), 'package versions not recorded by the last run');
+  // New imports come with new code: then the added packages are listed, not the record's age.
+  assert.is(
+    describeReasons(diffManifests(manifest(), { ...after, code: 'sha256:other' })),
+    'plugin code changed; package `yaml` 2.9.1 added; package `ajv` 8.17.1 added; package `papaparse` 5.5.3 added',
+  );
+  assert.is.not(cacheKey(before), cacheKey(after));
+});
+
 test.run();

@@ -18,19 +18,15 @@ function objectFiles(dir: string): string[] {
   return readdirSync(root).flatMap((p) => readdirSync(join(root, p)).map((f) => join(root, p, f)));
 }
 
-test('two independent 1 s steps finish in well under 2 s with --jobs 2', async () => {
-  const p = project({
-    'p.yaml': 'steps:\n  a: { uses: exec, with: { cmd: "sleep 1" } }\n  b: { uses: exec, with: { cmd: "sleep 1" } }\n',
-  });
+test('two independent steps run at the same time with --jobs 2', async () => {
+  // Each step stamps when it starts and ends: with --jobs 2 the two intervals overlap, on a machine of any speed.
+  const step = (id: string) => `  ${id}: { uses: exec, with: { cmd: "date +%s%N > ${id}.start && sleep 2 && date +%s%N > ${id}.end" } }\n`;
+  const p = project({ 'p.yaml': `steps:\n${step('a')}${step('b')}` });
   try {
     const r = await p.runJson('p.yaml', ['--jobs', '2']);
     assert.equal(withStatus(r.statuses, 'executed'), ['a', 'b']);
-    // Both steps must have overlapped: their sum is 2 s, their span is one.
-    const stamps = await p.run(['run', 'p.yaml', '--jobs', '2', '--force', 'a', '--force', 'b', '--json']);
-    const steps = JSON.parse(stamps.stdout).steps as { duration_ms: number }[];
-    assert.ok(steps.every((s) => s.duration_ms >= 1000));
-    const run = JSON.parse(stamps.stdout) as { duration_ms: number };
-    assert.ok(run.duration_ms < 1600, `run took ${run.duration_ms} ms`);
+    const stamp = (name: string) => BigInt(readFileSync(join(p.dir, name), 'utf8').trim());
+    assert.ok(stamp('a.start') < stamp('b.end') && stamp('b.start') < stamp('a.end'), 'a and b overlapped');
   } finally {
     p.cleanup();
   }
@@ -81,9 +77,10 @@ test('Ctrl-C cancels running steps, kills exec children, exits 130 and keeps the
   }
 });
 
+// The holder outlasts a second CLI's start-up on a loaded machine (2 s and more with 2 busy cores).
 test('a second run waits for the project lock and says so', async () => {
   const p = project({
-    'p.yaml': 'steps:\n  a: { uses: exec, with: { cmd: "touch started; sleep 1.5" } }\n',
+    'p.yaml': 'steps:\n  a: { uses: exec, with: { cmd: "touch started; sleep 5" } }\n',
     'q.yaml': 'steps:\n  b: { uses: exec, with: { cmd: "true" } }\n',
   });
   try {

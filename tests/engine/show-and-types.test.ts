@@ -67,7 +67,7 @@ test('summary: prints chosen outputs at the end of a run, and rejects unknown en
     p.write('q.yaml', `plugins: { prices: ${PRICES} }\nsteps:\n  ohlcv: { uses: prices }\nsummary: [ohlcv.price]\n`);
     const bad = await p.run(['validate', 'q.yaml']);
     assert.is(bad.code, 2);
-    assert.ok(bad.stderr.startsWith('error: q.yaml:4:11: summary entry `ohlcv.price` is neither a step output nor a declared out (did you mean `ohlcv.prices`?)'), bad.stderr);
+    assert.ok(bad.stderr.startsWith('error TP0306: q.yaml:4:11: summary entry `ohlcv.price` is neither a step output nor a declared out (did you mean `ohlcv.prices`?)'), bad.stderr);
   } finally {
     p.cleanup();
   }

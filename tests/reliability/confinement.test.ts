@@ -35,7 +35,7 @@ test('an out that climbs out with `..` is refused at validation, with its positi
     assert.is(v.code, 2);
     assert.is(
       v.stderr,
-      'error: p.yaml:6:14: out `../escape.txt` must stay inside the project: it climbs out of the project with `..` [E_OUTSIDE_PROJECT]\n6 |       outs: ["../escape.txt"]\n  |              ^^^^^^^^^^^^^^^',
+      'error TP0109: p.yaml:6:14: out `../escape.txt` must stay inside the project: it climbs out of the project with `..` [E_OUTSIDE_PROJECT]\n6 |       outs: ["../escape.txt"]\n  |              ^^^^^^^^^^^^^^^',
     );
     const r = await p.run(['run', 'p.yaml']);
     assert.is(r.code, 2);
@@ -58,12 +58,12 @@ test('an absolute out, an out climbing out through a subfolder, the root and .tr
   try {
     const v = await validate(p);
     assert.is(v.code, 2);
-    const lines = v.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    const lines = v.stderr.split('\n').filter((l) => l.startsWith('error '));
     assert.equal(lines, [
-      'error: p.yaml:2:48: out `/tmp/x.txt` must stay inside the project: it is an absolute path; outputs are written inside the project, relative to its root [E_OUTSIDE_PROJECT]',
-      'error: p.yaml:3:48: out `sub/../../x.txt` must stay inside the project: it climbs out of the project with `..` [E_OUTSIDE_PROJECT]',
-      'error: p.yaml:4:48: out `.` must stay inside the project: it is the project root itself [E_OUTSIDE_PROJECT]',
-      'error: p.yaml:5:48: out `.tradepipe/objects` must stay inside the project: it is inside the cache folder `.tradepipe` [E_OUTSIDE_PROJECT]',
+      'error TP0109: p.yaml:2:48: out `/tmp/x.txt` must stay inside the project: it is an absolute path; outputs are written inside the project, relative to its root [E_OUTSIDE_PROJECT]',
+      'error TP0109: p.yaml:3:48: out `sub/../../x.txt` must stay inside the project: it climbs out of the project with `..` [E_OUTSIDE_PROJECT]',
+      'error TP0109: p.yaml:4:48: out `.` must stay inside the project: it is the project root itself [E_OUTSIDE_PROJECT]',
+      'error TP0109: p.yaml:5:48: out `.tradepipe/objects` must stay inside the project: it is inside the cache folder `.tradepipe` [E_OUTSIDE_PROJECT]',
     ]);
   } finally {
     p.cleanup();
@@ -76,7 +76,7 @@ test('wdir: outside is refused, a subfolder and the root are fine, and the comma
     const v = await validate(p);
     assert.is(
       v.stderr.split('\n')[0],
-      'error: p.yaml:2:57: wdir `../..` must stay inside the project: it climbs out of the project with `..` [E_OUTSIDE_PROJECT]',
+      'error TP0109: p.yaml:2:57: wdir `../..` must stay inside the project: it climbs out of the project with `..` [E_OUTSIDE_PROJECT]',
     );
     p.write(
       'p.yaml',
@@ -108,11 +108,11 @@ test('a symlink at any level of an out (or wdir) that leads outside is refused a
     symlinkSync(join(out.dir, 'target.txt'), join(p.dir, 'file-link')); // dangling, and outside
     const v = await validate(p);
     assert.is(v.code, 2);
-    const lines = v.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    const lines = v.stderr.split('\n').filter((l) => l.startsWith('error '));
     assert.equal(lines, [
-      `error: p.yaml:2:48: out \`link/deep/x.txt\` must stay inside the project: \`link\` is a symlink to ${out.dir}, outside the project [E_OUTSIDE_PROJECT]`,
-      `error: p.yaml:4:48: out \`file-link\` must stay inside the project: \`file-link\` is a symlink to ${join(out.dir, 'target.txt')}, outside the project [E_OUTSIDE_PROJECT]`,
-      `error: p.yaml:5:47: wdir \`link\` must stay inside the project: \`link\` is a symlink to ${out.dir}, outside the project [E_OUTSIDE_PROJECT]`,
+      `error TP0109: p.yaml:2:48: out \`link/deep/x.txt\` must stay inside the project: \`link\` is a symlink to ${out.dir}, outside the project [E_OUTSIDE_PROJECT]`,
+      `error TP0109: p.yaml:4:48: out \`file-link\` must stay inside the project: \`file-link\` is a symlink to ${join(out.dir, 'target.txt')}, outside the project [E_OUTSIDE_PROJECT]`,
+      `error TP0109: p.yaml:5:47: wdir \`link\` must stay inside the project: \`link\` is a symlink to ${out.dir}, outside the project [E_OUTSIDE_PROJECT]`,
     ]);
   } finally {
     p.cleanup();

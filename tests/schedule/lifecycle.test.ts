@@ -54,10 +54,10 @@ test('hot reload: an invalid edit keeps the old schedule and logs the positioned
     writeFileSync(yaml(), text('cron: "0 0 1 1 *"\ntimezone: Europe/Londn'));
     const invalid = await d.waitFor((e) => /^invalid; keeping the previous schedule$/.test(e.text));
     assert.is(`${invalid.pipeline} ${invalid.text}`, 'p.yaml invalid; keeping the previous schedule');
-    assert.match(d.stderr(), /error: p\.yaml:6:13: unknown time zone `Europe\/Londn` \(did you mean `Europe\/London`\?\)/);
+    assert.match(d.stderr(), /error TP0400: p\.yaml:6:13: unknown time zone `Europe\/Londn` \(did you mean `Europe\/London`\?\)/);
     writeFileSync(yaml(), text('cron: "0 0 1 1 *"\ntimezone: Europe/London\noverlap: bogus'));
     await d.waitFor((e) => /^invalid; keeping/.test(e.text), undefined, d.events.indexOf(invalid) + 1);
-    assert.match(d.stderr(), /error: p\.yaml:7:12: field `schedule.overlap` must be one of "skip", "queue", "cancel", got string "bogus"/);
+    assert.match(d.stderr(), /error TP0105: p\.yaml:7:12: field `schedule.overlap` must be one of "skip", "queue", "cancel", got string "bogus"/);
     assert.equal(d.events.filter((e) => /: run \(pid/.test(e.text)), [], 'the old schedule (yearly) is still the one in force');
 
     writeFileSync(yaml(), text('cron: "*/2 * * * * *"'));
@@ -141,7 +141,7 @@ test('--list: each schedule with its next fire times in its zone and in UTC; exp
     p.write('q.yaml', 'steps:\n  a: { uses: exec, with: { cmd: "true" } }\nschedule: { cron: "5 4 * * * * *" }\n');
     const bad = await p.run(['schedule', '--list', 'q.yaml']);
     assert.is(bad.code, 2);
-    assert.match(bad.stderr, /^error: q\.yaml:3:19: invalid cron expression `5 4 \* \* \* \* \*`: mode '5-or-6-parts' requires exactly 5 or 6 parts/);
+    assert.match(bad.stderr, /^error TP0401: q\.yaml:3:19: invalid cron expression `5 4 \* \* \* \* \*`: mode '5-or-6-parts' requires exactly 5 or 6 parts/);
   } finally {
     p.cleanup();
   }

@@ -64,7 +64,8 @@ test('errors name the file as the pipeline wrote it', async () => {
   writeFileSync(join(dir, 'fake.parquet'), 'date,close\n');
   assert.is(await failure({ path: 'broken.csv' }, dir), 'broken.csv:3: expected 2 fields, found 1');
   assert.is(await failure({ path: 'fake.parquet' }, dir), 'fake.parquet: not a readable Parquet file: Parquet error: Invalid Parquet file. Corrupt footer');
-  assert.is(await failure({ path: 'missing.csv' }, dir), `missing.csv: no such file in the project root ${dir}`);
+  assert.is(await failure({ path: 'missing.csv' }, dir), `missing.csv: no such file (${join(dir, 'missing.csv')})`);
+  assert.is(await failure({ path: join(dir, 'absent.csv') }, dir), `${join(dir, 'absent.csv')}: no such file`);
 });
 
 test('the file is a declared dependency; format comes from the extension', () => {
@@ -74,9 +75,9 @@ test('the file is a declared dependency; format comes from the extension', () =>
   assert.equal(plugin.check!({ path: 'data/curve.txt' }), [
     { path: ['format'], message: 'cannot tell the format of data/curve.txt from its extension: set format to csv or parquet' },
   ]);
-  assert.equal(plugin.check!({ path: '/abs/curve.csv' }), [
-    { path: ['path'], message: 'expected a path relative to the project root, found /abs/curve.csv' },
-  ]);
+  // An absolute path is an input outside the project (see tests/engine/absolute-paths.test.ts).
+  assert.equal(plugin.check!({ path: '/abs/curve.csv' }), []);
+  assert.equal(plugin.files!({ path: '/abs/curve.csv' }), { deps: ['/abs/curve.csv'] });
 });
 
 test.run();

@@ -1,6 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { project, BIN } from '../helpers/project.ts';
 
 const PIPELINE = {
@@ -81,8 +84,29 @@ test('watch: a compact line per cycle; an invalid edit shows the positioned erro
     child.kill('SIGINT');
     const done = await child;
     assert.is(done.exitCode, 130);
-    assert.ok(done.stderr.includes('error: p.yaml:3:14: unknown plugin `exce`'), done.stderr);
+    assert.ok(done.stderr.includes('error TP0101: p.yaml:3:14: unknown plugin `exce`'), done.stderr);
     assert.ok(done.stderr.includes('3 |   b: { uses: exce, with: { cmd: "echo b2" } }\n  |              ^^^^'), done.stderr);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('watch without a TTY: SIGTERM during a step kills the step\'s command and exits 143; SIGINT exits 130', async () => {
+  const p = project({ 'p.yaml': 'steps:\n  long: { uses: exec, with: { cmd: "touch started; sleep 43" } }\n' });
+  try {
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+      const child = spawnWatch(p.dir, []);
+      const t0 = Date.now();
+      while (!existsSync(join(p.dir, 'started'))) {
+        if (Date.now() - t0 > 20_000) throw new Error('the step never started');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      child.kill(signal);
+      const done = await child;
+      assert.is(done.exitCode, code, `${signal}: ${done.stderr}`);
+      assert.is(execSync('pgrep -f "slee[p] 43" || true').toString().trim(), '', `${signal}: the command was killed`);
+      execSync(`rm -f ${JSON.stringify(join(p.dir, 'started'))}`);
+    }
   } finally {
     p.cleanup();
   }

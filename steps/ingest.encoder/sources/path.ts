@@ -1,11 +1,12 @@
 /** `path`: copy a local Hugging Face folder's model and tokenizer files. */
 import { copyFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { resolveInputPath } from '../../../engine/sdk.ts';
 import { OPTIONAL_FILES, REQUIRED_FILES, checkEncoderFolder } from '../../lib/encoder/folder.ts';
 import type { EncoderSource } from './source.ts';
 
 const fromPath: EncoderSource = async (ctx, params, dir) => {
-  const folder = resolve(ctx.projectRoot, params.path!);
+  const folder = resolveInputPath(ctx, params.path!);
   await checkEncoderFolder(folder, `path ${params.path}`);
   for (const file of REQUIRED_FILES) await copyFile(join(folder, file), join(dir, file));
   for (const file of OPTIONAL_FILES) {

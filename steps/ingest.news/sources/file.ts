@@ -14,7 +14,7 @@ const OPTIONAL = ['summary', 'source', 'url', 'label'] as const;
 export default async function file({ ctx, params }: SourceRequest): Promise<NewsRow[]> {
   const format = params.source === 'jsonl' ? 'jsonl' : 'csv';
   const path = params.path!;
-  const file = await openDataFile(ctx.projectRoot, path, format);
+  const file = await openDataFile(ctx, path, format);
   const found = resolveColumns(file.header, params.columns ?? {}, [...REQUIRED, ...OPTIONAL]);
   const missing = REQUIRED.filter((o) => found[o] === undefined);
   if (missing.length > 0) {

@@ -5,7 +5,7 @@
  * ticker.
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { resolveInputPath } from '../../../engine/sdk.ts';
 import { isLabel, type NewsRow } from '../news.ts';
 import type { SourceRequest } from './source.ts';
 
@@ -37,7 +37,7 @@ export default async function fpb({ ctx, params }: SourceRequest): Promise<NewsR
   const path = params.path!;
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(resolve(ctx.projectRoot, path));
+    bytes = await readFile(resolveInputPath(ctx, path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot read (${code ?? String(error)})`);

@@ -15,7 +15,7 @@ const OUTPUTS = ['date', 'tic', ...PRICE_FIELDS] as const;
 export default async function file({ ctx, params, tickers, range }: SourceRequest): Promise<PriceRow[]> {
   const format = params.source === 'parquet' ? 'parquet' : 'csv';
   const path = params.path!;
-  const file = await openDataFile(ctx.projectRoot, path, format);
+  const file = await openDataFile(ctx, path, format);
   const found = resolveColumns(file.header, params.columns ?? {}, OUTPUTS);
   const singleTicker = found.tic === undefined && tickers.length === 1 ? tickers[0] : undefined;
   const missing = OUTPUTS.filter((o) => found[o] === undefined && !(o === 'tic' && singleTicker !== undefined));

@@ -5,9 +5,8 @@
  * no mapping is read from a file column of the same name.
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import Papa from 'papaparse';
-import { type Column, type ColumnType, csvCodec, orderedTable, parquetCodec, type Table } from '../../../engine/sdk.ts';
+import { type Column, type ColumnType, csvCodec, orderedTable, parquetCodec, resolveInputPath, type Table } from '../../../engine/sdk.ts';
 import { parseDay } from './dates.ts';
 
 export type FileFormat = 'csv' | 'parquet' | 'jsonl';
@@ -30,9 +29,9 @@ export interface DataFile {
   read(sources: Readonly<Record<string, string>>, types: Readonly<Record<string, ColumnType>>): FileTable;
 }
 
-async function readBytes(projectRoot: string, path: string): Promise<Buffer> {
+async function readBytes(ctx: { readonly projectRoot: string }, path: string): Promise<Buffer> {
   try {
-    return await readFile(resolve(projectRoot, path));
+    return await readFile(resolveInputPath(ctx, path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot read (${code ?? String(error)})`);
@@ -49,9 +48,9 @@ export function resolveColumns(header: readonly string[], mapping: Readonly<Reco
   return sources;
 }
 
-/** `path` as written in params (relative to the project root), named in messages. */
-export async function openDataFile(projectRoot: string, path: string, format: FileFormat): Promise<DataFile> {
-  const bytes = await readBytes(projectRoot, path);
+/** `path` as written in params (project-relative or absolute), named in messages. */
+export async function openDataFile(ctx: { readonly projectRoot: string }, path: string, format: FileFormat): Promise<DataFile> {
+  const bytes = await readBytes(ctx, path);
   if (format === 'csv') {
     const { csvRecordLine, parseCsv } = await csvCodec();
     const text = bytes.toString('utf8');

@@ -11,6 +11,7 @@
  * input) with masks from a seeded stream, so a seed reproduces a run exactly.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { Tf } from '../agent/backend.ts';
 import type { Batch } from '../encoder/tokenizer.ts';
 import type { Dense, EncoderWeights, LayerNorm } from './encoder-weights.ts';
@@ -38,12 +39,22 @@ export interface Pass {
 
 export const TRAINING_PASS = (dropout: Dropout | undefined): Pass => ({ dropout, differentiable: true });
 
+/**
+ * Each mask is drawn in one JS loop from its own xoroshiro128+ stream and becomes one
+ * tensor: tfjs's randomUniform (seedrandom's alea, per element) followed by a compare, a
+ * cast and a scale cost ~10% of a training step and kept four tensors per mask alive.
+ */
 export function seededDropout(tf: Tf, nextSeed: () => number): Dropout {
   return {
     apply(x, rate) {
       if (rate <= 0) return x;
-      const keep = tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', nextSeed()), rate);
-      return tf.mul(x, tf.mul(tf.cast(keep, 'float32'), 1 / (1 - rate))) as typeof x;
+      const stream = xoroshiro128plus(nextSeed());
+      // A draw u = next / 2^32 is kept when u >= rate.
+      const threshold = rate * 2 ** 32;
+      const scale = 1 / (1 - rate);
+      const mask = new Float32Array(x.size);
+      for (let i = 0; i < mask.length; i++) if (stream.next() >>> 0 >= threshold) mask[i] = scale;
+      return tf.mul(x, tf.tensor(mask, x.shape, 'float32')) as typeof x;
     },
   };
 }
@@ -89,9 +100,33 @@ function matMul(tf: Tf, a: TfCore.Tensor, b: TfCore.Tensor): TfCore.Tensor {
   return op(a, b) as TfCore.Tensor;
 }
 
-/** BERT's `gelu`: x · Φ(x) with the exact erf. */
-function gelu(tf: Tf, x: T2): T2 {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T2;
+/** Φ(x), the standard normal CDF, with the exact erf. */
+function normalCdf(tf: Tf, x: T2): T2 {
+  return tf.tidy(() => tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5)) as T2;
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * BERT's `gelu`: x · Φ(x) with the exact erf. With gradients, its backward pass is torch's
+ * (dy · (Φ(x) + x · φ(x))) and keeps only x and Φ(x): tfjs's own chain rule through the
+ * five ops kept a dozen [tokens, intermediate] tensors per layer until the step ended.
+ */
+function gelu(tf: Tf, x: T2, differentiable: boolean): T2 {
+  if (!differentiable) return tf.mul(x, normalCdf(tf, x)) as T2;
+  const op = tf.customGrad((input, save) => {
+    const cdf = normalCdf(tf, input as T2);
+    (save as TfCore.GradSaveFunc)([input as T2, cdf]);
+    return {
+      value: tf.mul(input as T2, cdf),
+      gradFunc: (dy, [saved, phi]) =>
+        tf.tidy(() => {
+          const density = tf.mul(tf.exp(tf.mul(tf.square(saved!), -0.5)), INV_SQRT_2PI);
+          return tf.mul(dy, tf.add(phi!, tf.mul(saved!, density)));
+        }),
+    };
+  });
+  return op(x) as T2;
 }
 
 export class BertClassifier {
@@ -152,7 +187,7 @@ export class BertClassifier {
       const probabilities = drop(tf.softmax(scores, -1), config.attention_probs_dropout_prob);
       const context = tf.reshape(tf.transpose(product(probabilities, v), [0, 2, 1, 3]), [rows * length, config.hidden_size]) as T2;
       const attention = layerNorm(tf, tf.add(drop(this.linear(context, layer.attentionOutput, pass), config.hidden_dropout_prob), hidden), layer.attentionNorm, eps);
-      const intermediate = gelu(tf, this.linear(attention, layer.intermediate, pass));
+      const intermediate = gelu(tf, this.linear(attention, layer.intermediate, pass), pass.differentiable);
       hidden = layerNorm(tf, tf.add(drop(this.linear(intermediate, layer.output, pass), config.hidden_dropout_prob), attention), layer.outputNorm, eps);
     }
     const cls = tf.reshape(tf.slice(tf.reshape(hidden, [rows, length, config.hidden_size]), [0, 0, 0], [rows, 1, config.hidden_size]), [rows, config.hidden_size]) as T2;

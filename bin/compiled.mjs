@@ -1,0 +1,143 @@
+// The engine's and built-in plugins' TypeScript, transpiled by esbuild into a mirror tree of .mjs
+// files under node_modules/.cache/tradepipe/compiled and reused while the sources are unchanged
+// (same size, mtime and ctime as when transpiled). A start with unchanged sources loads plain
+// JavaScript with no module hooks and without loading esbuild; an edited source is transpiled
+// again on the next start, with no build command. Each mirrored module keeps its source's
+// import.meta.url, so paths, plugin code hashing and `createRequire` see the sources.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCE_DIRS = ['engine', 'steps', 'schemas'];
+const OUT = join(ROOT, 'node_modules', '.cache', 'tradepipe', 'compiled');
+const MANIFEST = join(OUT, 'manifest.json');
+const versionOf = (pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+/**
+ * Packages the mirror imports as one pre-bundled ES module each: `yaml` is 72 CommonJS files, and loading them
+ * through Node's ESM loader (a lexer pass per file) was the largest cost of a cached `status`. Its ES build is
+ * the same code (warnings go to console.warn instead of process.emitWarning).
+ */
+const VENDORED = { yaml: 'yaml/browser/dist/index.js' };
+/** Part of the manifest: another esbuild, another vendored version or other settings transpile everything afresh. */
+const SETTINGS = `esbuild ${versionOf('esbuild')}; yaml ${versionOf('yaml')}; esm node20 ES2022; import.meta.url of the source; JSON inlined; v3`;
+
+function listSources(dir, out) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules') listSources(path, out);
+    } else if ((entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) || entry.name.endsWith('.json')) out.push(path);
+  }
+  return out;
+}
+
+function signature(path) {
+  const s = statSync(path);
+  return `${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+}
+
+function readManifest() {
+  try {
+    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+    if (manifest.settings === SETTINGS) return manifest.files;
+  } catch {
+    // No mirror yet.
+  }
+  return {};
+}
+
+export function mirrorPath(source) {
+  return join(OUT, relative(ROOT, source)).replace(/\.ts$/, '.mjs');
+}
+
+/** Brings the mirror up to date with the sources; returns the mirrored source paths. */
+export async function prepareMirror() {
+  const tracked = SOURCE_DIRS.flatMap((dir) => listSources(join(ROOT, dir), []));
+  const sources = tracked.filter((path) => path.endsWith('.ts'));
+  const previous = readManifest();
+  const files = {};
+  let stale = [];
+  let dataChanged = false;
+  for (const path of tracked) {
+    const rel = relative(ROOT, path);
+    files[rel] = signature(path);
+    if (previous[rel] === files[rel]) continue;
+    if (path.endsWith('.ts')) stale.push(path);
+    else dataChanged = true;
+  }
+  const removed = Object.keys(previous).filter((rel) => files[rel] === undefined);
+  if (stale.length === 0 && removed.length === 0 && !dataChanged) return new Set(sources);
+  // JSON (params schemas) is inlined into the modules that import it: an edit transpiles them all again.
+  if (dataChanged || removed.some((rel) => rel.endsWith('.json'))) stale = sources;
+  const mirrored = new Set(sources);
+  if (stale.length === sources.length) await vendor();
+  if (stale.length > 0) await transpile(stale, mirrored);
+  for (const rel of removed) if (rel.endsWith('.ts')) rmSync(mirrorPath(join(ROOT, rel)), { force: true });
+  writeAtomic(MANIFEST, JSON.stringify({ settings: SETTINGS, files }));
+  return mirrored;
+}
+
+const vendorPath = (pkg) => join(OUT, 'vendor', `${pkg}.mjs`);
+
+async function vendor() {
+  const { build } = await import('esbuild');
+  for (const [pkg, entry] of Object.entries(VENDORED)) {
+    const result = await build({ entryPoints: [join(ROOT, 'node_modules', entry)], bundle: true, write: false, format: 'esm', platform: 'node', target: 'node20', logLevel: 'silent', outfile: vendorPath(pkg) });
+    writeAtomic(vendorPath(pkg), result.outputFiles[0].contents);
+  }
+}
+
+async function transpile(stale, mirrored) {
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: stale,
+    outdir: OUT,
+    outbase: ROOT,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'silent',
+    absWorkingDir: ROOT,
+    tsconfigRaw: { compilerOptions: { target: 'ES2022', useDefineForClassFields: true } },
+    plugins: [
+      {
+        name: 'one-module-per-file',
+        setup(b) {
+          // Every import stays an import: a mirrored TypeScript module by its .mjs path, anything else (packages, .mjs) as the source.
+          // JSON is inlined, as Node 20 would need an import attribute that esbuild does not keep on external imports.
+          b.onResolve({ filter: /.*/ }, (args) => {
+            if (args.kind === 'entry-point' || args.path.endsWith('.json')) return undefined;
+            if (VENDORED[args.path] !== undefined) return { path: relativeSpecifier(mirrorPath(args.importer), vendorPath(args.path)), external: true };
+            if (!args.path.startsWith('.')) return { path: args.path, external: true };
+            const target = join(args.resolveDir, args.path);
+            if (mirrored.has(target)) return { path: relativeSpecifier(mirrorPath(args.importer), mirrorPath(target)), external: true };
+            return { path: pathToFileURL(target).href, external: true };
+          });
+          b.onLoad({ filter: /\.ts$/ }, (args) => ({
+            contents: readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href)),
+            loader: 'ts',
+          }));
+        },
+      },
+    ],
+  });
+  for (const file of result.outputFiles) writeAtomic(file.path, file.contents);
+}
+
+function relativeSpecifier(fromFile, toFile) {
+  const rel = relative(dirname(fromFile), toFile).split(sep).join('/');
+  return rel.startsWith('.') ? rel : `./${rel}`;
+}
+
+/** Written to a temporary name and renamed, so a concurrent start never reads half a file. */
+function writeAtomic(path, contents) {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
