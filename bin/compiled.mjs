@@ -3,7 +3,7 @@
 // (same size, mtime and ctime as when transpiled). A start with unchanged sources loads plain
 // JavaScript with no module hooks and without loading esbuild; an edited source is transpiled
 // again on the next start, with no build command. Each mirrored module keeps its source's
-// import.meta.url, so paths, plugin code hashing and `createRequire` see the sources.
+// import.meta.url (and dirname, filename), so paths, plugin code hashing and `createRequire` see the sources.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,7 +20,7 @@ const versionOf = (pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pk
  */
 const VENDORED = { yaml: 'yaml/browser/dist/index.js' };
 /** Part of the manifest: another esbuild, another vendored version or other settings transpile everything afresh. */
-const SETTINGS = `esbuild ${versionOf('esbuild')}; yaml ${versionOf('yaml')}; esm node20 ES2022; import.meta.url of the source; JSON inlined; v3`;
+const SETTINGS = `esbuild ${versionOf('esbuild')}; yaml ${versionOf('yaml')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v4`;
 
 function listSources(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -119,7 +119,10 @@ async function transpile(stale, mirrored) {
             return { path: pathToFileURL(target).href, external: true };
           });
           b.onLoad({ filter: /\.ts$/ }, (args) => ({
-            contents: readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href)),
+            contents: readFileSync(args.path, 'utf8')
+              .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
+              .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)))
+              .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path)),
             loader: 'ts',
           }));
         },
