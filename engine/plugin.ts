@@ -5,7 +5,7 @@
  * about what a plugin computes.
  */
 import type { Table } from './table/table.ts';
-import type { ModelVersion, NewVersion } from './tracking/registry/types.ts';
+import type { ModelRegistry } from './tracking/registry/types.ts';
 
 /** What a plugin returns for one output port. The engine hashes and stores it. */
 export type Artifact =
@@ -114,16 +114,11 @@ export interface StoredArtifact {
 }
 
 /** What a step may do with the model registry: register versions, resolve and move aliases, read and set version tags. */
-export interface StepModelRegistry {
-  /** For messages: the server URI or the registry's folder. */
-  readonly description: string;
-  getVersion(name: string, version: string): Promise<ModelVersion | undefined>;
-  getVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined>;
-  findVersionByHash(name: string, contentHash: string): Promise<ModelVersion | undefined>;
-  /** Creates the registered model when needed and resolves once the version is READY. */
-  createVersion(req: NewVersion): Promise<ModelVersion>;
-  setVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
-  setAlias(name: string, alias: string, version: string): Promise<void>;
+export interface StepModelRegistry
+  extends Pick<
+    ModelRegistry,
+    'description' | 'getVersion' | 'getVersionByAlias' | 'findVersionByHash' | 'createVersion' | 'setVersionTag' | 'setAlias'
+  > {
   /**
    * Attaches a stored artifact to the step's run, ships it now, and returns the artifact
    * URI the registry should use as the version's source. Throws when the target cannot

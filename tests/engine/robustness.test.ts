@@ -4,19 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
 import { project, withStatus } from '../helpers/project.ts';
-
-const waitFor = async (check: () => boolean, ms: number) => {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
-
-function objectFiles(dir: string): string[] {
-  const root = join(dir, '.tradepipe', 'objects');
-  return readdirSync(root).flatMap((p) => readdirSync(join(root, p)).map((f) => join(root, p, f)));
-}
+import { objectFiles, waitFor } from '../helpers/store-files.ts';
 
 test('two independent steps run at the same time with --jobs 2', async () => {
   // Each step stamps when it starts and ends: with --jobs 2 the two intervals overlap, on a machine of any speed.

@@ -8,20 +8,8 @@ import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { project } from '../helpers/project.ts';
+import { objectFiles, waitFor } from '../helpers/store-files.ts';
 import { hashFile } from '../../engine/hash.ts';
-
-const waitFor = async (check: () => boolean, ms: number) => {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
-
-function objectFiles(dir: string): string[] {
-  const root = join(dir, '.tradepipe', 'objects');
-  return readdirSync(root).flatMap((p) => readdirSync(join(root, p)).map((f) => join(root, p, f)));
-}
 
 test('kill -9 mid-step: the rerun completes, finished steps cached, no corrupt objects', async () => {
   // The command records its process group (exec runs each command in its own), so the
