@@ -64,7 +64,8 @@ test('overlap skip, a 2.5 s step: exactly the fires that land during a run are s
     for (const f of fired) assert.is(/skipped, the run of/.test(f.text), duringRun(d.events, f), f.text);
     const runs = ran(d.events).map((e) => e.slot!);
     assert.is(runs.length, 2);
-    assert.ok(fired.length >= 5, `${fired.length} fires`);
+    // A run of at least 2.5 s spans at least two one-second slots, each skipped: the two runs' fires plus those two.
+    assert.ok(fired.length >= 4, `${fired.length} fires`);
     assert.equal(sorted(runLog(p, 'start')), runs);
     assert.equal(sorted(runLog(p, 'end')), runs, 'both runs finished (SIGTERM waits within the grace period)');
   } finally {
