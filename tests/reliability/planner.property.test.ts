@@ -37,7 +37,7 @@ interface Workspace {
   root: string;
   load(steps: readonly GenStep[]): Promise<Pipeline>;
   run(pipeline: Pipeline, jobs: number): Promise<RunResult>;
-  cleanup(): void;
+  cleanup(): Promise<void>;
 }
 
 function workspace(): Workspace {
@@ -51,9 +51,24 @@ function workspace(): Workspace {
       return loadPipeline(file);
     },
     run: (pipeline, jobs) => execute(pipeline, openSession(root), { jobs, keepGoing: false, signal: new AbortController().signal, env: {} }, quiet),
-    // Retries: loading writes its spec cache in the background, so a file may appear while the folder is removed.
-    cleanup: () => rmSync(root, { recursive: true, force: true, maxRetries: 5 }),
+    cleanup: () => removeWhenSettled(root),
   };
+}
+
+/**
+ * Loading writes its spec cache in the background (best effort, never awaited), so a file may appear while
+ * the folder is being removed: try again until that write has landed.
+ */
+async function removeWhenSettled(root: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmSync(root, { recursive: true, force: true });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt === 50) throw error;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 }
 
 const executed = (r: RunResult) =>
@@ -118,10 +133,10 @@ test('runs after random edits: exactly the instances whose params or input bytes
           const final = await cold.run(await cold.load(steps), 2);
           assert.equal(outputsOf(await ws.run(await ws.load(steps), 1)), outputsOf(final), 'outputs equal a cold run');
         } finally {
-          cold.cleanup();
+          await cold.cleanup();
         }
       } finally {
-        ws.cleanup();
+        await ws.cleanup();
       }
     }),
     params(25),
@@ -141,7 +156,7 @@ test('planning is deterministic: the same graph and cache state give the same pl
         assert.equal(await plan(pipeline), first);
         assert.equal(await plan(await ws.load(steps)), first, 'and after reloading the file');
       } finally {
-        ws.cleanup();
+        await ws.cleanup();
       }
     }),
     params(50),
