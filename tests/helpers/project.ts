@@ -45,21 +45,31 @@ export function project(files: Record<string, string> = {}): Project {
     spawn: (args) => execa(BIN, args, { cwd: dir, reject: false, env: { NO_COLOR: '1', MLFLOW_TRACKING_URI: '' } }),
     async runJson(file, extra = []) {
       const r = await run(['run', file, '--json', ...extra]);
-      let result: RunJson;
-      try {
-        result = JSON.parse(r.stdout) as RunJson;
-      } catch {
-        throw new Error(`run --json printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-      }
-      const statuses: Record<string, string> = {};
-      for (const s of result.steps) statuses[s.id] = s.status;
-      return { code: r.code, statuses, result, stderr: r.stderr };
+      return parseRunJson(r);
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
 /** Step ids with a given status, sorted. */
+/** A `run --json` result with each step's status by id; a clear error when the output is not JSON. */
+export function parseRunJson(r: { code: number; stdout: string; stderr: string }): {
+  code: number;
+  statuses: Record<string, string>;
+  result: RunJson;
+  stderr: string;
+} {
+  let result: RunJson;
+  try {
+    result = JSON.parse(r.stdout) as RunJson;
+  } catch {
+    throw new Error(`run --json printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  const statuses: Record<string, string> = {};
+  for (const s of result.steps) statuses[s.id] = s.status;
+  return { code: r.code, statuses, result, stderr: r.stderr };
+}
+
 export function withStatus(statuses: Record<string, string>, status: string): string[] {
   return Object.keys(statuses).filter((id) => statuses[id] === status).sort();
 }

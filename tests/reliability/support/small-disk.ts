@@ -14,7 +14,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { BIN, type RunJson } from '../../helpers/project.ts';
+import { BIN, parseRunJson, type RunJson } from '../../helpers/project.ts';
 
 export type DiskMode = 'tmpfs' | 'fault-injection';
 
@@ -86,15 +86,7 @@ export function smallDisk(mode: DiskMode, files: Record<string, string>, sizeKb 
     run,
     async runJson(file, fault) {
       const r = await run(['run', file, '--json'], fault);
-      let result: RunJson;
-      try {
-        result = JSON.parse(r.stdout) as RunJson;
-      } catch {
-        throw new Error(`run --json printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-      }
-      const statuses: Record<string, string> = {};
-      for (const s of result.steps) statuses[s.id] = s.status;
-      return { code: r.code, statuses, result, stderr: r.stderr };
+      return parseRunJson(r);
     },
     free: () => rmSync(join(dir, FLAG), { force: true }),
     cleanup() {
