@@ -4,9 +4,8 @@
  */
 import type { Algorithm, OnPolicyHyperparameters } from './learn.ts';
 import { a2cLoss } from './losses.ts';
-import { rmsprop } from './optim.ts';
 import type { RolloutBuffer } from './rollout.ts';
-import { descend, evaluate, explainedVariance, gather, meanStd, permutation, type Learner } from './update.ts';
+import { explainedVariance, gather, meanStd, permutation, type Learner } from './update.ts';
 
 export interface A2cHyperparameters extends OnPolicyHyperparameters {
   /** RMSprop's eps (SB3's rms_prop_eps). */
@@ -19,7 +18,7 @@ export function a2cAlgorithm(h: A2cHyperparameters): Algorithm {
   return {
     name: 'a2c',
     hyperparameters: h,
-    optimizer: (size) => rmsprop(size, { alpha: 0.99, eps: h.rmsPropEps }),
+    optimizer: { kind: 'rmsprop', alpha: 0.99, eps: h.rmsPropEps },
     update(learner, buffer, progressRemaining) {
       const learningRate = h.learningRate(progressRemaining);
       const s = a2cUpdate(learner, buffer, { ...h, learningRate });
@@ -55,10 +54,10 @@ export interface A2cStats {
 
 export function a2cUpdate(learner: Learner, buffer: RolloutBuffer, s: A2cSettings): A2cStats {
   // SB3 reads the whole buffer as one batch in shuffled order.
-  const batch = gather(buffer, permutation(buffer.size, learner.draws));
-  const { pass, outputs } = evaluate(learner, batch);
-  const { terms, grads } = a2cLoss(outputs, batch, s);
-  descend(learner, pass, grads, s.learningRate);
+  const rows = permutation(buffer.size, learner.draws);
+  const batch = gather(buffer, rows);
+  const { terms, grads } = a2cLoss(learner.trainer.evaluate(buffer.observations, rows), batch, s);
+  learner.trainer.descend(grads, s.learningRate);
   return {
     policyLoss: terms.policyLoss,
     valueLoss: terms.valueLoss,

@@ -9,9 +9,10 @@ import type { Backend } from './backend.ts';
 import { tfjsGemm } from './gemm.ts';
 import { buildNetwork, initParams, type Network, type PolicySpec } from './network.ts';
 import { createNormalizer, type ObservationNormalizer } from './normalizer.ts';
-import type { Optimizer } from './optim.ts';
+import { kernelTrainer } from './kernel/trainer.ts';
+import { createOptimizer, type OptimizerSpec } from './optim.ts';
 import { createCollector, type Environment, type Episode, type RolloutBuffer } from './rollout.ts';
-import type { Learner } from './update.ts';
+import { gemmTrainer, type Learner, type PolicyTrainer } from './update.ts';
 
 /** A value that may follow a schedule over the remaining progress (1 at the start, 0 at the end). */
 export type Schedule = (progressRemaining: number) => number;
@@ -31,7 +32,7 @@ export interface OnPolicyHyperparameters {
 export interface Algorithm {
   readonly name: 'ppo' | 'a2c';
   readonly hyperparameters: OnPolicyHyperparameters;
-  optimizer(size: number): Optimizer;
+  readonly optimizer: OptimizerSpec;
   /** One update on a fresh rollout; returns the logged values by SB3 logger key (`train/value_loss`). */
   update(learner: Learner, buffer: RolloutBuffer, progressRemaining: number): Record<string, number>;
 }
@@ -74,20 +75,13 @@ export interface Trained {
 
 export async function learn(o: LearnOptions): Promise<Trained> {
   const { env, algorithm } = o;
-  const { nSteps, gamma, gaeLambda, maxGradNorm } = algorithm.hyperparameters;
+  const { nSteps, gamma, gaeLambda } = algorithm.hyperparameters;
   const net = buildNetwork({ ...o.policy, obsDim: env.observationSize, actionDim: env.actionSize });
-  const params = initParams(net, o.backend.tf, new Draws(o.seed, 'rl/init'), o.orthoInit);
+  const trainer = policyTrainer(o.backend, net, initParams(net, o.backend.tf, new Draws(o.seed, 'rl/init'), o.orthoInit), algorithm, nSteps);
+  const { params } = trainer;
   const normalizer = o.normalizeObservation ? createNormalizer(env.observationSize) : null;
   const collector = createCollector(env, net, normalizer, new Draws(o.seed, 'rl/actions'));
-  const learner: Learner = {
-    net,
-    params,
-    grads: new Float32Array(net.size),
-    optimizer: algorithm.optimizer(net.size),
-    gemm: tfjsGemm(o.backend.tf),
-    draws: new Draws(o.seed, 'rl/minibatches'),
-    maxGradNorm,
-  };
+  const learner: Learner = { net, trainer, draws: new Draws(o.seed, 'rl/minibatches') };
 
   const started = performance.now();
   let lastYield = started;
@@ -127,6 +121,17 @@ export async function learn(o: LearnOptions): Promise<Trained> {
     }
   }
   return { net, params, normalizer, timesteps, episodes: collector.episodes };
+}
+
+/**
+ * On the wasm backend the updates run on the MLP kernel (kernel/trainer.ts), whose fused SIMD
+ * products beat a tfjs call per product on networks this small; the other backends run each
+ * product as a tfjs op. A minibatch never exceeds the rollout, so nSteps bounds the kernel's buffers.
+ */
+export function policyTrainer(backend: Backend, net: Network, params: Float32Array, algorithm: Algorithm, nSteps: number): PolicyTrainer {
+  const { maxGradNorm } = algorithm.hyperparameters;
+  if (backend.name === 'wasm') return kernelTrainer(net, params, algorithm.optimizer, maxGradNorm, nSteps);
+  return gemmTrainer(net, params, createOptimizer(algorithm.optimizer, net.size), tfjsGemm(backend.tf), maxGradNorm);
 }
 
 function recentMean(episodes: readonly Episode[], value: (e: Episode) => number): number {

@@ -62,10 +62,15 @@ export type A2cCoefficients = Omit<PpoCoefficients, 'clipRange' | 'clipRangeVf'>
 
 /** Log-density of a diagonal Gaussian at `actions[row]`. */
 export function gaussianLogProb(actions: Float32Array, mean: Float32Array, logStd: Float32Array, row: number): number {
+  return logDensity(actions, mean, logStd, Float64Array.from(logStd, Math.exp), row);
+}
+
+/** gaussianLogProb with exp(logStd) computed once per minibatch rather than per element. */
+function logDensity(actions: Float32Array, mean: Float32Array, logStd: Float32Array, std: Float64Array, row: number): number {
   const dim = logStd.length;
   let sum = 0;
   for (let j = 0; j < dim; j++) {
-    const z = (actions[row * dim + j]! - mean[row * dim + j]!) / Math.exp(logStd[j]!);
+    const z = (actions[row * dim + j]! - mean[row * dim + j]!) / std[j]!;
     sum += -0.5 * z * z - logStd[j]! - HALF_LOG_2PI;
   }
   return sum;
@@ -141,7 +146,8 @@ export function a2cLoss(out: PolicyOutputs, batch: Minibatch, c: A2cCoefficients
 
 function logProbs(out: PolicyOutputs, batch: Minibatch): Float64Array {
   const logProb = new Float64Array(batch.size);
-  for (let i = 0; i < batch.size; i++) logProb[i] = gaussianLogProb(batch.actions, out.mean, out.logStd, i);
+  const std = Float64Array.from(out.logStd, Math.exp);
+  for (let i = 0; i < batch.size; i++) logProb[i] = logDensity(batch.actions, out.mean, out.logStd, std, i);
   return logProb;
 }
 

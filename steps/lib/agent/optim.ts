@@ -16,8 +16,17 @@ export interface AdamOptions {
   readonly eps: number;
 }
 
+/** An RL algorithm's optimizer as data, so a trainer can run it in JS (`createOptimizer`) or in its own kernel. */
+export type OptimizerSpec = ({ readonly kind: 'adam' } & AdamOptions) | ({ readonly kind: 'rmsprop' } & RmspropOptions);
+
 /** SB3's PPO: torch Adam with eps 1e-5. */
-export function adam(size: number, o: AdamOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-5 }): Optimizer {
+export const ADAM_SB3: OptimizerSpec = { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-5 };
+
+export function createOptimizer(spec: OptimizerSpec, size: number): Optimizer {
+  return spec.kind === 'adam' ? adam(size, spec) : rmsprop(size, spec);
+}
+
+export function adam(size: number, o: AdamOptions = ADAM_SB3 as AdamOptions): Optimizer {
   const m = new Float32Array(size);
   const v = new Float32Array(size);
   let t = 0;

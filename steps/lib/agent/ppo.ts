@@ -6,9 +6,9 @@
  */
 import type { Algorithm, OnPolicyHyperparameters, Schedule } from './learn.ts';
 import { ppoLoss } from './losses.ts';
-import { adam } from './optim.ts';
+import { ADAM_SB3 } from './optim.ts';
 import type { RolloutBuffer } from './rollout.ts';
-import { descend, evaluate, explainedVariance, gather, meanStd, permutation, type Learner } from './update.ts';
+import { explainedVariance, gather, meanStd, permutation, type Learner } from './update.ts';
 
 export interface PpoHyperparameters extends OnPolicyHyperparameters {
   readonly batchSize: number;
@@ -24,7 +24,7 @@ export function ppoAlgorithm(h: PpoHyperparameters): Algorithm {
   return {
     name: 'ppo',
     hyperparameters: h,
-    optimizer: (size) => adam(size),
+    optimizer: ADAM_SB3,
     update(learner, buffer, progressRemaining) {
       const learningRate = h.learningRate(progressRemaining);
       const clipRange = h.clipRange(progressRemaining);
@@ -86,9 +86,9 @@ export function ppoUpdate(learner: Learner, buffer: RolloutBuffer, s: PpoSetting
     kl = { sum: 0, count: 0 };
     const order = permutation(buffer.size, learner.draws);
     for (let start = 0; start < buffer.size; start += s.batchSize) {
-      const batch = gather(buffer, order.subarray(start, start + s.batchSize));
-      const { pass, outputs } = evaluate(learner, batch);
-      const { terms, grads } = ppoLoss(outputs, batch, s);
+      const rows = order.subarray(start, start + s.batchSize);
+      const batch = gather(buffer, rows);
+      const { terms, grads } = ppoLoss(learner.trainer.evaluate(buffer.observations, rows), batch, s);
       sums.policy += terms.policyLoss;
       sums.value += terms.valueLoss;
       sums.entropy += terms.entropyLoss;
@@ -101,7 +101,7 @@ export function ppoUpdate(learner: Learner, buffer: RolloutBuffer, s: PpoSetting
         stop = true;
         break;
       }
-      descend(learner, pass, grads, s.learningRate);
+      learner.trainer.descend(grads, s.learningRate);
     }
     epochs++;
   }

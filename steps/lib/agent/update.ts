@@ -1,7 +1,8 @@
 /**
  * The pieces of an SB3 gradient update shared by PPO and A2C: minibatch order,
- * gathering rows of the rollout, the forward pass, backpropagation with global
- * grad-norm clipping and the optimizer step, and explained variance.
+ * gathering rows of the rollout, the trainer that runs the forward pass,
+ * backpropagation with global grad-norm clipping and the optimizer step, and
+ * explained variance.
  */
 import type { Draws } from '../random.ts';
 import type { Gemm } from './gemm.ts';
@@ -10,16 +11,24 @@ import { backward, forward, meanOf, valueOf, view, type ForwardPass, type Networ
 import { clipCoefficient, type Optimizer } from './optim.ts';
 import type { RolloutBuffer } from './rollout.ts';
 
+/** Runs the network's gradient steps: this file's JS backward pass on a Gemm, or the wasm kernel (kernel/trainer.ts). */
+export interface PolicyTrainer {
+  /** The flat parameters (network.ts layout), updated in place by `descend`. */
+  readonly params: Float32Array;
+  /**
+   * The forward pass on the rows `rows` of `observations` (the rollout's [size, obsDim]); the
+   * outputs stay valid until the next call. The trainer gathers the rows into its own memory.
+   */
+  evaluate(observations: Float32Array, rows: Int32Array): PolicyOutputs;
+  /** loss.backward() from the last `evaluate`'s output gradients; clip_grad_norm_(max_grad_norm); optimizer.step(). */
+  descend(grads: OutputGradients, learningRate: number): void;
+}
+
 export interface Learner {
   readonly net: Network;
-  readonly params: Float32Array;
-  /** Scratch for the gradients, same layout as params; every entry is rewritten by each backward pass. */
-  readonly grads: Float32Array;
-  readonly optimizer: Optimizer;
-  readonly gemm: Gemm;
+  readonly trainer: PolicyTrainer;
   /** Draws for the minibatch order. */
   readonly draws: Draws;
-  readonly maxGradNorm: number;
 }
 
 /** np.random.permutation: a Fisher-Yates shuffle of 0..n-1. */
@@ -35,43 +44,57 @@ export function permutation(n: number, draws: Draws): Int32Array {
   return order;
 }
 
-export interface GatheredBatch extends Minibatch {
-  readonly observations: Float32Array;
-}
-
-export function gather(buffer: RolloutBuffer, indices: Int32Array): GatheredBatch {
+/** The rows `indices` of the rollout, but for the observations, which the trainer gathers itself. */
+export function gather(buffer: RolloutBuffer, indices: Int32Array): Minibatch {
   const n = indices.length;
-  const obsDim = buffer.observations.length / buffer.size;
   const actionDim = buffer.actions.length / buffer.size;
-  const observations = new Float32Array(n * obsDim);
   const actions = new Float32Array(n * actionDim);
-  const pick = (source: Float32Array) => Float32Array.from(indices, (i) => source[i]!);
-  indices.forEach((row, i) => {
-    observations.set(buffer.observations.subarray(row * obsDim, (row + 1) * obsDim), i * obsDim);
-    actions.set(buffer.actions.subarray(row * actionDim, (row + 1) * actionDim), i * actionDim);
-  });
+  const oldLogProb = new Float32Array(n);
+  const oldValues = new Float32Array(n);
+  const advantages = new Float32Array(n);
+  const returns = new Float32Array(n);
+  // Plain loops: this runs for every minibatch, and subarray views or mapping callbacks cost more than the copy.
+  for (let i = 0; i < n; i++) {
+    const row = indices[i]!;
+    for (let j = 0; j < actionDim; j++) actions[i * actionDim + j] = buffer.actions[row * actionDim + j]!;
+    oldLogProb[i] = buffer.logProbs[row]!;
+    oldValues[i] = buffer.values[row]!;
+    advantages[i] = buffer.advantages[row]!;
+    returns[i] = buffer.returns[row]!;
+  }
+  return { size: n, actions, oldLogProb, oldValues, advantages, returns };
+}
+
+/** Copies the rows `rows` of a [*, width] matrix into `into` [rows.length, width], in order. */
+export function gatherRows(from: Float32Array, width: number, rows: Int32Array, into: Float32Array): void {
+  // Plain loops: this runs for every minibatch, and subarray views cost more than the copy.
+  for (let i = 0; i < rows.length; i++) {
+    const start = rows[i]! * width;
+    const at = i * width;
+    for (let j = 0; j < width; j++) into[at + j] = from[start + j]!;
+  }
+}
+
+/** The trainer of network.ts's forward and backward passes, with products on `gemm` and a JS optimizer. */
+export function gemmTrainer(net: Network, params: Float32Array, optimizer: Optimizer, gemm: Gemm, maxGradNorm: number): PolicyTrainer {
+  // Every entry is rewritten by each backward pass.
+  const grads = new Float32Array(net.size);
+  let pass: ForwardPass | undefined;
   return {
-    size: n,
-    observations,
-    actions,
-    oldLogProb: pick(buffer.logProbs),
-    oldValues: pick(buffer.values),
-    advantages: pick(buffer.advantages),
-    returns: pick(buffer.returns),
+    params,
+    evaluate(observations, rows) {
+      const inputs = new Float32Array(rows.length * net.spec.obsDim);
+      gatherRows(observations, net.spec.obsDim, rows, inputs);
+      pass = forward(net, params, inputs, rows.length, gemm);
+      return { mean: meanOf(pass), value: valueOf(pass), logStd: view(params, net.logStd) };
+    },
+    descend(outputGrads, learningRate) {
+      if (pass === undefined) throw new Error('descend before evaluate');
+      backward(net, params, pass, outputGrads.mean, outputGrads.value, grads, gemm);
+      view(grads, net.logStd).set(outputGrads.logStd);
+      optimizer.step(params, grads, learningRate, clipCoefficient(grads, maxGradNorm));
+    },
   };
-}
-
-export function evaluate(learner: Learner, batch: GatheredBatch): { pass: ForwardPass; outputs: PolicyOutputs } {
-  const pass = forward(learner.net, learner.params, batch.observations, batch.size, learner.gemm);
-  return { pass, outputs: { mean: meanOf(pass), value: valueOf(pass), logStd: view(learner.params, learner.net.logStd) } };
-}
-
-/** loss.backward(); clip_grad_norm_(max_grad_norm); optimizer.step(). */
-export function descend(learner: Learner, pass: ForwardPass, grads: OutputGradients, learningRate: number): void {
-  const { net, params, grads: g } = learner;
-  backward(net, params, pass, grads.mean, grads.value, g, learner.gemm);
-  view(g, net.logStd).set(grads.logStd);
-  learner.optimizer.step(params, g, learningRate, clipCoefficient(g, learner.maxGradNorm));
 }
 
 /** SB3's explained_variance: 1 - Var(returns - values) / Var(returns); NaN when the returns are constant. */
@@ -91,7 +114,7 @@ function variance(n: number, at: (i: number) => number): number {
 }
 
 export function meanStd(learner: Learner): number {
-  const logStd = view(learner.params, learner.net.logStd);
+  const logStd = view(learner.trainer.params, learner.net.logStd);
   let sum = 0;
   for (const s of logStd) sum += Math.exp(s);
   return sum / logStd.length;
