@@ -12,7 +12,7 @@ import type { OptimizerSpec } from '../optim.ts';
 import { gatherRows, type PolicyTrainer } from '../update.ts';
 import { MLP_WASM_BASE64 } from './mlp-wasm.ts';
 
-interface KernelExports {
+export interface KernelExports {
   gemm(a: number, sai: number, sap: number, b: number, c: number, m: number, k: number, n: number, bias: number, act: number, gate: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   columnSums(x: number, out: number, rows: number, cols: number): void;
@@ -31,9 +31,12 @@ const SLACK = 32;
 
 let compiled: WebAssembly.Module | undefined;
 
-function kernelModule(): WebAssembly.Module {
+/** An instance of the kernel over a fresh memory of at least `bytes`; the memory never grows, so views of it stay valid. */
+export function instantiateKernel(bytes: number): { kernel: KernelExports; heap: Float32Array } {
   compiled ??= new WebAssembly.Module(Buffer.from(MLP_WASM_BASE64, 'base64'));
-  return compiled;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+  const kernel = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as KernelExports;
+  return { kernel, heap: new Float32Array(memory.buffer) };
 }
 
 /** Multiply-adds of one update step on `batch` rows: forward, weight gradients, and input gradients above the first layer. */
@@ -87,9 +90,7 @@ export function kernelTrainer(net: Network, initial: Float32Array, optimizer: Op
   const deltas = [layout.floats(maxBatch * widest), layout.floats(maxBatch * widest)] as const;
   const transposed = layout.floats(Math.max(...[...net.pi, ...net.vf].map((l) => l.inputs * l.outputs)));
 
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(layout.bytes / PAGE) });
-  const k = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as KernelExports;
-  const heap = new Float32Array(memory.buffer);
+  const { kernel: k, heap } = instantiateKernel(layout.bytes);
   const floatsAt = (byteAddress: number, count: number) => heap.subarray(byteAddress / 4, byteAddress / 4 + count);
   const params = floatsAt(paramsAt, net.size);
   const grads = floatsAt(gradsAt, net.size);
