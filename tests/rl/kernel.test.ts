@@ -47,6 +47,7 @@ function setup(activation: Activation, optimizer: OptimizerSpec) {
     };
     const kernel = kernelTrainer(net, params, optimizer, 0.5, rolloutSize);
     const reference = gemmTrainer(net, Float32Array.from(params), createOptimizer(optimizer, net.size), jsGemm, 0.5);
+    for (const trainer of [kernel, reference]) trainer.setObservations(observations);
     return { net, kernel, reference, observations, rows, batch };
   });
 }
@@ -65,8 +66,8 @@ const coefficients = { clipRange: 0.2, clipRangeVf: null, entCoef: 0.01, vfCoef:
 for (const activation of ['tanh', 'relu'] as const) {
   test(`forward pass and gradients match the JS path (${activation})`, async () => {
     const { net, kernel, reference, observations, rows, batch } = await setup(activation, ADAM_SB3);
-    const ours = kernel.evaluate(observations, rows);
-    const theirs = reference.evaluate(observations, rows);
+    const ours = kernel.evaluate(rows);
+    const theirs = reference.evaluate(rows);
     close(ours.mean, theirs.mean, 1e-5, 'mean');
     close(ours.value, theirs.value, 1e-5, 'value');
     const { grads } = ppoLoss(theirs, batch, coefficients);
@@ -87,10 +88,10 @@ for (const activation of ['tanh', 'relu'] as const) {
 
 for (const optimizer of [ADAM_SB3, { kind: 'rmsprop', alpha: 0.99, eps: 1e-5 } as const]) {
   test(`${optimizer.kind} steps with grad-norm clipping match optim.ts`, async () => {
-    const { kernel, reference, observations, rows, batch } = await setup('tanh', optimizer);
+    const { kernel, reference, rows, batch } = await setup('tanh', optimizer);
     const start = Float32Array.from(reference.params);
     for (let step = 0; step < 3; step++) {
-      for (const trainer of [kernel, reference]) trainer.descend(ppoLoss(trainer.evaluate(observations, rows), batch, coefficients).grads, 1e-3);
+      for (const trainer of [kernel, reference]) trainer.descend(ppoLoss(trainer.evaluate(rows), batch, coefficients).grads, 1e-3);
     }
     const moved = reference.params.filter((p, i) => Math.abs(p - start[i]!) > 1e-4).length;
     assert.ok(moved > reference.params.length / 2, `${moved} of ${reference.params.length} parameters moved`);
@@ -103,16 +104,18 @@ for (const optimizer of [ADAM_SB3, { kind: 'rmsprop', alpha: 0.99, eps: 1e-5 } a
 
 test('the same inputs give bit-identical parameters', async () => {
   const run = async () => {
-    const { kernel, observations, rows, batch } = await setup('tanh', ADAM_SB3);
-    for (let step = 0; step < 3; step++) kernel.descend(ppoLoss(kernel.evaluate(observations, rows), batch, coefficients).grads, 1e-3);
+    const { kernel, rows, batch } = await setup('tanh', ADAM_SB3);
+    for (let step = 0; step < 3; step++) kernel.descend(ppoLoss(kernel.evaluate(rows), batch, coefficients).grads, 1e-3);
     return Buffer.from(kernel.params.buffer, kernel.params.byteOffset, kernel.params.byteLength);
   };
   assert.ok((await run()).equals(await run()));
 });
 
-test('a minibatch larger than the kernel was sized for is refused', async () => {
-  const { kernel, observations } = await setup('tanh', ADAM_SB3);
-  assert.throws(() => kernel.evaluate(observations, new Int32Array(21)), /minibatch of 21 rows exceeds the kernel's 20/);
+test('a minibatch larger than the kernel was sized for, or a row outside the rollout, is refused', async () => {
+  const { kernel } = await setup('tanh', ADAM_SB3);
+  assert.throws(() => kernel.evaluate(new Int32Array(21)), /minibatch of 21 rows exceeds the kernel's 20/);
+  assert.throws(() => kernel.evaluate(Int32Array.of(3, 20)), /row 20 is outside the rollout's 20 observations/);
+  assert.throws(() => kernel.setObservations(new Float32Array(21 * shapes.obsDim)), /rollout of 21 rows exceeds the kernel's 20/);
 });
 
 test.run();

@@ -55,8 +55,9 @@ export interface A2cStats {
 export function a2cUpdate(learner: Learner, buffer: RolloutBuffer, s: A2cSettings): A2cStats {
   // SB3 reads the whole buffer as one batch in shuffled order.
   const rows = permutation(buffer.size, learner.draws);
+  learner.trainer.setObservations(buffer.observations);
   const batch = gather(buffer, rows);
-  const { terms, grads } = a2cLoss(learner.trainer.evaluate(buffer.observations, rows), batch, s);
+  const { terms, grads } = a2cLoss(learner.trainer.evaluate(rows), batch, s);
   learner.trainer.descend(grads, s.learningRate);
   return {
     policyLoss: terms.policyLoss,

@@ -82,13 +82,14 @@ export function ppoUpdate(learner: Learner, buffer: RolloutBuffer, s: PpoSetting
   let loss = NaN;
   let epochs = 0;
   let stop = false;
+  learner.trainer.setObservations(buffer.observations);
   for (let epoch = 0; epoch < s.nEpochs && !stop; epoch++) {
     kl = { sum: 0, count: 0 };
     const order = permutation(buffer.size, learner.draws);
     for (let start = 0; start < buffer.size; start += s.batchSize) {
       const rows = order.subarray(start, start + s.batchSize);
       const batch = gather(buffer, rows);
-      const { terms, grads } = ppoLoss(learner.trainer.evaluate(buffer.observations, rows), batch, s);
+      const { terms, grads } = ppoLoss(learner.trainer.evaluate(rows), batch, s);
       sums.policy += terms.policyLoss;
       sums.value += terms.valueLoss;
       sums.entropy += terms.entropyLoss;

@@ -15,11 +15,10 @@ import type { RolloutBuffer } from './rollout.ts';
 export interface PolicyTrainer {
   /** The flat parameters (network.ts layout), updated in place by `descend`. */
   readonly params: Float32Array;
-  /**
-   * The forward pass on the rows `rows` of `observations` (the rollout's [size, obsDim]); the
-   * outputs stay valid until the next call. The trainer gathers the rows into its own memory.
-   */
-  evaluate(observations: Float32Array, rows: Int32Array): PolicyOutputs;
+  /** Takes the rollout's observations [size, obsDim] for the following `evaluate` calls (the kernel copies them into its memory). */
+  setObservations(observations: Float32Array): void;
+  /** The forward pass on the rows `rows` of the observations; the outputs stay valid until the next call. */
+  evaluate(rows: Int32Array): PolicyOutputs;
   /** loss.backward() from the last `evaluate`'s output gradients; clip_grad_norm_(max_grad_norm); optimizer.step(). */
   descend(grads: OutputGradients, learningRate: number): void;
 }
@@ -76,9 +75,13 @@ export function gemmTrainer(net: Network, params: Float32Array, optimizer: Optim
   // Every entry is rewritten by each backward pass.
   const grads = new Float32Array(net.size);
   let pass: ForwardPass | undefined;
+  let observations: Float32Array = new Float32Array(0);
   return {
     params,
-    evaluate(observations, rows) {
+    setObservations(rollout) {
+      observations = rollout;
+    },
+    evaluate(rows) {
       const inputs = new Float32Array(rows.length * net.spec.obsDim);
       gatherRows(observations, net.spec.obsDim, rows, inputs);
       pass = forward(net, params, inputs, rows.length, gemm);

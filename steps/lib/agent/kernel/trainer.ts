@@ -9,11 +9,12 @@
 import type { OutputGradients, PolicyOutputs } from '../losses.ts';
 import { view, type Dense, type Network } from '../network.ts';
 import type { OptimizerSpec } from '../optim.ts';
-import { gatherRows, type PolicyTrainer } from '../update.ts';
+import type { PolicyTrainer } from '../update.ts';
 import { MLP_WASM_BASE64 } from './mlp-wasm.ts';
 
 export interface KernelExports {
   gemm(a: number, sai: number, sap: number, b: number, c: number, m: number, k: number, n: number, bias: number, act: number, gate: number): void;
+  gatherRows(src: number, rows: number, count: number, width: number, dst: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   columnSums(x: number, out: number, rows: number, cols: number): void;
   sumOfSquares(x: number, count: number): number;
@@ -84,7 +85,12 @@ export function kernelTrainer(net: Network, initial: Float32Array, optimizer: Op
   const paramsAt = layout.floats(padded);
   const gradsAt = layout.floats(padded);
   const state = [layout.floats(padded), optimizer.kind === 'adam' ? layout.floats(padded) : 0] as const;
-  const obsAt = layout.floats(maxBatch * net.spec.obsDim);
+  const { obsDim } = net.spec;
+  // The rollout's observations, copied once per update: gathering a minibatch's random rows from
+  // them inside the kernel costs a fraction of gathering from the JS array (cache misses, one row at a time).
+  const rolloutAt = layout.floats(maxBatch * obsDim);
+  const rowsAt = layout.floats(maxBatch);
+  const obsAt = layout.floats(maxBatch * obsDim);
   const towers = [net.pi, net.vf].map((layers) => layers.map((layer): LayerBuffers => ({ layer, output: layout.floats(maxBatch * layer.outputs) })));
   const widest = Math.max(...[...net.pi, ...net.vf].map((l) => Math.max(l.inputs, l.outputs)));
   const deltas = [layout.floats(maxBatch * widest), layout.floats(maxBatch * widest)] as const;
@@ -94,8 +100,9 @@ export function kernelTrainer(net: Network, initial: Float32Array, optimizer: Op
   const floatsAt = (byteAddress: number, count: number) => heap.subarray(byteAddress / 4, byteAddress / 4 + count);
   const params = floatsAt(paramsAt, net.size);
   const grads = floatsAt(gradsAt, net.size);
-  const obsView = floatsAt(obsAt, maxBatch * net.spec.obsDim);
   params.set(initial);
+  const rowIndices = new Int32Array(heap.buffer, rowsAt, maxBatch);
+  let rolloutRows = 0;
   const address = (base: number, t: { offset: number }) => base + t.offset * 4;
 
   let batch = 0;
@@ -139,10 +146,19 @@ export function kernelTrainer(net: Network, initial: Float32Array, optimizer: Op
   return {
     params,
     grads,
-    evaluate(observations: Float32Array, rows: Int32Array): PolicyOutputs {
+    setObservations(observations: Float32Array): void {
+      rolloutRows = observations.length / obsDim;
+      if (rolloutRows > maxBatch) throw new Error(`rollout of ${rolloutRows} rows exceeds the kernel's ${maxBatch}`);
+      floatsAt(rolloutAt, observations.length).set(observations);
+    },
+    evaluate(rows: Int32Array): PolicyOutputs {
       if (rows.length > maxBatch) throw new Error(`minibatch of ${rows.length} rows exceeds the kernel's ${maxBatch}`);
+      for (let i = 0; i < rows.length; i++) {
+        if (!(rows[i]! >= 0 && rows[i]! < rolloutRows)) throw new Error(`row ${rows[i]} is outside the rollout's ${rolloutRows} observations`);
+        rowIndices[i] = rows[i]!;
+      }
       batch = rows.length;
-      gatherRows(observations, net.spec.obsDim, rows, obsView);
+      k.gatherRows(rolloutAt, rowsAt, batch, obsDim, obsAt);
       for (const tower of towers) towerForward(tower);
       const [pi, vf] = towers as [LayerBuffers[], LayerBuffers[]];
       return {

@@ -159,6 +159,41 @@ export function gemm(a: usize, sai: i32, sap: i32, b: usize, c: usize, m: i32, k
   store2(c, (<usize>(i * n + j)) << 2, c0, c1, biasRow(bias, j), biasRow(bias, j + 4), act, gate, lanes);
 }
 
+/**
+ * dst[i] = src[rows[i]] for `count` rows of `width` floats; rows are i32 at `rows`. Rows are
+ * copied four at a time, vector by vector across them, so that their cache misses overlap
+ * (a row-by-row copy waits for each row's misses in turn).
+ */
+export function gatherRows(src: usize, rows: usize, count: i32, width: i32, dst: usize): void {
+  const bytes = <usize>width << 2;
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const s0 = src + <usize>load<i32>(rows + (<usize>i << 2)) * bytes;
+    const s1 = src + <usize>load<i32>(rows + (<usize>i << 2), 4) * bytes;
+    const s2 = src + <usize>load<i32>(rows + (<usize>i << 2), 8) * bytes;
+    const s3 = src + <usize>load<i32>(rows + (<usize>i << 2), 12) * bytes;
+    const d = dst + <usize>i * bytes;
+    let at: usize = 0;
+    for (; at + 16 <= bytes; at += 16) {
+      const v0 = v128.load(s0 + at);
+      const v1 = v128.load(s1 + at);
+      const v2 = v128.load(s2 + at);
+      const v3 = v128.load(s3 + at);
+      v128.store(d + at, v0);
+      v128.store(d + bytes + at, v1);
+      v128.store(d + 2 * bytes + at, v2);
+      v128.store(d + 3 * bytes + at, v3);
+    }
+    for (; at < bytes; at += 4) {
+      store<f32>(d + at, load<f32>(s0 + at));
+      store<f32>(d + bytes + at, load<f32>(s1 + at));
+      store<f32>(d + 2 * bytes + at, load<f32>(s2 + at));
+      store<f32>(d + 3 * bytes + at, load<f32>(s3 + at));
+    }
+  }
+  for (; i < count; i++) memory.copy(dst + <usize>i * bytes, src + <usize>load<i32>(rows + (<usize>i << 2)) * bytes, bytes);
+}
+
 /** dst (cols x rows) = the transpose of src (rows x cols). */
 export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
