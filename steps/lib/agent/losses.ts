@@ -60,6 +60,42 @@ export interface PpoCoefficients {
 
 export type A2cCoefficients = Omit<PpoCoefficients, 'clipRange' | 'clipRangeVf'>;
 
+/**
+ * The arrays a loss computes into, reused from one minibatch to the next (PPO runs 320 per
+ * update, and allocating them each time fed the garbage collector); the gradients a loss returns
+ * live here until its next call with the same scratch.
+ */
+export interface LossScratch {
+  readonly size: number;
+  readonly logProb: Float64Array;
+  readonly advantages: Float64Array;
+  readonly dLogProb: Float64Array;
+  readonly std: Float64Array;
+  readonly variance: Float64Array;
+  readonly valueGrad: Float32Array;
+  readonly meanGrad: Float32Array;
+  readonly logStdGrad: Float64Array;
+}
+
+export function lossScratch(size: number, actionDim: number): LossScratch {
+  return {
+    size,
+    logProb: new Float64Array(size),
+    advantages: new Float64Array(size),
+    dLogProb: new Float64Array(size),
+    std: new Float64Array(actionDim),
+    variance: new Float64Array(actionDim),
+    valueGrad: new Float32Array(size),
+    meanGrad: new Float32Array(size * actionDim),
+    logStdGrad: new Float64Array(actionDim),
+  };
+}
+
+/** `scratch` when it fits the minibatch (the last one of a rollout may be shorter), else fresh arrays. */
+function fitting(scratch: LossScratch | undefined, size: number, actionDim: number): LossScratch {
+  return scratch !== undefined && scratch.size === size && scratch.std.length === actionDim ? scratch : lossScratch(size, actionDim);
+}
+
 /** Log-density of a diagonal Gaussian at `actions[row]`. */
 export function gaussianLogProb(actions: Float32Array, mean: Float32Array, logStd: Float32Array, row: number): number {
   return logDensity(actions, mean, logStd, Float64Array.from(logStd, Math.exp), row);
@@ -83,11 +119,12 @@ export function gaussianEntropy(logStd: Float32Array): number {
   return sum;
 }
 
-export function ppoLoss(out: PolicyOutputs, batch: Minibatch, c: PpoCoefficients): { terms: PpoTerms; grads: OutputGradients } {
+export function ppoLoss(out: PolicyOutputs, batch: Minibatch, c: PpoCoefficients, reuse?: LossScratch): { terms: PpoTerms; grads: OutputGradients } {
   const n = batch.size;
-  const logProb = logProbs(out, batch);
-  const advantages = advantagesOf(batch, c.normalizeAdvantage);
-  const dLogProb = new Float64Array(n);
+  const scratch = fitting(reuse, n, out.logStd.length);
+  const logProb = logProbs(out, batch, scratch);
+  const advantages = advantagesOf(batch, c.normalizeAdvantage, scratch.advantages);
+  const dLogProb = scratch.dLogProb;
   const low = 1 - c.clipRange;
   const high = 1 + c.clipRange;
   let surrogate = 0;
@@ -109,7 +146,7 @@ export function ppoLoss(out: PolicyOutputs, batch: Minibatch, c: PpoCoefficients
     kl += ratio - 1 - logRatio;
     if (Math.abs(ratio - 1) > c.clipRange) clipped++;
   }
-  const value = valueTerm(out.value, batch, c.clipRangeVf, c.vfCoef);
+  const value = valueTerm(out.value, batch, c.clipRangeVf, c.vfCoef, scratch.valueGrad);
   const policyLoss = -surrogate / n;
   const entropyLoss = -gaussianEntropy(out.logStd);
   return {
@@ -121,40 +158,41 @@ export function ppoLoss(out: PolicyOutputs, batch: Minibatch, c: PpoCoefficients
       approxKl: kl / n,
       clipFraction: clipped / n,
     },
-    grads: { ...gaussianGradients(out, batch, dLogProb, c.entCoef), value: value.grad },
+    grads: { ...gaussianGradients(out, batch, dLogProb, c.entCoef, scratch), value: value.grad },
   };
 }
 
-export function a2cLoss(out: PolicyOutputs, batch: Minibatch, c: A2cCoefficients): { terms: LossTerms; grads: OutputGradients } {
+export function a2cLoss(out: PolicyOutputs, batch: Minibatch, c: A2cCoefficients, reuse?: LossScratch): { terms: LossTerms; grads: OutputGradients } {
   const n = batch.size;
-  const logProb = logProbs(out, batch);
-  const advantages = advantagesOf(batch, c.normalizeAdvantage);
-  const dLogProb = new Float64Array(n);
+  const scratch = fitting(reuse, n, out.logStd.length);
+  const logProb = logProbs(out, batch, scratch);
+  const advantages = advantagesOf(batch, c.normalizeAdvantage, scratch.advantages);
+  const dLogProb = scratch.dLogProb;
   let surrogate = 0;
   for (let i = 0; i < n; i++) {
     surrogate += advantages[i]! * logProb[i]!;
     dLogProb[i] = -advantages[i]! / n;
   }
-  const value = valueTerm(out.value, batch, null, c.vfCoef);
+  const value = valueTerm(out.value, batch, null, c.vfCoef, scratch.valueGrad);
   const policyLoss = -surrogate / n;
   const entropyLoss = -gaussianEntropy(out.logStd);
   return {
     terms: { loss: policyLoss + c.entCoef * entropyLoss + c.vfCoef * value.loss, policyLoss, valueLoss: value.loss, entropyLoss },
-    grads: { ...gaussianGradients(out, batch, dLogProb, c.entCoef), value: value.grad },
+    grads: { ...gaussianGradients(out, batch, dLogProb, c.entCoef, scratch), value: value.grad },
   };
 }
 
-function logProbs(out: PolicyOutputs, batch: Minibatch): Float64Array {
-  const logProb = new Float64Array(batch.size);
-  const std = Float64Array.from(out.logStd, Math.exp);
+function logProbs(out: PolicyOutputs, batch: Minibatch, scratch: LossScratch): Float64Array {
+  const { logProb, std } = scratch;
+  for (let j = 0; j < std.length; j++) std[j] = Math.exp(out.logStd[j]!);
   for (let i = 0; i < batch.size; i++) logProb[i] = logDensity(batch.actions, out.mean, out.logStd, std, i);
   return logProb;
 }
 
 /** SB3 normalises per minibatch with torch's unbiased std, and only minibatches of more than one sample. */
-function advantagesOf(batch: Minibatch, normalize: boolean): Float64Array {
+function advantagesOf(batch: Minibatch, normalize: boolean, adv: Float64Array): Float64Array {
   const n = batch.size;
-  const adv = Float64Array.from(batch.advantages);
+  adv.set(batch.advantages);
   if (!normalize || n < 2) return adv;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += adv[i]!;
@@ -167,9 +205,8 @@ function advantagesOf(batch: Minibatch, normalize: boolean): Float64Array {
 }
 
 /** F.mse_loss(returns, prediction), the prediction optionally clipped around the old values; gradient includes vf_coef. */
-function valueTerm(values: Float32Array, batch: Minibatch, clipRangeVf: number | null, vfCoef: number): { loss: number; grad: Float32Array } {
+function valueTerm(values: Float32Array, batch: Minibatch, clipRangeVf: number | null, vfCoef: number, grad: Float32Array): { loss: number; grad: Float32Array } {
   const n = batch.size;
-  const grad = new Float32Array(n);
   let loss = 0;
   for (let i = 0; i < n; i++) {
     let prediction = values[i]!;
@@ -187,11 +224,17 @@ function valueTerm(values: Float32Array, batch: Minibatch, clipRangeVf: number |
 }
 
 /** Chain rule from d(loss)/d(log_prob) to the mean and log-std; the entropy bonus adds -ent_coef to each log-std. */
-function gaussianGradients(out: PolicyOutputs, batch: Minibatch, dLogProb: Float64Array, entCoef: number): { mean: Float32Array; logStd: Float64Array } {
+function gaussianGradients(
+  out: PolicyOutputs,
+  batch: Minibatch,
+  dLogProb: Float64Array,
+  entCoef: number,
+  scratch: LossScratch,
+): { mean: Float32Array; logStd: Float64Array } {
   const dim = out.logStd.length;
-  const mean = new Float32Array(batch.size * dim);
-  const logStd = new Float64Array(dim).fill(-entCoef);
-  const variance = Float64Array.from(out.logStd, (s) => Math.exp(2 * s));
+  const { meanGrad: mean, variance } = scratch;
+  const logStd = scratch.logStdGrad.fill(-entCoef);
+  for (let j = 0; j < dim; j++) variance[j] = Math.exp(2 * out.logStd[j]!);
   for (let i = 0; i < batch.size; i++) {
     const g = dLogProb[i]!;
     for (let j = 0; j < dim; j++) {

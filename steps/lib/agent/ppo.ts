@@ -5,7 +5,7 @@
  * applied, as in SB3).
  */
 import type { Algorithm, OnPolicyHyperparameters, Schedule } from './learn.ts';
-import { ppoLoss } from './losses.ts';
+import { type LossScratch, lossScratch, type Minibatch, ppoLoss } from './losses.ts';
 import { ADAM_SB3 } from './optim.ts';
 import type { RolloutBuffer } from './rollout.ts';
 import { explainedVariance, gather, meanStd, permutation, type Learner } from './update.ts';
@@ -83,13 +83,16 @@ export function ppoUpdate(learner: Learner, buffer: RolloutBuffer, s: PpoSetting
   let epochs = 0;
   let stop = false;
   learner.trainer.setObservations(buffer.observations);
+  let batch: Minibatch | undefined;
+  let scratch: LossScratch | undefined;
   for (let epoch = 0; epoch < s.nEpochs && !stop; epoch++) {
     kl = { sum: 0, count: 0 };
     const order = permutation(buffer.size, learner.draws);
     for (let start = 0; start < buffer.size; start += s.batchSize) {
       const rows = order.subarray(start, start + s.batchSize);
-      const batch = gather(buffer, rows);
-      const { terms, grads } = ppoLoss(learner.trainer.evaluate(rows), batch, s);
+      batch = gather(buffer, rows, batch);
+      scratch ??= lossScratch(batch.size, batch.actions.length / batch.size);
+      const { terms, grads } = ppoLoss(learner.trainer.evaluate(rows), batch, s, scratch);
       sums.policy += terms.policyLoss;
       sums.value += terms.valueLoss;
       sums.entropy += terms.entropyLoss;

@@ -43,15 +43,17 @@ export function permutation(n: number, draws: Draws): Int32Array {
   return order;
 }
 
-/** The rows `indices` of the rollout, but for the observations, which the trainer gathers itself. */
-export function gather(buffer: RolloutBuffer, indices: Int32Array): Minibatch {
+/**
+ * The rows `indices` of the rollout, but for the observations, which the trainer gathers itself;
+ * written into `reuse` when it has as many rows (PPO gathers 320 minibatches per update).
+ */
+export function gather(buffer: RolloutBuffer, indices: Int32Array, reuse?: Minibatch): Minibatch {
   const n = indices.length;
   const actionDim = buffer.actions.length / buffer.size;
-  const actions = new Float32Array(n * actionDim);
-  const oldLogProb = new Float32Array(n);
-  const oldValues = new Float32Array(n);
-  const advantages = new Float32Array(n);
-  const returns = new Float32Array(n);
+  const fits = reuse !== undefined && reuse.size === n && reuse.actions.length === n * actionDim;
+  const { actions, oldLogProb, oldValues, advantages, returns } = fits
+    ? reuse
+    : { actions: new Float32Array(n * actionDim), oldLogProb: new Float32Array(n), oldValues: new Float32Array(n), advantages: new Float32Array(n), returns: new Float32Array(n) };
   // Plain loops: this runs for every minibatch, and mapping callbacks cost more than the copy.
   for (let i = 0; i < n; i++) {
     const row = indices[i]!;
