@@ -15,14 +15,15 @@ export interface Panel {
   /** Per panel row: index into `dates` and into `tickers`. */
   readonly dateOf: Int32Array;
   readonly tickerOf: Int32Array;
+  /** Whether the panel rows are all the input rows, in the input's own order. */
+  readonly inputOrder: boolean;
 }
 
 /** Builds the panel over `rows` (input row indices; all rows when omitted). Duplicate (date, tic) pairs are an error. */
 export function panelOf(prices: Table, port: string, rows?: Int32Array): Panel {
   const date = stringColumn(prices, 'date', port);
   const tic = stringColumn(prices, 'tic', port);
-  const selected = rows ?? iota(prices.rows);
-  const n = selected.length;
+  const n = rows === undefined ? prices.rows : rows.length;
   // ids in order of first appearance, made sorted afterwards
   const dateIds = new Int32Array(n);
   const tickerIds = new Int32Array(n);
@@ -31,8 +32,11 @@ export function panelOf(prices: Table, port: string, rows?: Int32Array): Panel {
   let lastDate: string | undefined;
   let dateId = 0;
   let tickerId = -1;
+  let increasing = true;
   for (let k = 0; k < n; k++) {
-    const row = selected[k]!;
+    const row = rows === undefined ? k : rows[k]!;
+    const previousDate = dateId;
+    const previousTicker = tickerId;
     // A long table repeats each date once per ticker and cycles through the tickers in order:
     // try the obvious guesses before the map lookups.
     if (date[row] !== lastDate) {
@@ -43,6 +47,12 @@ export function panelOf(prices: Table, port: string, rows?: Int32Array): Panel {
     tickerId = tickers.values[next] === tic[row] ? next : tickers.id(tic[row]!);
     dateIds[k] = dateId;
     tickerIds[k] = tickerId;
+    if (k > 0 && (dateId < previousDate || (dateId === previousDate && tickerId <= previousTicker))) increasing = false;
+  }
+  const order = rows ?? iota(n);
+  // The usual input: rows already in (date, tic) order, so first appearance is sorted order too.
+  if (increasing && isSorted(dates.values) && isSorted(tickers.values)) {
+    return { order, dates: dates.values, tickers: tickers.values, dateOf: dateIds, tickerOf: tickerIds, inputOrder: rows === undefined };
   }
   const dateRank = dates.ranks();
   const tickerRank = tickers.ranks();
@@ -54,19 +64,24 @@ export function panelOf(prices: Table, port: string, rows?: Int32Array): Panel {
     if (k > 0 && dateIds[k]! * T + tickerIds[k]! <= dateIds[k - 1]! * T + tickerIds[k - 1]!) sorted = false;
   }
   const position = sorted ? undefined : iota(n).sort((a, b) => dateIds[a]! - dateIds[b]! || tickerIds[a]! - tickerIds[b]!);
-  const order = new Int32Array(n);
+  const panelOrder = new Int32Array(n);
   const dateOf = new Int32Array(n);
   const tickerOf = new Int32Array(n);
   for (let p = 0; p < n; p++) {
     const k = position === undefined ? p : position[p]!;
-    order[p] = selected[k]!;
+    panelOrder[p] = order[k]!;
     dateOf[p] = dateIds[k]!;
     tickerOf[p] = tickerIds[k]!;
     if (p > 0 && dateOf[p] === dateOf[p - 1] && tickerOf[p] === tickerOf[p - 1]) {
-      throw new Error(`input \`${port}\`: duplicate row for tic \`${tic[order[p]!]}\` on ${date[order[p]!]} (rows ${order[p - 1]! + 1} and ${order[p]! + 1})`);
+      throw new Error(`input \`${port}\`: duplicate row for tic \`${tic[panelOrder[p]!]}\` on ${date[panelOrder[p]!]} (rows ${panelOrder[p - 1]! + 1} and ${panelOrder[p]! + 1})`);
     }
   }
-  return { order, dates: dates.sorted(), tickers: tickers.sorted(), dateOf, tickerOf };
+  return { order: panelOrder, dates: dates.sorted(), tickers: tickers.sorted(), dateOf, tickerOf, inputOrder: rows === undefined && sorted };
+}
+
+function isSorted(values: readonly string[]): boolean {
+  for (let i = 1; i < values.length; i++) if (compareStrings(values[i - 1]!, values[i]!) >= 0) return false;
+  return true;
 }
 
 /** Distinct strings numbered in order of first appearance. */

@@ -2,10 +2,11 @@
  * stockstats 0.6.8 indicators on one ticker's series (date order), formula for formula,
  * including its guards: `np.where(divisor != 0, ..., 0)`, `fillna(0)` in `to_series`,
  * `nan_to_num` on the true range, partial windows (`min_periods=1`). Intermediates shared by
- * several requested names (an EMA, the true range, +DM/-DM) are computed once per ticker.
+ * several requested names (an EMA, the directional system, the Bollinger bands) are computed
+ * once per ticker.
  */
 import type { IndicatorSpec, PriceColumn } from './catalog.ts';
-import { comFromAlpha, comFromSpan, ewmMean, rollingExtreme, rollingMean, rollingVar, zsqrtInPlace } from './pandas-window.ts';
+import { comFromAlpha, comFromSpan, EwmMean, ewmMean, rollingExtreme, RollingMean, rollingMean, RollingVar, rollingVar, zsqrt } from './pandas-window.ts';
 
 export interface TickerPrices {
   readonly close: Float64Array;
@@ -38,7 +39,21 @@ export function createWorkspace(): Workspace {
   return { buffers: [], deque: new Int32Array(0) };
 }
 
-/** Computes every spec for one ticker, writing spec i into outs[i] (same length as the series). */
+/** The directional movement system for one window: each array holds one value per row. */
+interface Directional {
+  readonly tr: Float64Array;
+  readonly atr: Float64Array;
+  readonly pdi: Float64Array;
+  readonly ndi: Float64Array;
+  readonly dx: Float64Array;
+}
+
+/**
+ * Computes every spec for one ticker, writing spec i into outs[i] (same length as the series).
+ * Each indicator family is one loop over the series that feeds its running averages row by row
+ * (MACD's two EMAs, Bollinger's mean and variance, RSI's two smoothed moves, the whole DX chain),
+ * so a call runs a few hot loops rather than a pass per intermediate.
+ */
 export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPrices, outs: readonly Float64Array[], ws: Workspace = createWorkspace()): void {
   const n = prices.close.length;
   const memo = new Map<string, Float64Array>();
@@ -71,8 +86,12 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
     cached(`mvar:${key}:${window}`, (out) => rollingVar(x, out, window, 1));
   const mstd = (key: string, x: Float64Array, window: number) =>
     cached(`mstd:${key}:${window}`, (out) => {
-      out.set(mvar(key, x, window));
-      zsqrtInPlace(out);
+      const roll = new RollingVar();
+      for (let i = 0; i < n; i++) {
+        if (i >= window) roll.remove(x[i - window]!);
+        roll.add(x[i]!);
+        out[i] = zsqrt(roll.variance(1, 1));
+      }
     });
   const extreme = (key: string, x: Float64Array, window: number, sign: 1 | -1) =>
     cached(`${sign > 0 ? 'max' : 'min'}:${key}:${window}`, (out) => {
@@ -95,54 +114,53 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
       }
     });
 
-  const trueRange = () =>
-    cached('tr', (out) => {
-      const { close } = prices;
-      const high = column('high');
-      const low = column('low');
-      for (let i = 0; i < n; i++) {
-        const prevClose = close[i === 0 ? 0 : i - 1]!;
-        const tr = Math.max(high[i]! - low[i]!, Math.max(Math.abs(high[i]! - prevClose), Math.abs(low[i]! - prevClose)));
-        out[i] = nanToNum(tr);
+  /**
+   * True range, ATR (its SMMA), +DI and -DI (+DM and -DM, SMMA-smoothed unless the window is 1,
+   * over the ATR) and DX, in one pass.
+   */
+  const directionals = new Map<number, Directional>();
+  const directional = (window: number): Directional => {
+    let d = directionals.get(window);
+    if (d !== undefined) return d;
+    d = { tr: buffer(), atr: buffer(), pdi: buffer(), ndi: buffer(), dx: buffer() };
+    const { tr, atr, pdi, ndi, dx } = d;
+    const { close } = prices;
+    const high = column('high');
+    const low = column('low');
+    const com = comFromAlpha(1.0 / window);
+    const smoothed = window !== 1;
+    const atrEwm = new EwmMean(com, 0);
+    const pdmEwm = new EwmMean(com, 0);
+    const ndmEwm = new EwmMean(com, 0);
+    for (let i = 0; i < n; i++) {
+      const prevClose = close[i === 0 ? 0 : i - 1]!;
+      const h = high[i]!;
+      const l = low[i]!;
+      tr[i] = nanToNum(Math.max(h - l, Math.max(Math.abs(h - prevClose), Math.abs(l - prevClose))));
+      let pdm = 0;
+      let ndm = 0;
+      if (i > 0) {
+        const up = h - high[i - 1]!;
+        const down = -(l - low[i - 1]!);
+        pdm = up > 0 && up > down ? up : 0;
+        ndm = down > 0 && down > up ? down : 0;
       }
-    });
-
-  const atr = (window: number) => smma('tr', trueRange(), window);
-
-  /** +DM and -DM, SMMA-smoothed unless the window is 1. */
-  const directionalMove = (window: number): [Float64Array, Float64Array] => {
-    const raw = (sign: 1 | -1) =>
-      cached(`dm:${sign}`, (out) => {
-        const high = column('high');
-        const low = column('low');
-        out[0] = 0;
-        for (let i = 1; i < n; i++) {
-          const up = high[i]! - high[i - 1]!;
-          const down = -(low[i]! - low[i - 1]!);
-          out[i] = sign > 0 ? (up > 0 && up > down ? up : 0) : down > 0 && down > up ? down : 0;
-        }
-      });
-    if (window === 1) return [raw(1), raw(-1)];
-    return [smma('dm+', raw(1), window), smma('dm-', raw(-1), window)];
+      if (smoothed) {
+        pdm = pdmEwm.push(pdm);
+        ndm = ndmEwm.push(ndm);
+      }
+      const range = atrEwm.push(tr[i]!);
+      atr[i] = range;
+      const p = (pdm / range) * 100;
+      const m = (ndm / range) * 100;
+      pdi[i] = p;
+      ndi[i] = m;
+      const divisor = p + m;
+      dx[i] = (divisor !== 0 ? Math.abs(p - m) / divisor : 0) * 100;
+    }
+    directionals.set(window, d);
+    return d;
   };
-
-  const directionalIndex = (sign: 1 | -1, window: number) =>
-    cached(`di:${sign}:${window}`, (out) => {
-      const [pdm, ndm] = directionalMove(window);
-      const dm = sign > 0 ? pdm : ndm;
-      const range = atr(window);
-      for (let i = 0; i < n; i++) out[i] = (dm[i]! / range[i]!) * 100;
-    });
-
-  const dx = (window: number) =>
-    cached(`dx:${window}`, (out) => {
-      const pdi = directionalIndex(1, window);
-      const ndi = directionalIndex(-1, window);
-      for (let i = 0; i < n; i++) {
-        const divisor = pdi[i]! + ndi[i]!;
-        out[i] = (divisor !== 0 ? Math.abs(pdi[i]! - ndi[i]!) / divisor : 0) * 100;
-      }
-    });
 
   const rsv = (window: number) =>
     cached(`rsv:${window}`, (out) => {
@@ -168,59 +186,71 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
   const kdjk = (window: number) => kdSmooth(`kdjk:${window}`, rsv(window));
   const kdjd = (window: number) => kdSmooth(`kdjd:${window}`, kdjk(window));
 
+  /** Up and down moves, each SMMA-smoothed, as the share of up in 0..100 (50 on the first row). */
   const rsi = (window: number) =>
     cached(`rsi:${window}`, (out) => {
       const { close } = prices;
-      const up = buffer();
-      const down = buffer();
-      if (n > 0) up[0] = down[0] = 0;
-      for (let i = 1; i < n; i++) {
-        const diff = close[i]! - close[i - 1]!;
-        up[i] = diff > 0 ? diff : 0;
-        down[i] = diff < 0 ? -diff : 0;
-      }
       const com = comFromAlpha(1.0 / window);
-      ewmMean(up, up, com, 0);
-      ewmMean(down, down, com, 0);
+      const up = new EwmMean(com, 0);
+      const down = new EwmMean(com, 0);
       for (let i = 0; i < n; i++) {
-        const total = up[i]! + down[i]!;
-        out[i] = fillNa(total !== 0 ? 100 * (up[i]! / total) : 50.0);
+        const diff = i === 0 ? 0 : close[i]! - close[i - 1]!;
+        const u = up.push(diff > 0 ? diff : 0);
+        const d = down.push(diff < 0 ? -diff : 0);
+        const total = u + d;
+        out[i] = i === 0 ? 50.0 : fillNa(total !== 0 ? 100 * (u / total) : 50.0);
       }
-      if (n > 0) out[0] = 50.0;
     });
 
   const cci = (window: number) =>
     cached(`cci:${window}`, (out) => {
       const tp = typicalPrice();
-      const tpSma = sma('tp', tp, window);
-      const mad = rollingMeanAbsDeviation(tp, buffer(), window);
+      const mean = new RollingMean();
+      const fullWindows = window <= n;
       for (let i = 0; i < n; i++) {
-        const divisor = 0.015 * mad[i]!;
-        out[i] = divisor !== 0 ? (tp[i]! - tpSma[i]!) / divisor : 0.0;
+        if (i >= window) mean.remove(tp[i - window]!);
+        mean.add(tp[i]!);
+        const mad = !fullWindows ? NaN : i < window - 1 ? 0 : meanAbsDeviation(tp, i - window + 1, window);
+        const divisor = 0.015 * mad;
+        out[i] = divisor !== 0 ? (tp[i]! - mean.mean(1)) / divisor : 0.0;
       }
     });
 
   const macd = () =>
     cached('macd', (out) => {
       const close = column('close');
-      const fast = ema('close', close, MACD.short);
-      const slow = ema('close', close, MACD.long);
-      for (let i = 0; i < n; i++) out[i] = fast[i]! - slow[i]!;
+      const fast = new EwmMean(comFromSpan(MACD.short), 1);
+      const slow = new EwmMean(comFromSpan(MACD.long), 1);
+      for (let i = 0; i < n; i++) out[i] = fast.push(close[i]!) - slow.push(close[i]!);
     });
   const macds = () => ema('macd', macd(), MACD.signal);
 
-  const bollBand = (sign: 1 | -1) =>
-    cached(`boll:${sign}`, (out) => {
-      const close = column('close');
-      const ma = sma('close', close, BOLL_WINDOW);
-      const sd = mstd('close', close, BOLL_WINDOW);
-      for (let i = 0; i < n; i++) {
-        const width = BOLL_STD_TIMES * sd[i]!;
-        out[i] = sign > 0 ? ma[i]! + width : ma[i]! - width;
+  /** The middle band (20-row mean) and the bands two standard deviations either side, in one pass. */
+  const bollinger = (): { mid: Float64Array; ub: Float64Array; lb: Float64Array } => {
+    const mid = memo.get('boll');
+    if (mid !== undefined) return { mid, ub: memo.get('boll_ub')!, lb: memo.get('boll_lb')! };
+    const bands = { mid: buffer(), ub: buffer(), lb: buffer() };
+    const close = column('close');
+    const mean = new RollingMean();
+    const variance = new RollingVar();
+    for (let i = 0; i < n; i++) {
+      if (i >= BOLL_WINDOW) {
+        mean.remove(close[i - BOLL_WINDOW]!);
+        variance.remove(close[i - BOLL_WINDOW]!);
       }
-    });
+      mean.add(close[i]!);
+      variance.add(close[i]!);
+      const ma = mean.mean(1);
+      const width = BOLL_STD_TIMES * zsqrt(variance.variance(1, 1));
+      bands.mid[i] = ma;
+      bands.ub[i] = ma + width;
+      bands.lb[i] = ma - width;
+    }
+    memo.set('boll', bands.mid).set('boll_ub', bands.ub).set('boll_lb', bands.lb);
+    return bands;
+  };
 
-  const adx = () => ema('dx', dx(DX_SMMA), ADX_EMA);
+  const adx = () => ema('dx', directional(DX_SMMA).dx, ADX_EMA);
 
   const compute = (spec: IndicatorSpec): Float64Array => {
     switch (spec.kind) {
@@ -231,16 +261,16 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
         const signal = macds();
         for (let i = 0; i < n; i++) out[i] = line[i]! - signal[i]!;
       });
-      case 'boll': return sma('close', column('close'), BOLL_WINDOW);
-      case 'boll_ub': return bollBand(1);
-      case 'boll_lb': return bollBand(-1);
+      case 'boll': return bollinger().mid;
+      case 'boll_ub': return bollinger().ub;
+      case 'boll_lb': return bollinger().lb;
       case 'adx': return adx();
       case 'adxr': return ema('adx', adx(), ADX_EMA);
-      case 'tr': return trueRange();
+      case 'tr': return directional(DX_SMMA).tr;
       case 'rsi': return rsi(spec.window);
       case 'cci': return cci(spec.window);
-      case 'dx': return dx(spec.window);
-      case 'atr': return atr(spec.window);
+      case 'dx': return directional(spec.window).dx;
+      case 'atr': return directional(spec.window).atr;
       case 'wr': return cached(`wr:${spec.window}`, (out) => {
         const { close } = prices;
         const ln = extreme('low', column('low'), spec.window, -1);
@@ -258,8 +288,8 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
         const d = kdjd(spec.window);
         for (let i = 0; i < n; i++) out[i] = 3 * k[i]! - 2 * d[i]!;
       });
-      case 'pdi': return directionalIndex(1, spec.window);
-      case 'ndi': return directionalIndex(-1, spec.window);
+      case 'pdi': return directional(spec.window).pdi;
+      case 'ndi': return directional(spec.window).ndi;
       case 'sma': return sma(spec.column, column(spec.column), spec.window);
       case 'ema': return ema(spec.column, column(spec.column), spec.window);
       case 'smma': return smma(spec.column, column(spec.column), spec.window);
@@ -272,20 +302,13 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
 }
 
 /**
- * stockstats `_mad`: mean absolute deviation over full windows only (0 before the first full
- * window, NaN everywhere when the series is shorter than the window). Both sums are numpy's
- * pairwise sums, so each value matches numpy to the bit.
+ * stockstats `_mad` over the full window x[start .. start+window): the mean absolute deviation,
+ * both sums numpy's pairwise sums, so each value matches numpy to the bit. (stockstats leaves 0
+ * before the first full window, and NaN everywhere when the series is shorter than the window.)
  */
-function rollingMeanAbsDeviation(x: Float64Array, out: Float64Array, window: number): Float64Array {
-  const n = x.length;
-  if (window > n) return out.fill(NaN);
-  out.fill(0, 0, window - 1);
-  for (let end = window - 1; end < n; end++) {
-    const start = end - window + 1;
-    const mean = pairwiseSum(x, start, window) / window;
-    out[end] = pairwiseAbsDevSum(x, start, window, mean) / window;
-  }
-  return out;
+function meanAbsDeviation(x: Float64Array, start: number, window: number): number {
+  const mean = pairwiseSum(x, start, window) / window;
+  return pairwiseAbsDevSum(x, start, window, mean) / window;
 }
 
 /** numpy's `pairwise_sum` of x[start .. start+length): blocks of at most 128 terms, halved at a multiple of 8 above. */
