@@ -60,6 +60,9 @@ export function engineerFeatures(prices: Table, options: FeatureOptions): Featur
 
 /** FinRL clean_data: a ticker stays when the close pivot has no NaN in its column. */
 function completeTickers(panel: Panel, close: Float64Array): boolean[] {
+  const fullGrid = panel.order.length === panel.dates.length * panel.tickers.length;
+  // The usual input, a full grid without a missing close, is recognised by a native scan.
+  if (fullGrid && panel.order.length === close.length && !close.includes(NaN)) return panel.tickers.map(() => true);
   const closes = new Int32Array(panel.tickers.length);
   for (let p = 0; p < panel.order.length; p++) {
     const c = close[panel.order[p]!]!;
@@ -79,9 +82,7 @@ function indicatorColumns(prices: Table, panel: Panel, specs: readonly Indicator
   const out = new Map<string, Float64Array>();
   if (specs.length === 0) return out;
   const n = panel.order.length;
-  const { rows, start } = byTicker(panel);
-  const tickerMajorIndex = new Int32Array(n);
-  for (let i = 0; i < n; i++) tickerMajorIndex[rows[i]!] = i;
+  const { tickerMajor: tickerMajorIndex, start } = byTicker(panel);
   const series: Partial<Record<SeriesName, Float64Array>> = {};
   for (const [name, users] of seriesNeeded(prices, specs)) {
     const source = numberColumn(prices, name, 'prices', users);

@@ -31,16 +31,27 @@ export function forwardBackwardFilled(column: Column, owned = false): Column {
   return values;
 }
 
-/** Fills each run of NaN with the value above it (a leading run with the value below), found and filled natively. */
+/** Rows per block checked natively for NaN before any JavaScript loop looks at it. */
+const BLOCK = 1024;
+
+/** Fills NaN with the value above it (a leading run with the first value below), looking only into blocks holding a NaN. */
 function fillNaNRuns(values: Float64Array): Float64Array {
   const n = values.length;
-  let start = values.findIndex(Number.isNaN);
-  while (start >= 0) {
-    let end = start + 1;
-    while (end < n && values[end] !== values[end]) end++;
-    values.fill(start > 0 ? values[start - 1]! : end < n ? values[end]! : NaN, start, end);
-    const next = end < n ? values.subarray(end).findIndex(Number.isNaN) : -1;
-    start = next < 0 ? -1 : end + next;
+  let firstPresent = -1;
+  for (let from = 0; from < n; from += BLOCK) {
+    const to = Math.min(n, from + BLOCK);
+    if (!values.subarray(from, to).includes(NaN)) {
+      if (firstPresent < 0) firstPresent = from;
+      continue;
+    }
+    for (let i = from; i < to; i++) {
+      if (values[i] === values[i]) {
+        if (firstPresent < 0) firstPresent = i;
+      } else if (firstPresent >= 0) {
+        values[i] = values[i - 1]!;
+      }
+    }
   }
+  if (firstPresent > 0) values.fill(values[firstPresent]!, 0, firstPresent);
   return values;
 }

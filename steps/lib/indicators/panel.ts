@@ -118,16 +118,27 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Panel rows regrouped ticker by ticker (each in date order): `rows[start[t] .. start[t+1])` belong to ticker t. */
-export function byTicker(panel: Panel): { rows: Int32Array; start: Int32Array } {
+/**
+ * The panel regrouped ticker by ticker, each in date order: ticker t owns the ticker-major
+ * positions `start[t] .. start[t+1])`, and panel row p sits at `tickerMajor[p]`.
+ */
+export function byTicker(panel: Panel): { tickerMajor: Int32Array; start: Int32Array } {
   const nTickers = panel.tickers.length;
+  const nDates = panel.dates.length;
+  const n = panel.order.length;
   const start = new Int32Array(nTickers + 1);
+  const tickerMajor = new Int32Array(n);
+  if (n === nTickers * nDates) {
+    // A full grid (rows are unique, so every ticker has every date): positions are arithmetic.
+    for (let t = 0; t <= nTickers; t++) start[t] = t * nDates;
+    for (let p = 0; p < n; p++) tickerMajor[p] = panel.tickerOf[p]! * nDates + panel.dateOf[p]!;
+    return { tickerMajor, start };
+  }
   for (const t of panel.tickerOf) start[t + 1]!++;
   for (let t = 0; t < nTickers; t++) start[t + 1]! += start[t]!;
   const next = start.slice(0, nTickers);
-  const rows = new Int32Array(panel.order.length);
-  for (let p = 0; p < panel.order.length; p++) rows[next[panel.tickerOf[p]!]!++] = p;
-  return { rows, start };
+  for (let p = 0; p < n; p++) tickerMajor[p] = next[panel.tickerOf[p]!]!++;
+  return { tickerMajor, start };
 }
 
 export function stringColumn(t: Table, name: string, port: string): readonly string[] {
