@@ -1,7 +1,8 @@
 """The Python side of bench/features.bench.ts: stockstats 0.6.8 and FinRL's turbulence on the bench table.
 
 Run by the bench with the venv's python (see the bench for how to create it); prints one JSON line:
-  {"indicators_ms": median of 3 after a warm-up, "turbulence_ms": one run}
+  {"indicators_ms", "indicators_cpu_ms": median of 3 after a warm-up (wall, process CPU),
+   "turbulence_ms", "turbulence_cpu_ms": one run}
 The table is tests/features/synthetic-walk.ts's seeded walk, built by the fixtures' generate.py
 (same arithmetic, same doubles). The indicators are timed the way FinRL computes them: each
 ticker's frame through stockstats, the eight default names read from it.
@@ -26,18 +27,24 @@ def indicators(df):
 
 
 def timed_ms(run):
-    start = time.perf_counter()
+    """Wall and process CPU time of one call, in ms."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     run()
-    return (time.perf_counter() - start) * 1000
+    return (time.perf_counter() - start) * 1000, (time.process_time() - start_cpu) * 1000
 
 
 def main():
     tickers = [f"T{k:02d}" for k in range(30)]
     df = synthetic_walk(tickers, 2520, 7)
     indicators(df)
-    runs = sorted(timed_ms(lambda: indicators(df)) for _ in range(3))
-    turbulence = timed_ms(lambda: FeatureEngineer().calculate_turbulence(df))
-    print(json.dumps({"indicators_ms": runs[1], "turbulence_ms": turbulence}))
+    runs = [timed_ms(lambda: indicators(df)) for _ in range(3)]
+    turbulence, turbulence_cpu = timed_ms(lambda: FeatureEngineer().calculate_turbulence(df))
+    print(json.dumps({
+        "indicators_ms": sorted(wall for wall, _ in runs)[1],
+        "indicators_cpu_ms": sorted(cpu for _, cpu in runs)[1],
+        "turbulence_ms": turbulence,
+        "turbulence_cpu_ms": turbulence_cpu,
+    }))
 
 
 if __name__ == "__main__":
