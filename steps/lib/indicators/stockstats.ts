@@ -52,7 +52,8 @@ interface Directional {
  * Computes every spec for one ticker, writing spec i into outs[i] (same length as the series).
  * Each indicator family is one loop over the series that feeds its running averages row by row
  * (MACD's two EMAs, Bollinger's mean and variance, RSI's two smoothed moves, the whole DX chain),
- * so a call runs a few hot loops rather than a pass per intermediate.
+ * so a call runs a few hot loops rather than a pass per intermediate. The loops are module-level
+ * functions, not closures made per ticker: V8 then compiles each once for all tickers.
  */
 export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPrices, outs: readonly Float64Array[], ws: Workspace = createWorkspace()): void {
   const n = prices.close.length;
@@ -84,15 +85,7 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
     cached(`sma:${key}:${window}`, (out) => rollingMean(x, out, window, 1));
   const mvar = (key: string, x: Float64Array, window: number) =>
     cached(`mvar:${key}:${window}`, (out) => rollingVar(x, out, window, 1));
-  const mstd = (key: string, x: Float64Array, window: number) =>
-    cached(`mstd:${key}:${window}`, (out) => {
-      const roll = new RollingVar();
-      for (let i = 0; i < n; i++) {
-        if (i >= window) roll.remove(x[i - window]!);
-        roll.add(x[i]!);
-        out[i] = zsqrt(roll.variance(1, 1));
-      }
-    });
+  const mstd = (key: string, x: Float64Array, window: number) => cached(`mstd:${key}:${window}`, (out) => rollingStd(x, out, window));
   const extreme = (key: string, x: Float64Array, window: number, sign: 1 | -1) =>
     cached(`${sign > 0 ? 'max' : 'min'}:${key}:${window}`, (out) => {
       const capacity = Math.min(window, Math.max(n, 1));
@@ -102,127 +95,29 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
 
   const typicalPrice = () =>
     cached('tp', (out) => {
-      const { close } = prices;
-      if (prices.amount !== undefined) {
-        const amount = prices.amount;
-        const volume = column('volume');
-        for (let i = 0; i < n; i++) out[i] = fillNa(amount[i]! / volume[i]!);
-      } else {
-        const high = column('high');
-        const low = column('low');
-        for (let i = 0; i < n; i++) out[i] = fillNa((close[i]! + high[i]! + low[i]!) / 3.0);
-      }
+      if (prices.amount !== undefined) ratioFilled(prices.amount, column('volume'), out);
+      else meanOfThreeFilled(prices.close, column('high'), column('low'), out);
     });
 
-  /**
-   * True range, ATR (its SMMA), +DI and -DI (+DM and -DM, SMMA-smoothed unless the window is 1,
-   * over the ATR) and DX, in one pass.
-   */
   const directionals = new Map<number, Directional>();
   const directional = (window: number): Directional => {
     let d = directionals.get(window);
-    if (d !== undefined) return d;
-    d = { tr: buffer(), atr: buffer(), pdi: buffer(), ndi: buffer(), dx: buffer() };
-    const { tr, atr, pdi, ndi, dx } = d;
-    const { close } = prices;
-    const high = column('high');
-    const low = column('low');
-    const com = comFromAlpha(1.0 / window);
-    const smoothed = window !== 1;
-    const atrEwm = new EwmMean(com, 0);
-    const pdmEwm = new EwmMean(com, 0);
-    const ndmEwm = new EwmMean(com, 0);
-    for (let i = 0; i < n; i++) {
-      const prevClose = close[i === 0 ? 0 : i - 1]!;
-      const h = high[i]!;
-      const l = low[i]!;
-      tr[i] = nanToNum(Math.max(h - l, Math.max(Math.abs(h - prevClose), Math.abs(l - prevClose))));
-      let pdm = 0;
-      let ndm = 0;
-      if (i > 0) {
-        const up = h - high[i - 1]!;
-        const down = -(l - low[i - 1]!);
-        pdm = up > 0 && up > down ? up : 0;
-        ndm = down > 0 && down > up ? down : 0;
-      }
-      if (smoothed) {
-        pdm = pdmEwm.push(pdm);
-        ndm = ndmEwm.push(ndm);
-      }
-      const range = atrEwm.push(tr[i]!);
-      atr[i] = range;
-      const p = (pdm / range) * 100;
-      const m = (ndm / range) * 100;
-      pdi[i] = p;
-      ndi[i] = m;
-      const divisor = p + m;
-      dx[i] = (divisor !== 0 ? Math.abs(p - m) / divisor : 0) * 100;
+    if (d === undefined) {
+      d = { tr: buffer(), atr: buffer(), pdi: buffer(), ndi: buffer(), dx: buffer() };
+      directionalSystem(prices.close, column('high'), column('low'), window, d);
+      directionals.set(window, d);
     }
-    directionals.set(window, d);
     return d;
   };
 
   const rsv = (window: number) =>
-    cached(`rsv:${window}`, (out) => {
-      const { close } = prices;
-      const lowMin = extreme('low', column('low'), window, -1);
-      const highMax = extreme('high', column('high'), window, 1);
-      for (let i = 0; i < n; i++) {
-        const range = highMax[i]! - lowMin[i]!;
-        const ratio = range !== 0 ? nanToNum((close[i]! - lowMin[i]!) / range) : 0;
-        out[i] = fillNa(ratio * 100);
-      }
-    });
+    cached(`rsv:${window}`, (out) =>
+      rawStochastic(prices.close, extreme('low', column('low'), window, -1), extreme('high', column('high'), window, 1), out),
+    );
+  const kdjk = (window: number) => cached(`kdjk:${window}`, (out) => kdSmooth(rsv(window), out));
+  const kdjd = (window: number) => cached(`kdjd:${window}`, (out) => kdSmooth(kdjk(window), out));
 
-  /** stockstats' `_calc_kd`: K (or D) starts at 50 and moves a third of the way to each value. */
-  const kdSmooth = (key: string, source: Float64Array) =>
-    cached(key, (out) => {
-      let k = 50.0;
-      for (let i = 0; i < n; i++) {
-        k = KDJ_OLD * k + KDJ_NEW * source[i]!;
-        out[i] = k;
-      }
-    });
-  const kdjk = (window: number) => kdSmooth(`kdjk:${window}`, rsv(window));
-  const kdjd = (window: number) => kdSmooth(`kdjd:${window}`, kdjk(window));
-
-  /** Up and down moves, each SMMA-smoothed, as the share of up in 0..100 (50 on the first row). */
-  const rsi = (window: number) =>
-    cached(`rsi:${window}`, (out) => {
-      const { close } = prices;
-      const com = comFromAlpha(1.0 / window);
-      const up = new EwmMean(com, 0);
-      const down = new EwmMean(com, 0);
-      for (let i = 0; i < n; i++) {
-        const diff = i === 0 ? 0 : close[i]! - close[i - 1]!;
-        const u = up.push(diff > 0 ? diff : 0);
-        const d = down.push(diff < 0 ? -diff : 0);
-        const total = u + d;
-        out[i] = i === 0 ? 50.0 : fillNa(total !== 0 ? 100 * (u / total) : 50.0);
-      }
-    });
-
-  const cci = (window: number) =>
-    cached(`cci:${window}`, (out) => {
-      const tp = typicalPrice();
-      const mean = new RollingMean();
-      const fullWindows = window <= n;
-      for (let i = 0; i < n; i++) {
-        if (i >= window) mean.remove(tp[i - window]!);
-        mean.add(tp[i]!);
-        const mad = !fullWindows ? NaN : i < window - 1 ? 0 : meanAbsDeviation(tp, i - window + 1, window);
-        const divisor = 0.015 * mad;
-        out[i] = divisor !== 0 ? (tp[i]! - mean.mean(1)) / divisor : 0.0;
-      }
-    });
-
-  const macd = () =>
-    cached('macd', (out) => {
-      const close = column('close');
-      const fast = new EwmMean(comFromSpan(MACD.short), 1);
-      const slow = new EwmMean(comFromSpan(MACD.long), 1);
-      for (let i = 0; i < n; i++) out[i] = fast.push(close[i]!) - slow.push(close[i]!);
-    });
+  const macd = () => cached('macd', (out) => macdLine(column('close'), out));
   const macds = () => ema('macd', macd(), MACD.signal);
 
   /** The middle band (20-row mean) and the bands two standard deviations either side, in one pass. */
@@ -230,22 +125,7 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
     const mid = memo.get('boll');
     if (mid !== undefined) return { mid, ub: memo.get('boll_ub')!, lb: memo.get('boll_lb')! };
     const bands = { mid: buffer(), ub: buffer(), lb: buffer() };
-    const close = column('close');
-    const mean = new RollingMean();
-    const variance = new RollingVar();
-    for (let i = 0; i < n; i++) {
-      if (i >= BOLL_WINDOW) {
-        mean.remove(close[i - BOLL_WINDOW]!);
-        variance.remove(close[i - BOLL_WINDOW]!);
-      }
-      mean.add(close[i]!);
-      variance.add(close[i]!);
-      const ma = mean.mean(1);
-      const width = BOLL_STD_TIMES * zsqrt(variance.variance(1, 1));
-      bands.mid[i] = ma;
-      bands.ub[i] = ma + width;
-      bands.lb[i] = ma - width;
-    }
+    bollingerBands(column('close'), bands.mid, bands.ub, bands.lb);
     memo.set('boll', bands.mid).set('boll_ub', bands.ub).set('boll_lb', bands.lb);
     return bands;
   };
@@ -256,38 +136,24 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
     switch (spec.kind) {
       case 'macd': return macd();
       case 'macds': return macds();
-      case 'macdh': return cached('macdh', (out) => {
-        const line = macd();
-        const signal = macds();
-        for (let i = 0; i < n; i++) out[i] = line[i]! - signal[i]!;
-      });
+      case 'macdh': return cached('macdh', (out) => difference(macd(), macds(), out));
       case 'boll': return bollinger().mid;
       case 'boll_ub': return bollinger().ub;
       case 'boll_lb': return bollinger().lb;
       case 'adx': return adx();
       case 'adxr': return ema('adx', adx(), ADX_EMA);
       case 'tr': return directional(DX_SMMA).tr;
-      case 'rsi': return rsi(spec.window);
-      case 'cci': return cci(spec.window);
+      case 'rsi': return cached(`rsi:${spec.window}`, (out) => relativeStrength(prices.close, spec.window, out));
+      case 'cci': return cached(`cci:${spec.window}`, (out) => commodityChannel(typicalPrice(), spec.window, out));
       case 'dx': return directional(spec.window).dx;
       case 'atr': return directional(spec.window).atr;
-      case 'wr': return cached(`wr:${spec.window}`, (out) => {
-        const { close } = prices;
-        const ln = extreme('low', column('low'), spec.window, -1);
-        const hn = extreme('high', column('high'), spec.window, 1);
-        for (let i = 0; i < n; i++) {
-          const range = hn[i]! - ln[i]!;
-          out[i] = (range !== 0 ? (hn[i]! - close[i]!) / range : 0.0) * -100;
-        }
-      });
+      case 'wr': return cached(`wr:${spec.window}`, (out) =>
+        williams(prices.close, extreme('low', column('low'), spec.window, -1), extreme('high', column('high'), spec.window, 1), out),
+      );
       case 'rsv': return rsv(spec.window);
       case 'kdjk': return kdjk(spec.window);
       case 'kdjd': return kdjd(spec.window);
-      case 'kdjj': return cached(`kdjj:${spec.window}`, (out) => {
-        const k = kdjk(spec.window);
-        const d = kdjd(spec.window);
-        for (let i = 0; i < n; i++) out[i] = 3 * k[i]! - 2 * d[i]!;
-      });
+      case 'kdjj': return cached(`kdjj:${spec.window}`, (out) => kdjLine(kdjk(spec.window), kdjd(spec.window), out));
       case 'pdi': return directional(spec.window).pdi;
       case 'ndi': return directional(spec.window).ndi;
       case 'sma': return sma(spec.column, column(spec.column), spec.window);
@@ -299,6 +165,154 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
   };
 
   for (let i = 0; i < specs.length; i++) outs[i]!.set(compute(specs[i]!));
+}
+
+/** stockstats' typical price with `amount`: amount / volume, NaN as 0. */
+function ratioFilled(amount: Float64Array, volume: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = fillNa(amount[i]! / volume[i]!);
+}
+
+/** stockstats' typical price: (close + high + low) / 3, NaN as 0. */
+function meanOfThreeFilled(close: Float64Array, high: Float64Array, low: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = fillNa((close[i]! + high[i]! + low[i]!) / 3.0);
+}
+
+/** `close_N_mstd`: the rolling standard deviation (ddof 1, partial windows), through pandas' zsqrt. */
+function rollingStd(x: Float64Array, out: Float64Array, window: number): void {
+  const roll = new RollingVar();
+  for (let i = 0; i < x.length; i++) {
+    if (i >= window) roll.remove(x[i - window]!);
+    roll.add(x[i]!);
+    out[i] = zsqrt(roll.variance(1, 1));
+  }
+}
+
+/**
+ * True range, ATR (its SMMA), +DI and -DI (+DM and -DM, SMMA-smoothed unless the window is 1,
+ * over the ATR) and DX, in one pass.
+ */
+function directionalSystem(close: Float64Array, high: Float64Array, low: Float64Array, window: number, d: Directional): void {
+  const { tr, atr, pdi, ndi, dx } = d;
+  const com = comFromAlpha(1.0 / window);
+  const smoothed = window !== 1;
+  const atrEwm = new EwmMean(com, 0);
+  const pdmEwm = new EwmMean(com, 0);
+  const ndmEwm = new EwmMean(com, 0);
+  for (let i = 0; i < close.length; i++) {
+    const prevClose = close[i === 0 ? 0 : i - 1]!;
+    const h = high[i]!;
+    const l = low[i]!;
+    const range = nanToNum(Math.max(h - l, Math.max(Math.abs(h - prevClose), Math.abs(l - prevClose))));
+    tr[i] = range;
+    let pdm = 0;
+    let ndm = 0;
+    if (i > 0) {
+      const up = h - high[i - 1]!;
+      const down = -(l - low[i - 1]!);
+      pdm = up > 0 && up > down ? up : 0;
+      ndm = down > 0 && down > up ? down : 0;
+    }
+    if (smoothed) {
+      pdm = pdmEwm.push(pdm);
+      ndm = ndmEwm.push(ndm);
+    }
+    const average = atrEwm.push(range);
+    atr[i] = average;
+    const p = (pdm / average) * 100;
+    const m = (ndm / average) * 100;
+    pdi[i] = p;
+    ndi[i] = m;
+    const divisor = p + m;
+    dx[i] = (divisor !== 0 ? Math.abs(p - m) / divisor : 0) * 100;
+  }
+}
+
+/** stockstats' RSV: where the close sits in the window's low..high range, 0..100. */
+function rawStochastic(close: Float64Array, lowMin: Float64Array, highMax: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const range = highMax[i]! - lowMin[i]!;
+    const ratio = range !== 0 ? nanToNum((close[i]! - lowMin[i]!) / range) : 0;
+    out[i] = fillNa(ratio * 100);
+  }
+}
+
+/** stockstats' `_calc_kd`: K (or D) starts at 50 and moves a third of the way to each value. */
+function kdSmooth(source: Float64Array, out: Float64Array): void {
+  let k = 50.0;
+  for (let i = 0; i < out.length; i++) {
+    k = KDJ_OLD * k + KDJ_NEW * source[i]!;
+    out[i] = k;
+  }
+}
+
+function kdjLine(k: Float64Array, d: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = 3 * k[i]! - 2 * d[i]!;
+}
+
+/** Williams %R: where the close sits below the window's high, 0..-100. */
+function williams(close: Float64Array, lowMin: Float64Array, highMax: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const range = highMax[i]! - lowMin[i]!;
+    out[i] = (range !== 0 ? (highMax[i]! - close[i]!) / range : 0.0) * -100;
+  }
+}
+
+/** Up and down moves, each SMMA-smoothed, as the share of up in 0..100 (50 on the first row). */
+function relativeStrength(close: Float64Array, window: number, out: Float64Array): void {
+  const com = comFromAlpha(1.0 / window);
+  const up = new EwmMean(com, 0);
+  const down = new EwmMean(com, 0);
+  for (let i = 0; i < close.length; i++) {
+    const diff = i === 0 ? 0 : close[i]! - close[i - 1]!;
+    const u = up.push(diff > 0 ? diff : 0);
+    const d = down.push(diff < 0 ? -diff : 0);
+    const total = u + d;
+    out[i] = i === 0 ? 50.0 : fillNa(total !== 0 ? 100 * (u / total) : 50.0);
+  }
+}
+
+/** CCI: the typical price's distance from its rolling mean, in units of 0.015 mean absolute deviations. */
+function commodityChannel(tp: Float64Array, window: number, out: Float64Array): void {
+  const n = tp.length;
+  const mean = new RollingMean();
+  const fullWindows = window <= n;
+  for (let i = 0; i < n; i++) {
+    if (i >= window) mean.remove(tp[i - window]!);
+    mean.add(tp[i]!);
+    const mad = !fullWindows ? NaN : i < window - 1 ? 0 : meanAbsDeviation(tp, i - window + 1, window);
+    const divisor = 0.015 * mad;
+    out[i] = divisor !== 0 ? (tp[i]! - mean.mean(1)) / divisor : 0.0;
+  }
+}
+
+/** MACD: EMA 12 minus EMA 26 of the close, both fed in the same pass. */
+function macdLine(close: Float64Array, out: Float64Array): void {
+  const fast = new EwmMean(comFromSpan(MACD.short), 1);
+  const slow = new EwmMean(comFromSpan(MACD.long), 1);
+  for (let i = 0; i < close.length; i++) out[i] = fast.push(close[i]!) - slow.push(close[i]!);
+}
+
+function difference(a: Float64Array, b: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i]! - b[i]!;
+}
+
+/** Bollinger: the 20-row mean and the bands two standard deviations either side, in one pass. */
+function bollingerBands(close: Float64Array, mid: Float64Array, ub: Float64Array, lb: Float64Array): void {
+  const mean = new RollingMean();
+  const variance = new RollingVar();
+  for (let i = 0; i < close.length; i++) {
+    if (i >= BOLL_WINDOW) {
+      mean.remove(close[i - BOLL_WINDOW]!);
+      variance.remove(close[i - BOLL_WINDOW]!);
+    }
+    mean.add(close[i]!);
+    variance.add(close[i]!);
+    const ma = mean.mean(1);
+    const width = BOLL_STD_TIMES * zsqrt(variance.variance(1, 1));
+    mid[i] = ma;
+    ub[i] = ma + width;
+    lb[i] = ma - width;
+  }
 }
 
 /**
