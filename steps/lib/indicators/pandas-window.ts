@@ -26,10 +26,10 @@ export function comFromAlpha(alpha: number): number {
 export class EwmMean {
   private readonly oldWtFactor: number;
   private readonly minPeriods: number;
+  /** NaN until the first observation, which then becomes the mean with weight 1 (pandas' start). */
   private weighted = NaN;
   private oldWt = 1;
   private nobs = 0;
-  private started = false;
 
   constructor(com: number, minPeriods: number) {
     this.oldWtFactor = 1 - 1 / (1 + com);
@@ -39,10 +39,7 @@ export class EwmMean {
   push(cur: number): number {
     const isObservation = cur === cur;
     if (isObservation) this.nobs++;
-    if (!this.started) {
-      this.started = true;
-      this.weighted = cur;
-    } else if (this.weighted === this.weighted) {
+    if (this.weighted === this.weighted) {
       this.oldWt *= this.oldWtFactor;
       if (isObservation) {
         // pandas skips the update on equal values to keep constant series exact

@@ -259,15 +259,21 @@ function williams(close: Float64Array, lowMin: Float64Array, highMax: Float64Arr
 
 /** Up and down moves, each SMMA-smoothed, as the share of up in 0..100 (50 on the first row). */
 function relativeStrength(close: Float64Array, window: number, out: Float64Array): void {
+  const n = close.length;
+  if (n === 0) return;
   const com = comFromAlpha(1.0 / window);
   const up = new EwmMean(com, 0);
   const down = new EwmMean(com, 0);
-  for (let i = 0; i < close.length; i++) {
-    const diff = i === 0 ? 0 : close[i]! - close[i - 1]!;
+  // the first row has no move: both averages start at 0
+  up.push(0);
+  down.push(0);
+  out[0] = 50.0;
+  for (let i = 1; i < n; i++) {
+    const diff = close[i]! - close[i - 1]!;
     const u = up.push(diff > 0 ? diff : 0);
     const d = down.push(diff < 0 ? -diff : 0);
     const total = u + d;
-    out[i] = i === 0 ? 50.0 : fillNa(total !== 0 ? 100 * (u / total) : 50.0);
+    out[i] = fillNa(total !== 0 ? 100 * (u / total) : 50.0);
   }
 }
 
