@@ -48,17 +48,21 @@ export function engineerFeatures(prices: Table, options: FeatureOptions): Featur
   }
 
   const columns: Record<string, Column> = Object.create(null);
-  const identity = isIdentity(panel.order, prices.rows);
+  const identity = panel.inputOrder;
   for (const name of prices.names) columns[name] = gather(prices.columns[name]!, panel.order, identity);
   for (const [name, values] of indicatorColumns(prices, panel, options.indicators)) columns[name] = values;
   if (options.vix) columns.vix = vixColumn(options.vix, options.vixTic, panel);
   if (options.turbulence) columns.turbulence = turbulenceColumn(close, panel, options.turbulenceLookback);
-  if (options.fillMissing) for (const name of Object.keys(columns)) columns[name] = forwardBackwardFilled(columns[name]!);
+  // Columns made here (all of them once the rows were reordered) are filled in place.
+  if (options.fillMissing) for (const name of Object.keys(columns)) columns[name] = forwardBackwardFilled(columns[name]!, !identity || added.includes(name));
   return { table: orderedTable([...prices.names, ...added], columns), droppedTickers };
 }
 
 /** FinRL clean_data: a ticker stays when the close pivot has no NaN in its column. */
 function completeTickers(panel: Panel, close: Float64Array): boolean[] {
+  const fullGrid = panel.order.length === panel.dates.length * panel.tickers.length;
+  // The usual input, a full grid without a missing close, is recognised by a native scan.
+  if (fullGrid && panel.order.length === close.length && !close.includes(NaN)) return panel.tickers.map(() => true);
   const closes = new Int32Array(panel.tickers.length);
   for (let p = 0; p < panel.order.length; p++) {
     const c = close[panel.order[p]!]!;
@@ -67,25 +71,26 @@ function completeTickers(panel: Panel, close: Float64Array): boolean[] {
   return Array.from(closes, (count) => count === panel.dates.length);
 }
 
-/** Each indicator for each ticker on its own date-ordered series, scattered back to panel order. */
+/**
+ * Each indicator for each ticker on its own date-ordered series. The price columns are copied
+ * ticker-major (each ticker's rows contiguous, in date order), every indicator is written
+ * ticker-major, and each result is gathered back to panel order at the end: both copies walk
+ * the panel order sequentially, which keeps them in cache (scattering a ticker's values across
+ * the panel one row per date does not).
+ */
 function indicatorColumns(prices: Table, panel: Panel, specs: readonly IndicatorSpec[]): Map<string, Float64Array> {
   const out = new Map<string, Float64Array>();
   if (specs.length === 0) return out;
   const n = panel.order.length;
-  const { rows, start } = byTicker(panel);
-  const inputRow = new Int32Array(n);
-  for (let i = 0; i < n; i++) inputRow[i] = panel.order[rows[i]!]!;
+  const { tickerMajor: tickerMajorIndex, start } = byTicker(panel);
   const series: Partial<Record<SeriesName, Float64Array>> = {};
   for (const [name, users] of seriesNeeded(prices, specs)) {
     const source = numberColumn(prices, name, 'prices', users);
     const tickerMajor = new Float64Array(n);
-    for (let i = 0; i < n; i++) tickerMajor[i] = source[inputRow[i]!]!;
+    for (let p = 0; p < n; p++) tickerMajor[tickerMajorIndex[p]!] = source[panel.order[p]!]!;
     series[name] = tickerMajor;
   }
-  const columns = specs.map(() => new Float64Array(n));
-  let longest = 0;
-  for (let t = 0; t < panel.tickers.length; t++) longest = Math.max(longest, start[t + 1]! - start[t]!);
-  const scratch = specs.map(() => new Float64Array(longest));
+  const results = new Float64Array(specs.length * n);
   const ws = createWorkspace();
   for (let t = 0; t < panel.tickers.length; t++) {
     const a = start[t]!;
@@ -99,14 +104,14 @@ function indicatorColumns(prices: Table, panel: Panel, specs: readonly Indicator
       volume: view('volume'),
       amount: view('amount'),
     };
-    const outs = scratch.map((s) => s.subarray(0, b - a));
-    computeTicker(specs, tickerPrices, outs, ws);
-    outs.forEach((values, j) => {
-      const column = columns[j]!;
-      for (let k = 0; k < values.length; k++) column[rows[a + k]!] = values[k]!;
-    });
+    computeTicker(specs, tickerPrices, specs.map((_, j) => results.subarray(j * n + a, j * n + b)), ws);
   }
-  specs.forEach((spec, j) => out.set(spec.name, columns[j]!));
+  specs.forEach((spec, j) => {
+    const column = new Float64Array(n);
+    const offset = j * n;
+    for (let p = 0; p < n; p++) column[p] = results[offset + tickerMajorIndex[p]!]!;
+    out.set(spec.name, column);
+  });
   return out;
 }
 
@@ -168,10 +173,4 @@ function gather(column: Column, order: Int32Array, identity: boolean): Column {
   const out = column instanceof Float64Array ? new Float64Array(n) : column instanceof Int32Array ? new Int32Array(n) : new Array<string | null>(n);
   for (let p = 0; p < n; p++) out[p] = column[order[p]!]!;
   return out;
-}
-
-function isIdentity(order: Int32Array, rows: number): boolean {
-  if (order.length !== rows) return false;
-  for (let p = 0; p < rows; p++) if (order[p] !== p) return false;
-  return true;
 }

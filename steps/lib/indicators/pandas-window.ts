@@ -3,8 +3,9 @@
  * (pandas/_libs/window/aggregations.pyx and pandas/core/_numba/kernels), step for step,
  * so results agree to the last few ulps rather than merely "to tolerance": Kahan-compensated
  * rolling sums, Welford variance with the same constant-run shortcut, and the adjusted EWM
- * recurrence with its NaN handling (ignore_na=False). Every kernel writes into `out` and
- * allocates nothing.
+ * recurrence with its NaN handling (ignore_na=False). Each is a small running state fed one value
+ * at a time, so an indicator built on several of them makes one pass over its series (one loop
+ * for V8 to optimise, which is most of a first call's cost); the array forms write into `out`.
  */
 
 /** pandas' centre of mass for `ewm(span=N)`. */
@@ -17,137 +18,166 @@ export function comFromAlpha(alpha: number): number {
   return (1 - alpha) / alpha;
 }
 
-/** `Series.ewm(com=com, adjust=true, ignore_na=False, min_periods=minPeriods).mean()`. */
-export function ewmMean(x: Float64Array, out: Float64Array, com: number, minPeriods: number): Float64Array {
-  const n = x.length;
-  if (n === 0) return out;
-  const minp = Math.max(minPeriods, 1);
-  const alpha = 1 / (1 + com);
-  const oldWtFactor = 1 - alpha;
-  const newWt = 1;
-  let weighted = x[0]!;
-  let nobs = weighted === weighted ? 1 : 0;
-  out[0] = nobs >= minp ? weighted : NaN;
-  let oldWt = 1;
-  for (let i = 1; i < n; i++) {
-    const cur = x[i]!;
+/**
+ * `Series.ewm(com=com, adjust=True, ignore_na=False, min_periods=minPeriods).mean()` as a running
+ * state: `push` takes the next value and returns the mean so far. Indicators that chain several
+ * averages (RSI, DX, MACD) push each row through all of them in one loop.
+ */
+export class EwmMean {
+  private readonly oldWtFactor: number;
+  private readonly minPeriods: number;
+  /** NaN until the first observation, which then becomes the mean with weight 1 (pandas' start). */
+  private weighted = NaN;
+  private oldWt = 1;
+  private nobs = 0;
+
+  constructor(com: number, minPeriods: number) {
+    this.oldWtFactor = 1 - 1 / (1 + com);
+    this.minPeriods = Math.max(minPeriods, 1);
+  }
+
+  push(cur: number): number {
     const isObservation = cur === cur;
-    if (isObservation) nobs++;
-    if (weighted === weighted) {
-      oldWt *= oldWtFactor;
+    if (isObservation) this.nobs++;
+    if (this.weighted === this.weighted) {
+      this.oldWt *= this.oldWtFactor;
       if (isObservation) {
         // pandas skips the update on equal values to keep constant series exact
-        if (weighted !== cur) weighted = (oldWt * weighted + newWt * cur) / (oldWt + newWt);
-        oldWt += newWt;
+        if (this.weighted !== cur) this.weighted = (this.oldWt * this.weighted + cur) / (this.oldWt + 1);
+        this.oldWt += 1;
       }
     } else if (isObservation) {
-      weighted = cur;
+      this.weighted = cur;
     }
-    out[i] = nobs >= minp ? weighted : NaN;
+    return this.nobs >= this.minPeriods ? this.weighted : NaN;
   }
+}
+
+/** `ewm(...).mean()` of a whole series. */
+export function ewmMean(x: Float64Array, out: Float64Array, com: number, minPeriods: number): Float64Array {
+  const ewm = new EwmMean(com, minPeriods);
+  for (let i = 0; i < x.length; i++) out[i] = ewm.push(x[i]!);
   return out;
+}
+
+/**
+ * The running sum behind `rolling(window).mean()`: Kahan-compensated adds and removes, and the
+ * same exactness guards as pandas (a run of equal values gives that value; an all-positive or
+ * all-negative window cannot change sign). The caller removes the value leaving the window.
+ */
+export class RollingMean {
+  private nobs = 0;
+  private sum = 0;
+  private negCount = 0;
+  private compAdd = 0;
+  private compRemove = 0;
+  private sameRun = 0;
+  private prev = NaN;
+
+  add(val: number): void {
+    if (val !== val) return;
+    this.nobs++;
+    const y = val - this.compAdd;
+    const t = this.sum + y;
+    this.compAdd = t - this.sum - y;
+    this.sum = t;
+    if (val < 0) this.negCount++;
+    this.sameRun = val === this.prev ? this.sameRun + 1 : 1;
+    this.prev = val;
+  }
+
+  remove(val: number): void {
+    if (val !== val) return;
+    this.nobs--;
+    const y = -val - this.compRemove;
+    const t = this.sum + y;
+    this.compRemove = t - this.sum - y;
+    this.sum = t;
+    if (val < 0) this.negCount--;
+  }
+
+  mean(minPeriods: number): number {
+    const nobs = this.nobs;
+    if (nobs < minPeriods || nobs === 0) return NaN;
+    if (this.sameRun >= nobs) return this.prev;
+    const result = this.sum / nobs;
+    if (this.negCount === 0 && result < 0) return 0;
+    if (this.negCount === nobs && result > 0) return 0;
+    return result;
+  }
 }
 
 /** `Series.rolling(window, min_periods).mean()`. */
 export function rollingMean(x: Float64Array, out: Float64Array, window: number, minPeriods: number): Float64Array {
-  const n = x.length;
-  let nobs = 0;
-  let sum = 0;
-  let negCount = 0;
-  let compAdd = 0;
-  let compRemove = 0;
-  let sameRun = 0;
-  let prev = n > 0 ? x[0]! : NaN;
-  for (let i = 0; i < n; i++) {
-    if (i >= window) {
-      const val = x[i - window]!;
-      if (val === val) {
-        nobs--;
-        const y = -val - compRemove;
-        const t = sum + y;
-        compRemove = t - sum - y;
-        sum = t;
-        if (val < 0) negCount--;
-      }
-    }
-    const val = x[i]!;
-    if (val === val) {
-      nobs++;
-      const y = val - compAdd;
-      const t = sum + y;
-      compAdd = t - sum - y;
-      sum = t;
-      if (val < 0) negCount++;
-      sameRun = val === prev ? sameRun + 1 : 1;
-      prev = val;
-    }
-    let result = NaN;
-    if (nobs >= minPeriods && nobs > 0) {
-      result = sum / nobs;
-      if (sameRun >= nobs) result = prev;
-      else if (negCount === 0 && result < 0) result = 0;
-      else if (negCount === nobs && result > 0) result = 0;
-    }
-    out[i] = result;
+  const roll = new RollingMean();
+  for (let i = 0; i < x.length; i++) {
+    if (i >= window) roll.remove(x[i - window]!);
+    roll.add(x[i]!);
+    out[i] = roll.mean(minPeriods);
   }
   return out;
 }
 
+/** The running Welford state behind `rolling(window).var(ddof)`, with pandas' constant-run shortcut. */
+export class RollingVar {
+  private nobs = 0;
+  private mean = 0;
+  private ssqdm = 0;
+  private compAdd = 0;
+  private compRemove = 0;
+  private sameRun = 0;
+  private prev = NaN;
+
+  add(val: number): void {
+    if (val !== val) return;
+    this.sameRun = val === this.prev ? this.sameRun + 1 : 1;
+    this.prev = val;
+    this.nobs++;
+    const prevMean = this.mean - this.compAdd;
+    const y = val - this.compAdd;
+    const t = y - this.mean;
+    this.compAdd = t + this.mean - y;
+    this.mean += t / this.nobs;
+    this.ssqdm += (val - prevMean) * (val - this.mean);
+  }
+
+  remove(val: number): void {
+    if (val !== val) return;
+    this.nobs--;
+    if (this.nobs > 0) {
+      const prevMean = this.mean - this.compRemove;
+      const y = val - this.compRemove;
+      const t = y - this.mean;
+      this.compRemove = t + this.mean - y;
+      this.mean -= t / this.nobs;
+      this.ssqdm -= (val - prevMean) * (val - this.mean);
+    } else {
+      this.mean = 0;
+      this.ssqdm = 0;
+    }
+  }
+
+  variance(minPeriods: number, ddof: number): number {
+    const nobs = this.nobs;
+    if (nobs < Math.max(minPeriods, 1) || nobs <= ddof) return NaN;
+    return nobs === 1 || this.sameRun >= nobs ? 0 : this.ssqdm / (nobs - ddof);
+  }
+}
+
 /** `Series.rolling(window, min_periods).var(ddof)`. */
 export function rollingVar(x: Float64Array, out: Float64Array, window: number, minPeriods: number, ddof = 1): Float64Array {
-  const n = x.length;
-  const minp = Math.max(minPeriods, 1);
-  let nobs = 0;
-  let mean = 0;
-  let ssqdm = 0;
-  let compAdd = 0;
-  let compRemove = 0;
-  let sameRun = 0;
-  let prev = n > 0 ? x[0]! : NaN;
-  for (let i = 0; i < n; i++) {
-    if (i >= window) {
-      const val = x[i - window]!;
-      if (val === val) {
-        nobs--;
-        if (nobs > 0) {
-          const prevMean = mean - compRemove;
-          const y = val - compRemove;
-          const t = y - mean;
-          compRemove = t + mean - y;
-          mean -= t / nobs;
-          ssqdm -= (val - prevMean) * (val - mean);
-        } else {
-          mean = 0;
-          ssqdm = 0;
-        }
-      }
-    }
-    const val = x[i]!;
-    if (val === val) {
-      sameRun = val === prev ? sameRun + 1 : 1;
-      prev = val;
-      nobs++;
-      const prevMean = mean - compAdd;
-      const y = val - compAdd;
-      const t = y - mean;
-      compAdd = t + mean - y;
-      mean += t / nobs;
-      ssqdm += (val - prevMean) * (val - mean);
-    }
-    let result = NaN;
-    if (nobs >= minp && nobs > ddof) result = nobs === 1 || sameRun >= nobs ? 0 : ssqdm / (nobs - ddof);
-    out[i] = result;
+  const roll = new RollingVar();
+  for (let i = 0; i < x.length; i++) {
+    if (i >= window) roll.remove(x[i - window]!);
+    roll.add(x[i]!);
+    out[i] = roll.variance(minPeriods, ddof);
   }
   return out;
 }
 
 /** pandas `zsqrt`: the square root with negative rounding noise clamped to 0 (NaN stays NaN). */
-export function zsqrtInPlace(x: Float64Array): Float64Array {
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    x[i] = v < 0 ? 0 : Math.sqrt(v);
-  }
-  return x;
+export function zsqrt(v: number): number {
+  return v < 0 ? 0 : Math.sqrt(v);
 }
 
 /**

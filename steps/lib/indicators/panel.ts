@@ -15,14 +15,15 @@ export interface Panel {
   /** Per panel row: index into `dates` and into `tickers`. */
   readonly dateOf: Int32Array;
   readonly tickerOf: Int32Array;
+  /** Whether the panel rows are all the input rows, in the input's own order. */
+  readonly inputOrder: boolean;
 }
 
 /** Builds the panel over `rows` (input row indices; all rows when omitted). Duplicate (date, tic) pairs are an error. */
 export function panelOf(prices: Table, port: string, rows?: Int32Array): Panel {
   const date = stringColumn(prices, 'date', port);
   const tic = stringColumn(prices, 'tic', port);
-  const selected = rows ?? iota(prices.rows);
-  const n = selected.length;
+  const n = rows === undefined ? prices.rows : rows.length;
   // ids in order of first appearance, made sorted afterwards
   const dateIds = new Int32Array(n);
   const tickerIds = new Int32Array(n);
@@ -31,8 +32,11 @@ export function panelOf(prices: Table, port: string, rows?: Int32Array): Panel {
   let lastDate: string | undefined;
   let dateId = 0;
   let tickerId = -1;
+  let increasing = true;
   for (let k = 0; k < n; k++) {
-    const row = selected[k]!;
+    const row = rows === undefined ? k : rows[k]!;
+    const previousDate = dateId;
+    const previousTicker = tickerId;
     // A long table repeats each date once per ticker and cycles through the tickers in order:
     // try the obvious guesses before the map lookups.
     if (date[row] !== lastDate) {
@@ -43,6 +47,12 @@ export function panelOf(prices: Table, port: string, rows?: Int32Array): Panel {
     tickerId = tickers.values[next] === tic[row] ? next : tickers.id(tic[row]!);
     dateIds[k] = dateId;
     tickerIds[k] = tickerId;
+    if (k > 0 && (dateId < previousDate || (dateId === previousDate && tickerId <= previousTicker))) increasing = false;
+  }
+  const order = rows ?? iota(n);
+  // The usual input: rows already in (date, tic) order, so first appearance is sorted order too.
+  if (increasing && isSorted(dates.values) && isSorted(tickers.values)) {
+    return { order, dates: dates.values, tickers: tickers.values, dateOf: dateIds, tickerOf: tickerIds, inputOrder: rows === undefined };
   }
   const dateRank = dates.ranks();
   const tickerRank = tickers.ranks();
@@ -54,19 +64,24 @@ export function panelOf(prices: Table, port: string, rows?: Int32Array): Panel {
     if (k > 0 && dateIds[k]! * T + tickerIds[k]! <= dateIds[k - 1]! * T + tickerIds[k - 1]!) sorted = false;
   }
   const position = sorted ? undefined : iota(n).sort((a, b) => dateIds[a]! - dateIds[b]! || tickerIds[a]! - tickerIds[b]!);
-  const order = new Int32Array(n);
+  const panelOrder = new Int32Array(n);
   const dateOf = new Int32Array(n);
   const tickerOf = new Int32Array(n);
   for (let p = 0; p < n; p++) {
     const k = position === undefined ? p : position[p]!;
-    order[p] = selected[k]!;
+    panelOrder[p] = order[k]!;
     dateOf[p] = dateIds[k]!;
     tickerOf[p] = tickerIds[k]!;
     if (p > 0 && dateOf[p] === dateOf[p - 1] && tickerOf[p] === tickerOf[p - 1]) {
-      throw new Error(`input \`${port}\`: duplicate row for tic \`${tic[order[p]!]}\` on ${date[order[p]!]} (rows ${order[p - 1]! + 1} and ${order[p]! + 1})`);
+      throw new Error(`input \`${port}\`: duplicate row for tic \`${tic[panelOrder[p]!]}\` on ${date[panelOrder[p]!]} (rows ${panelOrder[p - 1]! + 1} and ${panelOrder[p]! + 1})`);
     }
   }
-  return { order, dates: dates.sorted(), tickers: tickers.sorted(), dateOf, tickerOf };
+  return { order: panelOrder, dates: dates.sorted(), tickers: tickers.sorted(), dateOf, tickerOf, inputOrder: rows === undefined && sorted };
+}
+
+function isSorted(values: readonly string[]): boolean {
+  for (let i = 1; i < values.length; i++) if (compareStrings(values[i - 1]!, values[i]!) >= 0) return false;
+  return true;
 }
 
 /** Distinct strings numbered in order of first appearance. */
@@ -103,16 +118,27 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Panel rows regrouped ticker by ticker (each in date order): `rows[start[t] .. start[t+1])` belong to ticker t. */
-export function byTicker(panel: Panel): { rows: Int32Array; start: Int32Array } {
+/**
+ * The panel regrouped ticker by ticker, each in date order: ticker t owns the ticker-major
+ * positions `start[t] .. start[t+1])`, and panel row p sits at `tickerMajor[p]`.
+ */
+export function byTicker(panel: Panel): { tickerMajor: Int32Array; start: Int32Array } {
   const nTickers = panel.tickers.length;
+  const nDates = panel.dates.length;
+  const n = panel.order.length;
   const start = new Int32Array(nTickers + 1);
+  const tickerMajor = new Int32Array(n);
+  if (n === nTickers * nDates) {
+    // A full grid (rows are unique, so every ticker has every date): positions are arithmetic.
+    for (let t = 0; t <= nTickers; t++) start[t] = t * nDates;
+    for (let p = 0; p < n; p++) tickerMajor[p] = panel.tickerOf[p]! * nDates + panel.dateOf[p]!;
+    return { tickerMajor, start };
+  }
   for (const t of panel.tickerOf) start[t + 1]!++;
   for (let t = 0; t < nTickers; t++) start[t + 1]! += start[t]!;
   const next = start.slice(0, nTickers);
-  const rows = new Int32Array(panel.order.length);
-  for (let p = 0; p < panel.order.length; p++) rows[next[panel.tickerOf[p]!]!++] = p;
-  return { rows, start };
+  for (let p = 0; p < n; p++) tickerMajor[p] = next[panel.tickerOf[p]!]!++;
+  return { tickerMajor, start };
 }
 
 export function stringColumn(t: Table, name: string, port: string): readonly string[] {

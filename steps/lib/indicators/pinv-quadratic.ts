@@ -5,9 +5,15 @@
  * the form in n³/6 multiply-adds (the turbulence index needs one per date). When a pivot
  * collapses, C is near singular and numpy's cut-off matters (singular values below
  * 1e-15 × the largest count as 0): then a symmetric eigen-decomposition (ml-matrix) applies
- * that cut-off exactly as pinv does on the singular values |λ|.
+ * that cut-off exactly as pinv does on the singular values |λ|. ml-matrix is required on that
+ * first near-singular date only: importing it as an ES module costs ~40-70 ms of CPU (a lexer
+ * pass over its 150 KB CommonJS build), more than the whole indicator step.
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { createRequire } from 'node:module';
+import type * as MlMatrix from 'ml-matrix';
+
+const require = createRequire(import.meta.url);
+let mlMatrix: typeof MlMatrix | undefined;
 
 /** numpy's default `rcond` for pinv. */
 const PINV_RCOND = 1e-15;
@@ -100,6 +106,7 @@ function swapUpper(a: Float64Array, n: number, k: number, p: number, y: Float64A
 
 function eigenForm(c: Float64Array, x: Float64Array, n: number): number {
   const rows = Array.from({ length: n }, (_, i) => Array.from(c.subarray(i * n, i * n + n)));
+  const { EigenvalueDecomposition, Matrix } = (mlMatrix ??= require('ml-matrix') as typeof MlMatrix);
   const evd = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
   const values = evd.realEigenvalues;
   const vectors = evd.eigenvectorMatrix;

@@ -2,10 +2,11 @@
  * stockstats 0.6.8 indicators on one ticker's series (date order), formula for formula,
  * including its guards: `np.where(divisor != 0, ..., 0)`, `fillna(0)` in `to_series`,
  * `nan_to_num` on the true range, partial windows (`min_periods=1`). Intermediates shared by
- * several requested names (an EMA, the true range, +DM/-DM) are computed once per ticker.
+ * several requested names (an EMA, the directional system, the Bollinger bands) are computed
+ * once per ticker.
  */
 import type { IndicatorSpec, PriceColumn } from './catalog.ts';
-import { comFromAlpha, comFromSpan, ewmMean, rollingExtreme, rollingMean, rollingVar, zsqrtInPlace } from './pandas-window.ts';
+import { comFromAlpha, comFromSpan, EwmMean, ewmMean, rollingExtreme, RollingMean, rollingMean, RollingVar, rollingVar, zsqrt } from './pandas-window.ts';
 
 export interface TickerPrices {
   readonly close: Float64Array;
@@ -38,7 +39,22 @@ export function createWorkspace(): Workspace {
   return { buffers: [], deque: new Int32Array(0) };
 }
 
-/** Computes every spec for one ticker, writing spec i into outs[i] (same length as the series). */
+/** The directional movement system for one window: each array holds one value per row. */
+interface Directional {
+  readonly tr: Float64Array;
+  readonly atr: Float64Array;
+  readonly pdi: Float64Array;
+  readonly ndi: Float64Array;
+  readonly dx: Float64Array;
+}
+
+/**
+ * Computes every spec for one ticker, writing spec i into outs[i] (same length as the series).
+ * Each indicator family is one loop over the series that feeds its running averages row by row
+ * (MACD's two EMAs, Bollinger's mean and variance, RSI's two smoothed moves, the whole DX chain),
+ * so a call runs a few hot loops rather than a pass per intermediate. The loops are module-level
+ * functions, not closures made per ticker: V8 then compiles each once for all tickers.
+ */
 export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPrices, outs: readonly Float64Array[], ws: Workspace = createWorkspace()): void {
   const n = prices.close.length;
   const memo = new Map<string, Float64Array>();
@@ -69,11 +85,7 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
     cached(`sma:${key}:${window}`, (out) => rollingMean(x, out, window, 1));
   const mvar = (key: string, x: Float64Array, window: number) =>
     cached(`mvar:${key}:${window}`, (out) => rollingVar(x, out, window, 1));
-  const mstd = (key: string, x: Float64Array, window: number) =>
-    cached(`mstd:${key}:${window}`, (out) => {
-      out.set(mvar(key, x, window));
-      zsqrtInPlace(out);
-    });
+  const mstd = (key: string, x: Float64Array, window: number) => cached(`mstd:${key}:${window}`, (out) => rollingStd(x, out, window));
   const extreme = (key: string, x: Float64Array, window: number, sign: 1 | -1) =>
     cached(`${sign > 0 ? 'max' : 'min'}:${key}:${window}`, (out) => {
       const capacity = Math.min(window, Math.max(n, 1));
@@ -83,183 +95,67 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
 
   const typicalPrice = () =>
     cached('tp', (out) => {
-      const { close } = prices;
-      if (prices.amount !== undefined) {
-        const amount = prices.amount;
-        const volume = column('volume');
-        for (let i = 0; i < n; i++) out[i] = fillNa(amount[i]! / volume[i]!);
-      } else {
-        const high = column('high');
-        const low = column('low');
-        for (let i = 0; i < n; i++) out[i] = fillNa((close[i]! + high[i]! + low[i]!) / 3.0);
-      }
+      if (prices.amount !== undefined) ratioFilled(prices.amount, column('volume'), out);
+      else meanOfThreeFilled(prices.close, column('high'), column('low'), out);
     });
 
-  const trueRange = () =>
-    cached('tr', (out) => {
-      const { close } = prices;
-      const high = column('high');
-      const low = column('low');
-      for (let i = 0; i < n; i++) {
-        const prevClose = close[i === 0 ? 0 : i - 1]!;
-        const tr = Math.max(high[i]! - low[i]!, Math.max(Math.abs(high[i]! - prevClose), Math.abs(low[i]! - prevClose)));
-        out[i] = nanToNum(tr);
-      }
-    });
-
-  const atr = (window: number) => smma('tr', trueRange(), window);
-
-  /** +DM and -DM, SMMA-smoothed unless the window is 1. */
-  const directionalMove = (window: number): [Float64Array, Float64Array] => {
-    const raw = (sign: 1 | -1) =>
-      cached(`dm:${sign}`, (out) => {
-        const high = column('high');
-        const low = column('low');
-        out[0] = 0;
-        for (let i = 1; i < n; i++) {
-          const up = high[i]! - high[i - 1]!;
-          const down = -(low[i]! - low[i - 1]!);
-          out[i] = sign > 0 ? (up > 0 && up > down ? up : 0) : down > 0 && down > up ? down : 0;
-        }
-      });
-    if (window === 1) return [raw(1), raw(-1)];
-    return [smma('dm+', raw(1), window), smma('dm-', raw(-1), window)];
+  const directionals = new Map<number, Directional>();
+  const directional = (window: number): Directional => {
+    let d = directionals.get(window);
+    if (d === undefined) {
+      d = { tr: buffer(), atr: buffer(), pdi: buffer(), ndi: buffer(), dx: buffer() };
+      directionalSystem(prices.close, column('high'), column('low'), window, d);
+      directionals.set(window, d);
+    }
+    return d;
   };
 
-  const directionalIndex = (sign: 1 | -1, window: number) =>
-    cached(`di:${sign}:${window}`, (out) => {
-      const [pdm, ndm] = directionalMove(window);
-      const dm = sign > 0 ? pdm : ndm;
-      const range = atr(window);
-      for (let i = 0; i < n; i++) out[i] = (dm[i]! / range[i]!) * 100;
-    });
-
-  const dx = (window: number) =>
-    cached(`dx:${window}`, (out) => {
-      const pdi = directionalIndex(1, window);
-      const ndi = directionalIndex(-1, window);
-      for (let i = 0; i < n; i++) {
-        const divisor = pdi[i]! + ndi[i]!;
-        out[i] = (divisor !== 0 ? Math.abs(pdi[i]! - ndi[i]!) / divisor : 0) * 100;
-      }
-    });
-
   const rsv = (window: number) =>
-    cached(`rsv:${window}`, (out) => {
-      const { close } = prices;
-      const lowMin = extreme('low', column('low'), window, -1);
-      const highMax = extreme('high', column('high'), window, 1);
-      for (let i = 0; i < n; i++) {
-        const range = highMax[i]! - lowMin[i]!;
-        const ratio = range !== 0 ? nanToNum((close[i]! - lowMin[i]!) / range) : 0;
-        out[i] = fillNa(ratio * 100);
-      }
-    });
+    cached(`rsv:${window}`, (out) =>
+      rawStochastic(prices.close, extreme('low', column('low'), window, -1), extreme('high', column('high'), window, 1), out),
+    );
+  const kdjk = (window: number) => cached(`kdjk:${window}`, (out) => kdSmooth(rsv(window), out));
+  const kdjd = (window: number) => cached(`kdjd:${window}`, (out) => kdSmooth(kdjk(window), out));
 
-  /** stockstats' `_calc_kd`: K (or D) starts at 50 and moves a third of the way to each value. */
-  const kdSmooth = (key: string, source: Float64Array) =>
-    cached(key, (out) => {
-      let k = 50.0;
-      for (let i = 0; i < n; i++) {
-        k = KDJ_OLD * k + KDJ_NEW * source[i]!;
-        out[i] = k;
-      }
-    });
-  const kdjk = (window: number) => kdSmooth(`kdjk:${window}`, rsv(window));
-  const kdjd = (window: number) => kdSmooth(`kdjd:${window}`, kdjk(window));
-
-  const rsi = (window: number) =>
-    cached(`rsi:${window}`, (out) => {
-      const { close } = prices;
-      const up = buffer();
-      const down = buffer();
-      if (n > 0) up[0] = down[0] = 0;
-      for (let i = 1; i < n; i++) {
-        const diff = close[i]! - close[i - 1]!;
-        up[i] = diff > 0 ? diff : 0;
-        down[i] = diff < 0 ? -diff : 0;
-      }
-      const com = comFromAlpha(1.0 / window);
-      ewmMean(up, up, com, 0);
-      ewmMean(down, down, com, 0);
-      for (let i = 0; i < n; i++) {
-        const total = up[i]! + down[i]!;
-        out[i] = fillNa(total !== 0 ? 100 * (up[i]! / total) : 50.0);
-      }
-      if (n > 0) out[0] = 50.0;
-    });
-
-  const cci = (window: number) =>
-    cached(`cci:${window}`, (out) => {
-      const tp = typicalPrice();
-      const tpSma = sma('tp', tp, window);
-      const mad = rollingMeanAbsDeviation(tp, buffer(), window);
-      for (let i = 0; i < n; i++) {
-        const divisor = 0.015 * mad[i]!;
-        out[i] = divisor !== 0 ? (tp[i]! - tpSma[i]!) / divisor : 0.0;
-      }
-    });
-
-  const macd = () =>
-    cached('macd', (out) => {
-      const close = column('close');
-      const fast = ema('close', close, MACD.short);
-      const slow = ema('close', close, MACD.long);
-      for (let i = 0; i < n; i++) out[i] = fast[i]! - slow[i]!;
-    });
+  const macd = () => cached('macd', (out) => macdLine(column('close'), out));
   const macds = () => ema('macd', macd(), MACD.signal);
 
-  const bollBand = (sign: 1 | -1) =>
-    cached(`boll:${sign}`, (out) => {
-      const close = column('close');
-      const ma = sma('close', close, BOLL_WINDOW);
-      const sd = mstd('close', close, BOLL_WINDOW);
-      for (let i = 0; i < n; i++) {
-        const width = BOLL_STD_TIMES * sd[i]!;
-        out[i] = sign > 0 ? ma[i]! + width : ma[i]! - width;
-      }
-    });
+  /** The middle band (20-row mean) and the bands two standard deviations either side, in one pass. */
+  const bollinger = (): { mid: Float64Array; ub: Float64Array; lb: Float64Array } => {
+    const mid = memo.get('boll');
+    if (mid !== undefined) return { mid, ub: memo.get('boll_ub')!, lb: memo.get('boll_lb')! };
+    const bands = { mid: buffer(), ub: buffer(), lb: buffer() };
+    bollingerBands(column('close'), bands.mid, bands.ub, bands.lb);
+    memo.set('boll', bands.mid).set('boll_ub', bands.ub).set('boll_lb', bands.lb);
+    return bands;
+  };
 
-  const adx = () => ema('dx', dx(DX_SMMA), ADX_EMA);
+  const adx = () => ema('dx', directional(DX_SMMA).dx, ADX_EMA);
 
   const compute = (spec: IndicatorSpec): Float64Array => {
     switch (spec.kind) {
       case 'macd': return macd();
       case 'macds': return macds();
-      case 'macdh': return cached('macdh', (out) => {
-        const line = macd();
-        const signal = macds();
-        for (let i = 0; i < n; i++) out[i] = line[i]! - signal[i]!;
-      });
-      case 'boll': return sma('close', column('close'), BOLL_WINDOW);
-      case 'boll_ub': return bollBand(1);
-      case 'boll_lb': return bollBand(-1);
+      case 'macdh': return cached('macdh', (out) => difference(macd(), macds(), out));
+      case 'boll': return bollinger().mid;
+      case 'boll_ub': return bollinger().ub;
+      case 'boll_lb': return bollinger().lb;
       case 'adx': return adx();
       case 'adxr': return ema('adx', adx(), ADX_EMA);
-      case 'tr': return trueRange();
-      case 'rsi': return rsi(spec.window);
-      case 'cci': return cci(spec.window);
-      case 'dx': return dx(spec.window);
-      case 'atr': return atr(spec.window);
-      case 'wr': return cached(`wr:${spec.window}`, (out) => {
-        const { close } = prices;
-        const ln = extreme('low', column('low'), spec.window, -1);
-        const hn = extreme('high', column('high'), spec.window, 1);
-        for (let i = 0; i < n; i++) {
-          const range = hn[i]! - ln[i]!;
-          out[i] = (range !== 0 ? (hn[i]! - close[i]!) / range : 0.0) * -100;
-        }
-      });
+      case 'tr': return directional(DX_SMMA).tr;
+      case 'rsi': return cached(`rsi:${spec.window}`, (out) => relativeStrength(prices.close, spec.window, out));
+      case 'cci': return cached(`cci:${spec.window}`, (out) => commodityChannel(typicalPrice(), spec.window, out));
+      case 'dx': return directional(spec.window).dx;
+      case 'atr': return directional(spec.window).atr;
+      case 'wr': return cached(`wr:${spec.window}`, (out) =>
+        williams(prices.close, extreme('low', column('low'), spec.window, -1), extreme('high', column('high'), spec.window, 1), out),
+      );
       case 'rsv': return rsv(spec.window);
       case 'kdjk': return kdjk(spec.window);
       case 'kdjd': return kdjd(spec.window);
-      case 'kdjj': return cached(`kdjj:${spec.window}`, (out) => {
-        const k = kdjk(spec.window);
-        const d = kdjd(spec.window);
-        for (let i = 0; i < n; i++) out[i] = 3 * k[i]! - 2 * d[i]!;
-      });
-      case 'pdi': return directionalIndex(1, spec.window);
-      case 'ndi': return directionalIndex(-1, spec.window);
+      case 'kdjj': return cached(`kdjj:${spec.window}`, (out) => kdjLine(kdjk(spec.window), kdjd(spec.window), out));
+      case 'pdi': return directional(spec.window).pdi;
+      case 'ndi': return directional(spec.window).ndi;
       case 'sma': return sma(spec.column, column(spec.column), spec.window);
       case 'ema': return ema(spec.column, column(spec.column), spec.window);
       case 'smma': return smma(spec.column, column(spec.column), spec.window);
@@ -271,21 +167,168 @@ export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPri
   for (let i = 0; i < specs.length; i++) outs[i]!.set(compute(specs[i]!));
 }
 
-/**
- * stockstats `_mad`: mean absolute deviation over full windows only (0 before the first full
- * window, NaN everywhere when the series is shorter than the window). Both sums are numpy's
- * pairwise sums, so each value matches numpy to the bit.
- */
-function rollingMeanAbsDeviation(x: Float64Array, out: Float64Array, window: number): Float64Array {
-  const n = x.length;
-  if (window > n) return out.fill(NaN);
-  out.fill(0, 0, window - 1);
-  for (let end = window - 1; end < n; end++) {
-    const start = end - window + 1;
-    const mean = pairwiseSum(x, start, window) / window;
-    out[end] = pairwiseAbsDevSum(x, start, window, mean) / window;
+/** stockstats' typical price with `amount`: amount / volume, NaN as 0. */
+function ratioFilled(amount: Float64Array, volume: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = fillNa(amount[i]! / volume[i]!);
+}
+
+/** stockstats' typical price: (close + high + low) / 3, NaN as 0. */
+function meanOfThreeFilled(close: Float64Array, high: Float64Array, low: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = fillNa((close[i]! + high[i]! + low[i]!) / 3.0);
+}
+
+/** `close_N_mstd`: the rolling standard deviation (ddof 1, partial windows), through pandas' zsqrt. */
+function rollingStd(x: Float64Array, out: Float64Array, window: number): void {
+  const roll = new RollingVar();
+  for (let i = 0; i < x.length; i++) {
+    if (i >= window) roll.remove(x[i - window]!);
+    roll.add(x[i]!);
+    out[i] = zsqrt(roll.variance(1, 1));
   }
-  return out;
+}
+
+/**
+ * True range, ATR (its SMMA), +DI and -DI (+DM and -DM, SMMA-smoothed unless the window is 1,
+ * over the ATR) and DX, in one pass.
+ */
+function directionalSystem(close: Float64Array, high: Float64Array, low: Float64Array, window: number, d: Directional): void {
+  const { tr, atr, pdi, ndi, dx } = d;
+  const com = comFromAlpha(1.0 / window);
+  const smoothed = window !== 1;
+  const atrEwm = new EwmMean(com, 0);
+  const pdmEwm = new EwmMean(com, 0);
+  const ndmEwm = new EwmMean(com, 0);
+  for (let i = 0; i < close.length; i++) {
+    const prevClose = close[i === 0 ? 0 : i - 1]!;
+    const h = high[i]!;
+    const l = low[i]!;
+    const range = nanToNum(Math.max(h - l, Math.max(Math.abs(h - prevClose), Math.abs(l - prevClose))));
+    tr[i] = range;
+    let pdm = 0;
+    let ndm = 0;
+    if (i > 0) {
+      const up = h - high[i - 1]!;
+      const down = -(l - low[i - 1]!);
+      pdm = up > 0 && up > down ? up : 0;
+      ndm = down > 0 && down > up ? down : 0;
+    }
+    if (smoothed) {
+      pdm = pdmEwm.push(pdm);
+      ndm = ndmEwm.push(ndm);
+    }
+    const average = atrEwm.push(range);
+    atr[i] = average;
+    const p = (pdm / average) * 100;
+    const m = (ndm / average) * 100;
+    pdi[i] = p;
+    ndi[i] = m;
+    const divisor = p + m;
+    dx[i] = (divisor !== 0 ? Math.abs(p - m) / divisor : 0) * 100;
+  }
+}
+
+/** stockstats' RSV: where the close sits in the window's low..high range, 0..100. */
+function rawStochastic(close: Float64Array, lowMin: Float64Array, highMax: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const range = highMax[i]! - lowMin[i]!;
+    const ratio = range !== 0 ? nanToNum((close[i]! - lowMin[i]!) / range) : 0;
+    out[i] = fillNa(ratio * 100);
+  }
+}
+
+/** stockstats' `_calc_kd`: K (or D) starts at 50 and moves a third of the way to each value. */
+function kdSmooth(source: Float64Array, out: Float64Array): void {
+  let k = 50.0;
+  for (let i = 0; i < out.length; i++) {
+    k = KDJ_OLD * k + KDJ_NEW * source[i]!;
+    out[i] = k;
+  }
+}
+
+function kdjLine(k: Float64Array, d: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = 3 * k[i]! - 2 * d[i]!;
+}
+
+/** Williams %R: where the close sits below the window's high, 0..-100. */
+function williams(close: Float64Array, lowMin: Float64Array, highMax: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const range = highMax[i]! - lowMin[i]!;
+    out[i] = (range !== 0 ? (highMax[i]! - close[i]!) / range : 0.0) * -100;
+  }
+}
+
+/** Up and down moves, each SMMA-smoothed, as the share of up in 0..100 (50 on the first row). */
+function relativeStrength(close: Float64Array, window: number, out: Float64Array): void {
+  const n = close.length;
+  if (n === 0) return;
+  const com = comFromAlpha(1.0 / window);
+  const up = new EwmMean(com, 0);
+  const down = new EwmMean(com, 0);
+  // the first row has no move: both averages start at 0
+  up.push(0);
+  down.push(0);
+  out[0] = 50.0;
+  for (let i = 1; i < n; i++) {
+    const diff = close[i]! - close[i - 1]!;
+    const u = up.push(diff > 0 ? diff : 0);
+    const d = down.push(diff < 0 ? -diff : 0);
+    const total = u + d;
+    out[i] = fillNa(total !== 0 ? 100 * (u / total) : 50.0);
+  }
+}
+
+/** CCI: the typical price's distance from its rolling mean, in units of 0.015 mean absolute deviations. */
+function commodityChannel(tp: Float64Array, window: number, out: Float64Array): void {
+  const n = tp.length;
+  const mean = new RollingMean();
+  const fullWindows = window <= n;
+  for (let i = 0; i < n; i++) {
+    if (i >= window) mean.remove(tp[i - window]!);
+    mean.add(tp[i]!);
+    const mad = !fullWindows ? NaN : i < window - 1 ? 0 : meanAbsDeviation(tp, i - window + 1, window);
+    const divisor = 0.015 * mad;
+    out[i] = divisor !== 0 ? (tp[i]! - mean.mean(1)) / divisor : 0.0;
+  }
+}
+
+/** MACD: EMA 12 minus EMA 26 of the close, both fed in the same pass. */
+function macdLine(close: Float64Array, out: Float64Array): void {
+  const fast = new EwmMean(comFromSpan(MACD.short), 1);
+  const slow = new EwmMean(comFromSpan(MACD.long), 1);
+  for (let i = 0; i < close.length; i++) out[i] = fast.push(close[i]!) - slow.push(close[i]!);
+}
+
+function difference(a: Float64Array, b: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i]! - b[i]!;
+}
+
+/** Bollinger: the 20-row mean and the bands two standard deviations either side, in one pass. */
+function bollingerBands(close: Float64Array, mid: Float64Array, ub: Float64Array, lb: Float64Array): void {
+  const mean = new RollingMean();
+  const variance = new RollingVar();
+  for (let i = 0; i < close.length; i++) {
+    if (i >= BOLL_WINDOW) {
+      mean.remove(close[i - BOLL_WINDOW]!);
+      variance.remove(close[i - BOLL_WINDOW]!);
+    }
+    mean.add(close[i]!);
+    variance.add(close[i]!);
+    const ma = mean.mean(1);
+    const width = BOLL_STD_TIMES * zsqrt(variance.variance(1, 1));
+    mid[i] = ma;
+    ub[i] = ma + width;
+    lb[i] = ma - width;
+  }
+}
+
+/**
+ * stockstats `_mad` over the full window x[start .. start+window): the mean absolute deviation,
+ * both sums numpy's pairwise sums, so each value matches numpy to the bit. (stockstats leaves 0
+ * before the first full window, and NaN everywhere when the series is shorter than the window.)
+ */
+function meanAbsDeviation(x: Float64Array, start: number, window: number): number {
+  const mean = pairwiseSum(x, start, window) / window;
+  return pairwiseAbsDevSum(x, start, window, mean) / window;
 }
 
 /** numpy's `pairwise_sum` of x[start .. start+length): blocks of at most 128 terms, halved at a multiple of 8 above. */
