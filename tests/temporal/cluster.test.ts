@@ -8,10 +8,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { readText } from '../../engine/remote/backend.ts';
 import { objectKey } from '../../engine/remote/transfer.ts';
-import { BIN, withStatus, type Project } from '../helpers/project.ts';
+import { openSession } from '../../engine/cache-session.ts';
+import { TAG } from '../../engine/tracking/backend.ts';
+import { localBackend } from '../../engine/tracking/local-backend.ts';
+import { BIN, REPO, withStatus, type Project } from '../helpers/project.ts';
 import { ADD_PLUGIN, clone, remoteKeys, s3OrSkip, testRemote, type TestRemote } from '../remote/support.ts';
 
 const FILE = 'pipelines.d/sweep.yaml';
@@ -40,6 +46,22 @@ const LONG = (seconds: number, marker: string) => `${PIPELINE}  long:
     needs: [src]
     with: { cmd: "mkdir -p out && sleep ${seconds}.${marker} && echo done > out/long.txt", outs: [out/long.txt] }
 `;
+
+/** \`long\`, then \`after\`, which reads its out: a chain the workflow schedules on its own. */
+const CHAIN = (seconds: number, marker: string) => `${LONG(seconds, marker)}  after:
+    uses: exec
+    with: { cmd: "cat out/long.txt > out/after.txt", deps: [out/long.txt], outs: [out/after.txt] }
+`;
+
+/** A step that fails until its third attempt (a counter file outside every clone, shared by the workers). */
+const FLAKY = (counter: string, retries: number) => `steps:
+  flaky:
+    uses: exec
+    retries: ${retries}
+    with: { cmd: "n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; test $n -ge 2 && mkdir -p out && echo ok > out/flaky.txt", outs: [out/flaky.txt] }
+`;
+
+const PROBE = JSON.stringify(join(REPO, 'tests/fixtures/engine/plugins/probe.ts'));
 
 interface Worker {
   name: string;
@@ -194,6 +216,100 @@ if (ready) {
       cli.cleanup();
     }
   });
+  test('kill -9 of the CLI mid-run: the workflow still runs every step on the workers; a rerun finds all cached and starts no activity', async () => {
+    const marker = randomBytes(2).readUInt16BE().toString();
+    const cli = everywhere(CHAIN(3, marker));
+    try {
+      const fresh = logsFromNow();
+      const run = cli.spawn(['run', FILE, 'after', '--executor', 'temporal', '--no-track']);
+      let stderr = '';
+      run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
+      const workflow = /workflow (tradepipe-\S+) schedules 2 steps/.exec(stderr)?.[1];
+      assert.ok(workflow, stderr);
+      run.kill('SIGKILL');
+      await run;
+      await until('`after` to finish on a worker', () => workers.some((w) => /after: executed/m.test(fresh(w))), 60_000);
+      await until('the workflow to complete', () => workflowStatus(workflow!) === 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
+      assert.ok(workers.some((w) => /long: executed/m.test(fresh(w))));
+
+      const before = workers.map(attempts);
+      const again = await cli.runJson(FILE, ['after', '--executor', 'temporal', '--no-track']);
+      assert.is(again.code, 0, again.stderr);
+      assert.equal(again.statuses, { src: 'cached', long: 'cached', after: 'cached' });
+      assert.equal(workers.map(attempts), before);
+      assert.not.match(again.stderr, /temporal: workflow/);
+      assert.is(readFileSync(join(cli.dir, 'out/after.txt'), 'utf8'), 'done\n');
+    } finally {
+      cli.cleanup();
+    }
+  });
+
+  test('retries: a step that fails twice succeeds on its third attempt; with retries: 0 it fails after one', async () => {
+    const counter = join(tmpdir(), `tradepipe-flaky-${randomBytes(4).toString('hex')}`);
+    try {
+      const fresh = logsFromNow();
+      const cli = everywhere(FLAKY(counter, 2));
+      try {
+        const run = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track']);
+        assert.is(run.code, 0, run.stderr);
+        assert.equal(run.statuses, { flaky: 'executed' });
+        assert.is(readFileSync(counter, 'utf8'), '3\n');
+        const log = workers.map(fresh).join('\n');
+        assert.equal(log.match(/flaky: attempt \d+$/gm)?.map((l) => l.slice(-1)), ['1', '2', '3'], log);
+        assert.is((log.match(/flaky: failed/g) ?? []).length, 2);
+      } finally {
+        cli.cleanup();
+      }
+      // Another counter, so another command: \`retries:\` is not part of the key, and the step above is cached.
+      const once = everywhere(FLAKY(`${counter}-once`, 0));
+      try {
+        const run = await once.runJson(FILE, ['--executor', 'temporal', '--no-track']);
+        assert.is(run.code, 1, run.stderr);
+        assert.equal(run.statuses, { flaky: 'failed' });
+        assert.match(run.result.steps[0]!.error ?? '', /command exited with code 1/);
+        assert.is(readFileSync(`${counter}-once`, 'utf8'), '1\n');
+      } finally {
+        once.cleanup();
+      }
+    } finally {
+      rmSync(counter, { force: true });
+      rmSync(`${counter}-once`, { force: true });
+    }
+  });
+
+  test("a worker's ctx.progress reaches the CLI's progress lines, its ctx.track the run's tracking, with the worker's host", async () => {
+    const amount = randomBytes(2).readUInt16BE();
+    const cli = everywhere(`plugins: { probe: ${PROBE} }\nsteps:\n  probe: { uses: probe, with: { amount: ${amount}, wait_ms: 3000 } }\n`);
+    try {
+      const run = await cli.run(['run', FILE, '--executor', 'temporal', '--json', '--verbose']);
+      assert.is(run.code, 0, run.stderr);
+      const result = JSON.parse(run.stdout) as { runId: string; steps: { id: string; status: string }[] };
+      assert.equal(result.steps.map((s) => s.status), ['executed']);
+      assert.match(run.stderr, /^ {4}probe: 50% halfway$/m);
+      assert.match(run.stderr, new RegExp(`^ {4}probe: executed on worker ${hostname()}$`, 'm'));
+
+      const backend = localBackend(openSession(cli.dir).paths.store);
+      const [step] = await backend.searchRuns({ tags: { [TAG.localRunId]: `${result.runId}:probe` } });
+      assert.ok(step, 'the step has no tracking run');
+      assert.is(step.status, 'FINISHED');
+      assert.is(step.tags['tradepipe.worker_host'], hostname());
+      assert.is(step.tags.probe, 'yes');
+      assert.is(step.params.amount, String(amount));
+      assert.equal([step.metrics.score?.value, step.metrics.score?.step], [amount * 2, 2]);
+      assert.equal((await backend.metricHistory(step.runId, 'score')).map((m) => [m.step, m.value]), [[1, amount], [2, amount * 2]]);
+      assert.equal((await backend.listArtifacts(step)).map((a) => a.path), ['notes.txt']);
+    } finally {
+      cli.cleanup();
+    }
+  });
+}
+
+/** The workflow's status as the server reports it (`temporal workflow describe`). */
+function workflowStatus(id: string): string {
+  const cli = process.env.TRADEPIPE_TEMPORAL_CLI ?? 'temporal';
+  const out = execFileSync(cli, ['workflow', 'describe', '--address', address!, '-w', id, '-o', 'json'], { encoding: 'utf8' });
+  return (JSON.parse(out) as { workflowExecutionInfo: { status: string } }).workflowExecutionInfo.status;
 }
 
 /** Whether a `sleep N.<marker>` from a test step is still running. */
