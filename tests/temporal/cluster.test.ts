@@ -216,6 +216,28 @@ if (ready) {
       cli.cleanup();
     }
   });
+  test('early cutoff on the cluster: a forced upstream step with the same output leaves its downstream step cached by the worker', async () => {
+    const amount = randomBytes(2).readUInt16BE();
+    const cli = everywhere(`plugins: { add: ${ADD_PLUGIN} }\nsteps:\n  top: { uses: add, with: { amount: ${amount} } }\n  down: { uses: add, inputs: { x: top.value }, with: { amount: 1 } }\n`);
+    try {
+      const first = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track']);
+      assert.is(first.code, 0, first.stderr);
+      assert.equal(first.statuses, { top: 'executed', down: 'executed' });
+      const fresh = logsFromNow();
+      const again = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track', '--force', 'top']);
+      assert.is(again.code, 0, again.stderr);
+      assert.equal(again.statuses, { top: 'executed', down: 'cached' });
+      assert.match(again.stderr, /workflow tradepipe-\S+ schedules 2 steps/);
+      const log = workers.map(fresh).join('\n');
+      assert.match(log, /down: attempt 1$/m);
+      assert.match(log, /down: cached/m);
+      assert.not.match(log, /down: executed/m);
+      assert.equal(again.result.steps.map((s) => s.outputs), first.result.steps.map((s) => s.outputs));
+    } finally {
+      cli.cleanup();
+    }
+  });
+
   test('kill -9 of the CLI mid-run: the workflow still runs every step on the workers; a rerun finds all cached and starts no activity', async () => {
     const marker = randomBytes(2).readUInt16BE().toString();
     const cli = everywhere(CHAIN(3, marker));
