@@ -136,7 +136,11 @@ export class StepRunner {
       state.started.set(step.id, { at: performance.now(), why: describeReasons(decision.reasons) });
     };
     const progress = (fraction: number, message?: string) => observer.stepProgress(step.id, fraction, message);
-    const done = await this.o.dispatch!.follow(step.id, { started, progress }, this.o.signalOf(step.id));
+    const done = await this.o.dispatch!.follow(step.id, { started, progress }, this.o.signalOf(step.id)).catch((error: unknown) => {
+      // Failed before this run saw it start (the heartbeat is polled): its result still says where it ran.
+      if (!began) state.started.set(step.id, { at: t0, why: 'ran on a worker' });
+      throw error;
+    });
     const { record } = done;
     if (done.status === 'executed') started({ id: step.id, action: 'run', reasons: done.reasons, key: record.key });
     observer.stepLog(step.id, 'info', `${done.status} on worker ${done.host}`);

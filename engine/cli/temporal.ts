@@ -11,6 +11,7 @@ import { startTemporalRun, type TemporalRun } from '../temporal/dispatch.ts';
 import type { GraphStep, RunGraph } from '../temporal/protocol.ts';
 import { selectSteps, type SelectOptions } from '../executor.ts';
 import type { RunRecord } from '../records.ts';
+import type { Store } from '../store.ts';
 import { DEFAULT_CLUSTER_RETRIES } from '../retry.ts';
 import { planPipeline } from './plan.ts';
 import { connectionOptions } from '../temporal/connect.ts';
@@ -39,6 +40,9 @@ export interface TemporalRunFlags {
   jobs: number;
   resources: Record<string, number>;
   keepGoing: boolean;
+  track: boolean;
+  /** The run's store: tracked artifacts from workers land there. */
+  store: Store;
   /** The user's abort (Ctrl-C): cancels the workflow. */
   signal: AbortSignal;
 }
@@ -54,7 +58,7 @@ export async function openTemporal(pipeline: Pipeline, remote: RemoteCache | und
   const graph = await planGraph(pipeline, remote, select, cfg, o);
   if (graph.steps.length === 0) return undefined;
   try {
-    const run = await startTemporalRun({ config: cfg, secrets: openSecrets(pipeline.root, process.env), remote, store: openSession(pipeline.root).store, graph, signal: o.signal });
+    const run = await startTemporalRun({ config: cfg, secrets: openSecrets(pipeline.root, process.env), remote, store: o.store, graph, signal: o.signal, warn: (m) => process.stderr.write(`warning: ${m}\n`) });
     process.stderr.write(`temporal: workflow ${run.workflowId} schedules ${graph.steps.length} step${graph.steps.length === 1 ? '' : 's'} at ${cfg.address}\n`);
     return run;
   } catch (error) {
@@ -97,7 +101,7 @@ async function planGraph(pipeline: Pipeline, remote: RemoteCache, select: Select
     process.stderr.write(`error: remote ${remote.config.name}: the workers need records this machine could not share: ${shared.failures.join('; ')}\n`);
     throw new Exit(EXIT.failed);
   }
-  return { runId: o.runId, pipeline: projectRelative(pipeline.root, pipeline.file), overrides: o.overrides, jobs: o.jobs, resources: o.resources, keepGoing: o.keepGoing, steps };
+  return { runId: o.runId, pipeline: projectRelative(pipeline.root, pipeline.file), overrides: o.overrides, jobs: o.jobs, resources: o.resources, keepGoing: o.keepGoing, track: o.track, steps };
 }
 
 export interface WorkerFlags {

@@ -82,7 +82,7 @@ export function stepActivities(w: WorkerEnvironment) {
           secrets: openSecrets(w.root, w.env),
           env: w.env,
           forced: new Set(task.forced ? [task.stepId] : []),
-          tracking: trackedCalls(tracked, (path) => shareArtifact(session, remote, path), (m) => w.log(`${task.runId} ${task.stepId} warn: ${m}`)),
+          tracking: task.track ? trackedCalls(tracked, (path) => shareArtifact(session, remote, path), (m) => w.log(`${task.runId} ${task.stepId} warn: ${m}`)) : undefined,
           remote,
           signalOf: () => signal,
           upstreamOf: () => Object.keys(task.upstream),

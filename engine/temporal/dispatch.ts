@@ -20,6 +20,8 @@ import { type Beat, PROGRESS_QUERY, type RunGraph, type RunProgress, type StepOu
 import { replayTracked } from './tracked.ts';
 
 const POLL_MS = 250;
+/** How long watching may fail before the CLI says so (it keeps trying: the workflow runs on without it). */
+const QUIET_FAILURES_MS = 10_000;
 
 export interface TemporalRunOptions {
   config: TemporalConfig;
@@ -29,6 +31,7 @@ export interface TemporalRunOptions {
   graph: RunGraph;
   /** The user's abort (Ctrl-C): cancels the workflow. */
   signal: AbortSignal;
+  warn(message: string): void;
 }
 
 export interface TemporalRun extends StepDispatch {
@@ -96,9 +99,21 @@ export async function startTemporalRun(o: TemporalRunOptions): Promise<TemporalR
     }
   };
   const watching = (async () => {
+    let failingSince: number | undefined;
+    let told = false;
     while (!finished) {
       // A query needs a worker to answer it; while none does, the last known state stands.
-      await poll().catch(() => undefined);
+      const failure = await poll().then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      if (!failure) {
+        failingSince = undefined;
+        told = false;
+      } else if ((failingSince ??= Date.now()) < Date.now() - QUIET_FAILURES_MS && !told) {
+        told = true;
+        o.warn(`cannot follow workflow ${workflowId} for ${Math.round(QUIET_FAILURES_MS / 1000)} s (${failure.message}); still trying`);
+      }
       for (const [id, w] of watchers) deliver(id, w);
       if (!finished) await sleep(POLL_MS);
     }

@@ -17,6 +17,8 @@ export interface RunGraph {
   /** `--resource` capacities; a tag not named has capacity 1, as locally. */
   resources: Record<string, number>;
   keepGoing: boolean;
+  /** Whether the CLI tracks the run: workers record `ctx.track` calls only then. */
+  track: boolean;
   /** In pipeline order. */
   steps: GraphStep[];
 }
@@ -44,6 +46,7 @@ export interface StepTask {
   stepId: string;
   upstream: Record<string, string>;
   forced: boolean;
+  track: boolean;
   key?: string;
 }
 

@@ -59,7 +59,7 @@ export async function pipelineRun(graph: RunGraph): Promise<RunProgress> {
     steps[s.id] = { status: 'running' };
     const upstream = { ...s.done };
     for (const up of s.needs) upstream[up] = keys.get(up)!;
-    const task: StepTask = { runId: graph.runId, pipeline: graph.pipeline, overrides: graph.overrides, stepId: s.id, upstream, forced: s.forced, ...(s.key ? { key: s.key } : {}) };
+    const task: StepTask = { runId: graph.runId, pipeline: graph.pipeline, overrides: graph.overrides, stepId: s.id, upstream, forced: s.forced, track: graph.track, ...(s.key ? { key: s.key } : {}) };
     const { executeStep } = proxyActivities<Activities>({
       // The step id: the CLI finds the step's heartbeat (its progress) by it.
       activityId: s.id,
