@@ -80,8 +80,12 @@ function executorYaml(): string {
 
 /** A pipeline in the CLI's clone and, as in a shared checkout, in every worker's. */
 function everywhere(text: string): Project {
-  for (const w of workers) w.project.write(FILE, text);
+  onWorkers(text);
   return cloneWith({ [FILE]: text });
+}
+
+function onWorkers(text: string): void {
+  for (const w of workers) w.project.write(FILE, text);
 }
 
 function cloneWith(files: Record<string, string>): Project {
@@ -90,10 +94,10 @@ function cloneWith(files: Record<string, string>): Project {
   return p;
 }
 
-async function startWorker(name: string, files: Record<string, string>): Promise<Worker> {
+async function startWorker(name: string, files: Record<string, string>, extra: string[] = []): Promise<Worker> {
   const project = cloneWith(files);
   let log = '';
-  const child = execa(BIN, ['worker', '--concurrency', '1'], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', TRADEPIPE_TRACKING: 'off' }, all: true, buffer: false });
+  const child = execa(BIN, ['worker', '--concurrency', '1', ...extra], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', TRADEPIPE_TRACKING: 'off' }, all: true, buffer: false });
   child.all!.on('data', (chunk: Buffer) => (log += chunk.toString()));
   for (let i = 0; !/Worker state changed[\s\S]*?RUNNING/.test(log); i++) {
     if (i > 600 || child.exitCode !== null) throw new Error(`worker ${name} did not start:\n${log}`);
@@ -176,6 +180,40 @@ if (ready) {
     }
   });
 
+  test('the workflow applies --jobs (two free workers, one step at a time) and sends a gpu-tagged step to the gpu task queue', async () => {
+    const marker = randomBytes(4).toString('hex');
+    const timed = (id: string, salt: string) => `  ${id}: { uses: exec, with: { cmd: "mkdir -p out && date +%s%N > out/${id}.txt && sleep 1.5 && date +%s%N >> out/${id}.txt # ${salt}", outs: [out/${id}.txt] } }\n`;
+    const pipeline = (salt: string) => `steps:\n${timed('one', salt)}${timed('two', salt)}  cuda: { uses: exec, resources: { gpu: 1 }, with: { cmd: "echo ${marker}" } }\n`;
+    const gpu = await startWorker('gpu', {}, ['--task-queue', `${queue}-gpu`]);
+    const cli = everywhere(pipeline(marker));
+    /** Whether the two timed steps ran at the same time, from the times they wrote. */
+    const overlapped = () => {
+      const [a, b] = ['one', 'two'].map((id) => readFileSync(join(cli.dir, `out/${id}.txt`), 'utf8').trim().split('\n').map(BigInt));
+      return a![0]! < b![1]! && b![0]! < a![1]!;
+    };
+    try {
+      const fresh = logsFromNow();
+      const serial = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track', '--jobs', '1']);
+      assert.is(serial.code, 0, serial.stderr);
+      assert.equal(serial.statuses, { one: 'executed', two: 'executed', cuda: 'executed' });
+      assert.not.ok(overlapped(), 'two steps ran at once under --jobs 1');
+      assert.match(fresh(gpu), /cuda: executed/);
+      for (const w of workers.filter((w) => w !== gpu)) assert.not.match(fresh(w), /cuda: attempt/);
+      // The control: with room for both, the two free workers run them at once. (New commands rather than
+      // --force: a remote record is never replaced, so forced outputs would come back as the first run's.)
+      onWorkers(pipeline(`${marker}-2`));
+      cli.write(FILE, pipeline(`${marker}-2`));
+      const parallel = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track', '--jobs', '2']);
+      assert.is(parallel.code, 0, parallel.stderr);
+      assert.equal(parallel.statuses, { one: 'executed', two: 'executed', cuda: 'cached' });
+      assert.ok(overlapped(), 'the steps did not overlap with --jobs 2: the control proves nothing');
+    } finally {
+      cli.cleanup();
+      await stopWorker(gpu);
+      workers.splice(workers.indexOf(gpu), 1);
+    }
+  });
+
   test('Ctrl-C of the CLI cancels the workflow: the worker kills the step and nothing keeps running', async () => {
     const marker = randomBytes(2).readUInt16BE().toString();
     const cli = everywhere(LONG(60, marker));
@@ -199,6 +237,7 @@ if (ready) {
     const marker = randomBytes(2).readUInt16BE().toString();
     const cli = everywhere(LONG(4, marker));
     try {
+      const records = await assertRemoteComplete();
       const fresh = logsFromNow();
       const run = cli.spawn(['run', FILE, 'long', '--executor', 'temporal', '--no-track', '--json']);
       await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
@@ -211,7 +250,7 @@ if (ready) {
       assert.match(fresh(survivor), /long: executed/m);
       const result = JSON.parse(String(done.stdout)) as { steps: { id: string; status: string }[] };
       assert.equal(result.steps.find((s) => s.id === 'long')?.status, 'executed');
-      assert.is(await assertRemoteComplete(), 10);
+      assert.is(await assertRemoteComplete(), records + 1);
     } finally {
       cli.cleanup();
     }
