@@ -214,6 +214,26 @@ if (ready) {
     }
   });
 
+  test('a failure without --keep-going: the workflow cancels the running step, skips the dependents, and nothing keeps running', async () => {
+    const marker = randomBytes(2).readUInt16BE().toString();
+    const cli = everywhere(`steps:
+  slow: { uses: exec, with: { cmd: "sleep 30.${marker}" } }
+  bad: { uses: exec, retries: 0, with: { cmd: "sleep 1 && exit 3 # ${marker}" } }
+  after: { uses: exec, needs: [bad], with: { cmd: "echo ${marker}" } }
+`);
+    try {
+      const run = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track', '--jobs', '2']);
+      assert.is(run.code, 1, run.stderr);
+      assert.equal(run.statuses, { slow: 'skipped', bad: 'failed', after: 'skipped' });
+      const reasons = Object.fromEntries(run.result.steps.map((s) => [s.id, s.reason]));
+      assert.equal([reasons.slow, reasons.after], ['cancelled', 'upstream `bad` did not complete']);
+      assert.match(run.result.steps.find((s) => s.id === 'bad')!.error!, /command exited with code 3/);
+      assert.not.ok(running(marker), "the cancelled step's process outlived the run");
+    } finally {
+      cli.cleanup();
+    }
+  });
+
   test('Ctrl-C of the CLI cancels the workflow: the worker kills the step and nothing keeps running', async () => {
     const marker = randomBytes(2).readUInt16BE().toString();
     const cli = everywhere(LONG(60, marker));
