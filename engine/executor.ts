@@ -47,7 +47,7 @@ export interface ExecuteOptions extends SelectOptions {
   stepSignal?(id: string): AbortSignal;
   /** A shared cache: read-through before deciding, write-behind after executing. */
   remote?: RemoteHooks;
-  /** Executes steps elsewhere (Temporal workers) instead of in this process; needs `remote`. */
+  /** Steps executed elsewhere (a Temporal workflow schedules them on workers), which this run follows; needs `remote`. */
   dispatch?: StepRunnerOptions['dispatch'];
 }
 
@@ -120,6 +120,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     upstreamOf,
     workers,
     dispatch: opts.dispatch,
+    retries: (step) => step.retries ?? 0,
   });
   const scheduler = new Scheduler({
     pipeline,

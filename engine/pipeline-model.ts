@@ -23,6 +23,8 @@ export interface Step {
   readonly cache: boolean;
   readonly alwaysRun: boolean;
   readonly resources: Readonly<Record<string, number>>;
+  /** Extra attempts after a failure, from `retries:`; unset means the executor's default (engine/retry.ts). */
+  readonly retries?: number;
   /** Project-relative workspace files read and written (DVC-style). */
   readonly deps: readonly string[];
   readonly outs: readonly string[];

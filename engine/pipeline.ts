@@ -178,6 +178,7 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
       cache: raw.cache ?? true,
       alwaysRun: raw.always_run === true || plugin.alwaysRun?.(params) === true,
       resources: raw.resources ?? {},
+      ...(raw.retries === undefined ? {} : { retries: raw.retries }),
       deps: (files.deps ?? []).map((p) => depPath(root, p)),
       outs: (files.outs ?? []).map((p) => projectRelative(root, p)),
     });

@@ -3,6 +3,7 @@
  * cached outputs or executes the plugin and stores what it produced.
  */
 import { mkdir, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { inputArtifact, storeArtifact } from './artifacts.ts';
 import type { Session } from './cache-session.ts';
@@ -18,6 +19,8 @@ import type { WorkerPool } from './worker/pool.ts';
 import { cacheKey } from './key.ts';
 import type { RemoteHooks } from './remote/cache.ts';
 import { confinedPath } from './confine.ts';
+import { formatDuration } from './format.ts';
+import { retryDelayMs } from './retry.ts';
 
 /** A tracker for one executed step; `finish` waits for its artifacts to be copied. */
 export interface StepTracker extends Tracker {
@@ -47,14 +50,36 @@ export interface StepRunnerOptions {
   signalOf(id: string): AbortSignal;
   /** The step's selected upstream steps. */
   upstreamOf(id: string): string[];
-  /**
-   * Executes a step elsewhere (a Temporal worker) instead of here: resolves with its record
-   * once the outputs and the record are in the remote. The outputs are then fetched and
-   * verified like a remote cache hit.
-   */
-  dispatch?(step: Step, decision: Decision, upstream: ReadonlyMap<string, RunRecord>): Promise<{ record: RunRecord; host: string }>;
+  /** Steps that execute elsewhere (Temporal workers): followed here, never decided here. */
+  dispatch?: StepDispatch;
+  /** Extra attempts after a failure; a Temporal worker makes none (Temporal retries the activity). */
+  retries(step: Step): number;
   /** Where CPU-bound plugins run; without it every plugin runs on the main thread. */
   workers?: WorkerPool;
+}
+
+/** Steps a scheduler elsewhere (a Temporal workflow) runs; the run follows them. */
+export interface StepDispatch {
+  handles(id: string): boolean;
+  /**
+   * Resolves once a worker is done with the step and its record is in the remote; rejects
+   * when it failed there. `started` is called when its plugin starts on a worker, `progress`
+   * with its `ctx.progress`.
+   */
+  follow(id: string, watch: { started(decision: Decision): void; progress(fraction: number, message?: string): void }, signal: AbortSignal): Promise<DispatchedStep>;
+}
+
+export interface DispatchedStep {
+  record: RunRecord;
+  /** `cached` when the worker's plan found the record (early cutoff). */
+  status: 'executed' | 'cached';
+  /** Why the worker executed it. */
+  reasons: Reason[];
+  /** The result's reason: why it executed, or why it was cached. */
+  reason: string;
+  host: string;
+  /** Replays what the plugin tracked on the worker into this run's tracker. */
+  track(tracker: Tracker): Promise<void>;
 }
 
 export class StepRunner {
@@ -64,6 +89,7 @@ export class StepRunner {
     const { session, state, observer } = this.o;
     const t0 = performance.now();
     this.o.signalOf(step.id).throwIfAborted();
+    if (this.o.dispatch?.handles(step.id)) return this.dispatched(step, t0);
     const upstream = new Map<string, RunRecord>();
     for (const u of this.o.upstreamOf(step.id)) upstream.set(u, state.records.get(u)!);
     const producedExactly = new Set<string>();
@@ -90,28 +116,69 @@ export class StepRunner {
 
     observer.stepStarted(step.id, decision);
     state.started.set(step.id, { at: t0, why: describeReasons(decision.reasons) });
-    const record = this.o.dispatch ? await this.dispatched(step, decision, upstream, t0) : await this.execute(step, decision, upstream, facts, t0);
-    if (step.cache && !this.o.dispatch) this.o.remote?.executed(record);
+    const record = await this.attempts(step, decision, upstream, facts, t0);
+    if (step.cache) this.o.remote?.executed(record);
     state.records.set(step.id, record);
     return resultOf(step.id, 'executed', describeReasons(decision.reasons), t0, record);
   }
 
-  /** A step a worker executed: tracked here with the worker's host; its objects come from the remote, verified, then its workspace outs are restored. */
-  private async dispatched(step: Step, decision: Decision, upstream: ReadonlyMap<string, RunRecord>, t0: number): Promise<RunRecord> {
-    const plugin = step.plugin.plugin;
-    const tracker = this.o.tracking?.step({ stepId: step.id, plugin: plugin.name, version: plugin.version, key: decision.key!, params: step.params });
-    try {
-      const { record, host } = await this.o.dispatch!(step, decision, upstream);
-      tracker?.tag('tradepipe.worker_host', host);
-      const fetched = await this.o.remote!.fetch(record);
-      const reused = fetched === true ? await this.reuse(step, record) : fetched;
-      if (reused !== true) throw new Error(`the outputs the worker shared cannot be used: ${describeReasons([reused])}`);
-      await this.o.session.records.point(this.o.state.pipelineRel, step.id, record.key, record.runId);
-      await tracker?.finish('FINISHED', record.durationMs, resultOf(step.id, 'executed', '', t0, record).outputs);
-      return record;
-    } catch (error) {
-      await tracker?.finish(this.o.signalOf(step.id).aborted ? 'KILLED' : 'FAILED', Math.round(performance.now() - t0));
+  /**
+   * A step a worker ran: its objects come from the remote, verified, then its workspace outs
+   * are restored, as for a remote cache hit. Tracked here, with the worker's host.
+   */
+  private async dispatched(step: Step, t0: number): Promise<StepResult> {
+    const { observer, state, session, tracking } = this.o;
+    let began = false;
+    const started = (decision: Decision) => {
+      if (began) return;
+      began = true;
+      observer.stepStarted(step.id, decision);
+      state.started.set(step.id, { at: performance.now(), why: describeReasons(decision.reasons) });
+    };
+    const progress = (fraction: number, message?: string) => observer.stepProgress(step.id, fraction, message);
+    const done = await this.o.dispatch!.follow(step.id, { started, progress }, this.o.signalOf(step.id)).catch((error: unknown) => {
+      // Failed before this run saw it start (the heartbeat is polled): its result still says where it ran.
+      if (!began) state.started.set(step.id, { at: t0, why: 'ran on a worker' });
       throw error;
+    });
+    const { record } = done;
+    if (done.status === 'executed') started({ id: step.id, action: 'run', reasons: done.reasons, key: record.key });
+    observer.stepLog(step.id, 'info', `${done.status} on worker ${done.host}`);
+    const fetched = await this.o.remote!.fetch(record);
+    const reused = fetched === true ? await this.reuse(step, record) : fetched;
+    if (reused !== true) throw new Error(`the outputs worker ${done.host} shared cannot be used: ${describeReasons([reused])}`);
+    state.records.set(step.id, record);
+    await session.records.point(state.pipelineRel, step.id, record.key, record.runId);
+    const plugin = step.plugin.plugin;
+    const info = { stepId: step.id, plugin: plugin.name, version: plugin.version, key: record.key };
+    if (done.status === 'cached') {
+      tracking?.cached({ ...info, producedBy: `${record.runId}:${record.stepId}` });
+      return resultOf(step.id, 'cached', done.reason, t0, record);
+    }
+    const result = { ...resultOf(step.id, 'executed', done.reason, t0, record), duration_ms: record.durationMs };
+    const tracker = tracking?.step({ ...info, params: step.params });
+    if (tracker) {
+      await done.track(tracker);
+      tracker.tag('tradepipe.worker_host', done.host);
+      await tracker.finish('FINISHED', record.durationMs, result.outputs);
+    }
+    return result;
+  }
+
+  /** Executes a step, again after a failure while it has retries left (`retries:`), waiting longer each time. */
+  private async attempts(step: Step, decision: Decision, upstream: Map<string, RunRecord>, facts: StepFacts, t0: number): Promise<RunRecord> {
+    const retries = this.o.retries(step);
+    const signal = this.o.signalOf(step.id);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.execute(step, decision, upstream, facts, t0);
+      } catch (error) {
+        if (signal.aborted || attempt > retries) throw error;
+        const wait = retryDelayMs(attempt);
+        const message = this.o.secrets.redact((error as Error).message ?? String(error));
+        this.o.observer.stepLog(step.id, 'warn', `attempt ${attempt} of ${retries + 1} failed: ${message}; retrying in ${formatDuration(wait)}`);
+        await sleep(wait, undefined, { signal }).catch(() => signal.throwIfAborted());
+      }
     }
   }
 

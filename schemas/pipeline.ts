@@ -75,6 +75,10 @@ export interface Step {
     [k: string]: number;
   };
   /**
+   * Extra attempts after a failure (0 to 20). Unset: 0 locally; on Temporal workers 2, so a lost worker's step is retried elsewhere.
+   */
+  retries?: number;
+  /**
    * Expand into one step per combination, `id@key=value,...`. A mapping of lists, or the id of another matrix step whose combinations to follow. `${matrix.key}` is replaced in `with`.
    */
   matrix?:

@@ -1,6 +1,6 @@
 /** `tradepipe run`: plan, take the project lock, execute, report. */
 import { availableParallelism } from 'node:os';
-import { execute, newRunId, selectSteps, type RunResult } from '../executor.ts';
+import { execute, newRunId, type RunResult } from '../executor.ts';
 import type { RunTracking } from '../tracking/sink.ts';
 import { gitInfo, type GitInfo } from '../git.ts';
 import { openSession } from '../cache-session.ts';
@@ -82,9 +82,13 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
       git = gitInfo(pipeline.root);
       tracking.start({ localRunId: runId, pipeline: pipeline.name, file: projectRelative(pipeline.root, pipeline.file), gitCommit: git.commit, gitDirty: git.dirty, startedAt: Date.now() });
     }
-    const temporal = flags.executor === 'temporal' ? await (await import('./temporal.ts')).openTemporal(pipeline, remote, { runId, overrides: flags.set, forced: selectSteps(pipeline, select).forced, signal: controller.signal, reporter }) : undefined;
+    const keepGoing = flags.keepGoing === true;
+    const temporal =
+      flags.executor === 'temporal' ? await (await import('./temporal.ts')).openTemporal(pipeline, remote, select, { runId, overrides: flags.set, jobs, resources, keepGoing, track: tracking !== undefined, store: session.store, signal: controller.signal }) : undefined;
+    // With a workflow, the workflow applies --jobs and --resource; this run only follows its steps.
+    const here = temporal ? { jobs: Math.max(jobs, pipeline.order.length), resources: undefined } : { jobs, resources };
     try {
-      result = await execute(pipeline, session, { ...select, jobs, keepGoing: flags.keepGoing === true, resources, signal: controller.signal, env: process.env, runId, tracking, git, remote, dispatch: temporal?.dispatch }, reporter);
+      result = await execute(pipeline, session, { ...select, ...here, keepGoing, signal: controller.signal, env: process.env, runId, tracking, git, remote, dispatch: temporal }, reporter);
     } finally {
       await temporal?.close();
     }

@@ -5,12 +5,16 @@ import { InvalidInput } from '../errors.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { projectRelative } from '../project.ts';
 import type { RemoteCache } from '../remote/cache.ts';
-import type { Reporter } from '../reporter.ts';
 import { openSecrets } from '../secrets.ts';
-import { loadTemporalConfig, type TemporalConfig } from '../temporal/config.ts';
-import { openTemporalRun, type TemporalRun } from '../temporal/dispatch.ts';
+import { loadTemporalConfig, taskQueueFor, type TemporalConfig } from '../temporal/config.ts';
+import { startTemporalRun, type TemporalRun } from '../temporal/dispatch.ts';
+import type { GraphStep, RunGraph } from '../temporal/protocol.ts';
+import { selectSteps, type SelectOptions } from '../executor.ts';
+import type { RunRecord } from '../records.ts';
+import type { Store } from '../store.ts';
+import { DEFAULT_CLUSTER_RETRIES } from '../retry.ts';
+import { planPipeline } from './plan.ts';
 import { connectionOptions } from '../temporal/connect.ts';
-import { stepActivities } from '../temporal/activities.ts';
 import { EXIT, Exit, printInvalid } from './common.ts';
 import { openCliRemote, projectHere } from './remote.ts';
 import { openSession } from '../cache-session.ts';
@@ -30,29 +34,74 @@ function needRemote(): never {
   throw new Exit(EXIT.invalid);
 }
 
-export async function openTemporal(
-  pipeline: Pipeline,
-  remote: RemoteCache | undefined,
-  o: { runId: string; overrides: string[]; forced: ReadonlySet<string>; signal: AbortSignal; reporter: Reporter },
-): Promise<TemporalRun> {
+export interface TemporalRunFlags {
+  runId: string;
+  overrides: string[];
+  jobs: number;
+  resources: Record<string, number>;
+  keepGoing: boolean;
+  track: boolean;
+  /** The run's store: tracked artifacts from workers land there. */
+  store: Store;
+  /** The user's abort (Ctrl-C): cancels the workflow. */
+  signal: AbortSignal;
+}
+
+/**
+ * Plans the run and starts its workflow with the steps that must execute (and those
+ * downstream of them, which may still turn out cached); undefined when every step is
+ * cached, so a rerun with nothing changed starts no workflow at all.
+ */
+export async function openTemporal(pipeline: Pipeline, remote: RemoteCache | undefined, select: SelectOptions, o: TemporalRunFlags): Promise<TemporalRun | undefined> {
   if (!remote) needRemote();
   const cfg = config(pipeline.root);
+  const graph = await planGraph(pipeline, remote, select, cfg, o);
+  if (graph.steps.length === 0) return undefined;
   try {
-    return await openTemporalRun({
-      config: cfg,
-      secrets: openSecrets(pipeline.root, process.env),
-      remote,
-      runId: o.runId,
-      pipeline: projectRelative(pipeline.root, pipeline.file),
-      overrides: o.overrides,
-      forced: o.forced,
-      signal: o.signal,
-      ranOn: (id, outcome) => o.reporter.stepLog(id, 'info', `${outcome.status} on worker ${outcome.host}`),
-    });
+    const run = await startTemporalRun({ config: cfg, secrets: openSecrets(pipeline.root, process.env), remote, store: o.store, graph, signal: o.signal, warn: (m) => process.stderr.write(`warning: ${m}\n`) });
+    process.stderr.write(`temporal: workflow ${run.workflowId} schedules ${graph.steps.length} step${graph.steps.length === 1 ? '' : 's'} at ${cfg.address}\n`);
+    return run;
   } catch (error) {
     process.stderr.write(`error: cannot reach Temporal at ${cfg.address}: ${(error as Error).message}\n`);
     throw new Exit(EXIT.failed);
   }
+}
+
+/** The workflow's input from the pure plan; the records of cached steps it builds on are shared first, for the workers to find. */
+async function planGraph(pipeline: Pipeline, remote: RemoteCache, select: SelectOptions, cfg: TemporalConfig, o: TemporalRunFlags): Promise<RunGraph> {
+  const { order, decisions } = await planPipeline(pipeline, select, remote);
+  const { forced } = selectSteps(pipeline, select);
+  const selected = new Set(order);
+  const execute = new Set(order.filter((id) => decisions.get(id)!.action === 'run'));
+  const building = new Map<string, RunRecord>();
+  const steps = [...execute].map((id): GraphStep => {
+    const step = pipeline.steps.get(id)!;
+    const upstream = pipeline.graph.inNeighbors(id).filter((u) => selected.has(u));
+    const done: Record<string, string> = {};
+    for (const u of upstream.filter((u) => !execute.has(u))) {
+      const record = decisions.get(u)!.record!;
+      done[u] = record.key;
+      building.set(record.key, record);
+    }
+    const key = decisions.get(id)!.key;
+    return {
+      id,
+      needs: upstream.filter((u) => execute.has(u)),
+      done,
+      taskQueue: taskQueueFor(cfg, step.resources),
+      resources: { ...step.resources },
+      forced: forced.has(id),
+      maxAttempts: (step.retries ?? DEFAULT_CLUSTER_RETRIES) + 1,
+      ...(key ? { key } : {}),
+    };
+  });
+  for (const record of building.values()) if (!(await remote.recordOf(record.key))) remote.executed(record);
+  const shared = await remote.flush();
+  if (shared.failures.length > 0) {
+    process.stderr.write(`error: remote ${remote.config.name}: the workers need records this machine could not share: ${shared.failures.join('; ')}\n`);
+    throw new Exit(EXIT.failed);
+  }
+  return { runId: o.runId, pipeline: projectRelative(pipeline.root, pipeline.file), overrides: o.overrides, jobs: o.jobs, resources: o.resources, keepGoing: o.keepGoing, track: o.track, steps };
 }
 
 export interface WorkerFlags {
@@ -70,7 +119,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     throw new Exit(EXIT.invalid);
   }
   if (!(await openCliRemote(root, undefined, openSession(root)))) needRemote();
-  const { NativeConnection, Worker } = await import('@temporalio/worker');
+  const [{ NativeConnection, Worker }, { stepActivities }] = await Promise.all([import('@temporalio/worker'), import('../temporal/activities.ts')]);
   const connection = await NativeConnection.connect(connectionOptions(cfg, openSecrets(root, process.env)));
   const taskQueue = flags.taskQueue ?? cfg.taskQueue;
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -86,6 +135,8 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
       openRemote: async (session, signal) => (await openCliRemote(root, undefined, session, { signal })) ?? needRemote(),
     }),
     maxConcurrentActivityTaskExecutions: concurrency,
+    // Heartbeats carry `ctx.progress` to the CLI: send them about every second, not every 4 s (0.8 of the timeout).
+    maxHeartbeatThrottleInterval: '1s',
     // The dev server reports a dead worker's activity after the heartbeat timeout; a stopping worker gives its steps this long to die.
     shutdownGraceTime: '10s',
   });

@@ -11,7 +11,8 @@ import type { Session } from '../cache-session.ts';
 import { readText, type RemoteBackend } from './backend.ts';
 import type { RemoteConfig } from './config.ts';
 import { openSharedRecord, shareRecord } from './signing.ts';
-import { downloadObject, downloadRecord, recordKey, recordObjects, uploadObject, type TransferOptions } from './transfer.ts';
+import type { ArtifactRef } from '../store.ts';
+import { downloadObject, downloadRecord, downloadRefs, recordKey, recordObjects, refObjects, uploadObject, type TransferOptions } from './transfer.ts';
 
 /** What the executor asks of a remote: small hooks around planning, reuse and recording. */
 export interface RemoteHooks {
@@ -41,6 +42,10 @@ export interface RemoteCache extends RemoteHooks {
   flush(): Promise<PublishReport>;
   /** Reads a record from the remote now (another machine just wrote it); undefined when absent. */
   recordOf(key: string): Promise<RunRecord | undefined>;
+  /** Uploads the objects of stored artifacts that belong to no record (a worker's tracked artifacts). */
+  upload(refs: readonly ArtifactRef[]): Promise<void>;
+  /** Downloads, verified, the objects of artifacts another machine uploaded. */
+  download(refs: readonly ArtifactRef[]): Promise<void>;
 }
 
 export interface RemoteCacheOptions {
@@ -128,5 +133,10 @@ export function openRemoteCache(config: RemoteConfig, backend: RemoteBackend, se
       hits.set(key, { remote: config.name, record: opened.shared.record, host: opened.shared.origin.host });
       return opened.shared.record;
     },
+    async upload(refs) {
+      const objects = await refObjects(session.store, refs);
+      await Promise.all(objects.map((h) => transfers.add(() => uploadObject(session.store, backend, h, transfer))));
+    },
+    download: (refs) => downloadRefs(session.store, refs, download),
   };
 }

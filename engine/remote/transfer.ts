@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { HASH_PREFIX, hexOf } from '../hash.ts';
-import type { Store } from '../store.ts';
+import type { ArtifactRef, Store } from '../store.ts';
 import type { RunRecord } from '../records.ts';
 import type { RemoteBackend } from './backend.ts';
 
@@ -128,23 +128,36 @@ export async function downloadObject(store: Store, backend: RemoteBackend, hash:
 }
 
 /** Every object a record references: its outputs and outs, and the files listed by its dirs. Dir listings must be in the store. */
-export async function recordObjects(store: Store, record: RunRecord): Promise<string[]> {
+export function recordObjects(store: Store, record: RunRecord): Promise<string[]> {
+  return refObjects(store, recordRefs(record));
+}
+
+/** The objects of stored artifacts: each one, and the files listed by the dirs. Dir listings must be in the store. */
+export async function refObjects(store: Store, refs: readonly ArtifactRef[]): Promise<string[]> {
   const out = new Set<string>();
-  for (const ref of [...Object.values(record.outputs), ...Object.values(record.files)]) {
+  for (const ref of refs) {
     out.add(ref.hash);
     if (ref.kind === 'dir') for (const [, h] of await store.dirListing(ref.hash)) out.add(h);
   }
   return [...out];
 }
 
+/** Downloads every object of a record (see downloadRefs). */
+export function downloadRecord(store: Store, record: RunRecord, download: (hash: string) => Promise<unknown>): Promise<void> {
+  return downloadRefs(store, recordRefs(record), download);
+}
+
 /**
- * Downloads every object of a record through `download` (which runs transfers in
- * parallel): its outputs and outs first, then the files their dir listings name.
+ * Downloads every object of stored artifacts through `download` (which runs transfers in
+ * parallel): the artifacts first, then the files their dir listings name.
  */
-export async function downloadRecord(store: Store, record: RunRecord, download: (hash: string) => Promise<unknown>): Promise<void> {
-  const refs = [...Object.values(record.outputs), ...Object.values(record.files)];
+export async function downloadRefs(store: Store, refs: readonly ArtifactRef[], download: (hash: string) => Promise<unknown>): Promise<void> {
   await Promise.all(refs.map((ref) => download(ref.hash)));
   const files = new Set<string>();
   for (const ref of refs) if (ref.kind === 'dir') for (const [, h] of await store.dirListing(ref.hash)) files.add(h);
   await Promise.all([...files].map(download));
+}
+
+function recordRefs(record: RunRecord): ArtifactRef[] {
+  return [...Object.values(record.outputs), ...Object.values(record.files)];
 }

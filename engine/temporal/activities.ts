@@ -1,10 +1,12 @@
 /**
- * The activity a `tradepipe worker` runs: one step of a pipeline, executed through the
- * same StepRunner as a local run (same facts, same key, same outputs), with its upstream
- * outputs pulled from the remote and its own pushed there before it returns. A step whose
- * record the remote already holds is a cache hit and returns at once, which makes a retry
- * after a lost reply idempotent.
+ * The activity a `tradepipe worker` runs: one step of a pipeline, planned and executed
+ * through the same StepRunner as a local run (same facts, same key, same outputs), with
+ * the real records of its upstream steps pulled from the remote and its own outputs pushed
+ * there before it returns. A step whose record the remote already holds (early cutoff, or
+ * a retry after the work was done) is a cache hit and returns at once without running.
+ * What the plugin tracks (`ctx.track`) goes back in the outcome, its progress in the heartbeat.
  */
+import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -12,14 +14,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { openSession } from '../cache-session.ts';
 import { InvalidInput } from '../errors.ts';
 import { loadPipeline, type Pipeline } from '../pipeline.ts';
-import type { Decision } from '../planner.ts';
+import type { Decision, Reason } from '../planner.ts';
 import type { RemoteCache } from '../remote/cache.ts';
 import type { RunRecord } from '../records.ts';
 import { RunState, type RunObserver } from '../run-state.ts';
 import { openSecrets } from '../secrets.ts';
 import { StepRunner } from '../step-runner.ts';
 import type { Session } from '../cache-session.ts';
-import type { StepOutcome, StepTask } from './protocol.ts';
+import type { ArtifactRef } from '../store.ts';
+import type { Beat, StepOutcome, StepTask, TrackedCall } from './protocol.ts';
+import { trackedCalls } from './tracked.ts';
 
 export interface WorkerEnvironment {
   root: string;
@@ -36,8 +40,10 @@ export function stepActivities(w: WorkerEnvironment) {
     async executeStep(task: StepTask): Promise<StepOutcome> {
       const ctx = Context.current();
       const signal = ctx.cancellationSignal;
+      // The whole beat every time: Temporal keeps only the last heartbeat's details, which the CLI reads.
+      const beat: Beat = {};
       // A timer beats even while a plugin reports no progress, so only a dead worker stops the heartbeat.
-      const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
+      const timer = setInterval(() => ctx.heartbeat(beat), HEARTBEAT_MS);
       const session = openSession(w.root);
       w.log(`${task.runId} ${task.stepId}: attempt ${ctx.info.attempt}`);
       try {
@@ -47,20 +53,27 @@ export function stepActivities(w: WorkerEnvironment) {
         const remote = await w.openRemote(session, signal);
         const state = new RunState(pipeline, task.pipeline, task.runId, new Date().toISOString(), [...Object.keys(task.upstream), task.stepId], undefined);
         for (const [id, key] of Object.entries(task.upstream)) state.records.set(id, await upstreamRecord(session, remote, pipeline, id, key));
+        let reasons: Reason[] = [];
         const observer: RunObserver = {
           stepStarted(_id: string, decision: Decision) {
             // Checked before the plugin runs: a worker with other code or plugin versions must not produce outputs under another key.
-            if (decision.key !== task.key)
+            if (task.key && decision.key !== task.key)
               throw ApplicationFailure.nonRetryable(`step \`${task.stepId}\` has key ${decision.key} on worker ${hostname()} but ${task.key} where the run was planned: the checkouts differ`, 'KeyMismatch');
+            reasons = decision.reasons;
+            beat.started = { key: decision.key!, reasons };
+            ctx.heartbeat(beat);
           },
           stepProgress(_id, fraction, message) {
-            ctx.heartbeat({ fraction, message });
+            beat.fraction = fraction;
+            beat.message = message;
+            ctx.heartbeat(beat);
           },
           stepLog(id, level, message) {
             w.log(`${task.runId} ${id} ${level}: ${message}`);
           },
           stepFinished() {},
         };
+        const tracked: TrackedCall[] = [];
         const runner = new StepRunner({
           session,
           state,
@@ -69,26 +82,36 @@ export function stepActivities(w: WorkerEnvironment) {
           secrets: openSecrets(w.root, w.env),
           env: w.env,
           forced: new Set(task.forced ? [task.stepId] : []),
-          tracking: undefined,
+          tracking: task.track ? trackedCalls(tracked, (path) => shareArtifact(session, remote, path), (m) => w.log(`${task.runId} ${task.stepId} warn: ${m}`)) : undefined,
           remote,
           signalOf: () => signal,
           upstreamOf: () => Object.keys(task.upstream),
+          retries: () => 0, // Temporal retries the activity, on any worker
         });
         const result = await runner.run(step);
         const shared = await remote.flush();
         if (shared.failures.length > 0) throw new Error(`could not share the outputs: ${shared.failures.join('; ')}`);
         const record = state.records.get(task.stepId)!;
         w.log(`${task.runId} ${task.stepId}: ${result.status} (${result.duration_ms} ms)`);
-        return { key: record.key, status: result.status === 'cached' ? 'cached' : 'executed', host: hostname(), outputs: result.outputs };
+        const status = result.status === 'cached' ? 'cached' : 'executed';
+        return { key: record.key, status, reasons, reason: result.reason, host: hostname(), tracked };
       } catch (error) {
         w.log(`${task.runId} ${task.stepId}: ${signal.aborted ? 'cancelled' : `failed: ${(error as Error).message}`}`);
         throw error;
       } finally {
-        clearInterval(beat);
+        clearInterval(timer);
         await session.save();
       }
     },
   };
+}
+
+/** A stored artifact's objects, uploaded to the remote for the CLI to fetch. */
+async function shareArtifact(session: Session, remote: RemoteCache, path: string): Promise<ArtifactRef> {
+  const kind = (await stat(path)).isDirectory() ? 'dir' : 'file';
+  const ref: ArtifactRef = { kind, ...(kind === 'dir' ? await session.store.putDir(path) : await session.store.putFile(path)) };
+  await remote.upload([ref]);
+  return ref;
 }
 
 async function loadTask(root: string, task: StepTask): Promise<Pipeline> {

@@ -8,10 +8,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { readText } from '../../engine/remote/backend.ts';
 import { objectKey } from '../../engine/remote/transfer.ts';
-import { BIN, withStatus, type Project } from '../helpers/project.ts';
+import { openSession } from '../../engine/cache-session.ts';
+import { TAG } from '../../engine/tracking/backend.ts';
+import { localBackend } from '../../engine/tracking/local-backend.ts';
+import { BIN, REPO, withStatus, type Project } from '../helpers/project.ts';
 import { ADD_PLUGIN, clone, remoteKeys, s3OrSkip, testRemote, type TestRemote } from '../remote/support.ts';
 
 const FILE = 'pipelines.d/sweep.yaml';
@@ -41,6 +47,22 @@ const LONG = (seconds: number, marker: string) => `${PIPELINE}  long:
     with: { cmd: "mkdir -p out && sleep ${seconds}.${marker} && echo done > out/long.txt", outs: [out/long.txt] }
 `;
 
+/** \`long\`, then \`after\`, which reads its out: a chain the workflow schedules on its own. */
+const CHAIN = (seconds: number, marker: string) => `${LONG(seconds, marker)}  after:
+    uses: exec
+    with: { cmd: "cat out/long.txt > out/after.txt", deps: [out/long.txt], outs: [out/after.txt] }
+`;
+
+/** A step that fails until its third attempt (a counter file outside every clone, shared by the workers). */
+const FLAKY = (counter: string, retries: number) => `steps:
+  flaky:
+    uses: exec
+    retries: ${retries}
+    with: { cmd: "n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; test $n -ge 2 && mkdir -p out && echo ok > out/flaky.txt", outs: [out/flaky.txt] }
+`;
+
+const PROBE = JSON.stringify(join(REPO, 'tests/fixtures/engine/plugins/probe.ts'));
+
 interface Worker {
   name: string;
   project: Project;
@@ -58,8 +80,12 @@ function executorYaml(): string {
 
 /** A pipeline in the CLI's clone and, as in a shared checkout, in every worker's. */
 function everywhere(text: string): Project {
-  for (const w of workers) w.project.write(FILE, text);
+  onWorkers(text);
   return cloneWith({ [FILE]: text });
+}
+
+function onWorkers(text: string): void {
+  for (const w of workers) w.project.write(FILE, text);
 }
 
 function cloneWith(files: Record<string, string>): Project {
@@ -68,10 +94,10 @@ function cloneWith(files: Record<string, string>): Project {
   return p;
 }
 
-async function startWorker(name: string, files: Record<string, string>): Promise<Worker> {
+async function startWorker(name: string, files: Record<string, string>, extra: string[] = []): Promise<Worker> {
   const project = cloneWith(files);
   let log = '';
-  const child = execa(BIN, ['worker', '--concurrency', '1'], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', TRADEPIPE_TRACKING: 'off' }, all: true, buffer: false });
+  const child = execa(BIN, ['worker', '--concurrency', '1', ...extra], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', TRADEPIPE_TRACKING: 'off' }, all: true, buffer: false });
   child.all!.on('data', (chunk: Buffer) => (log += chunk.toString()));
   for (let i = 0; !/Worker state changed[\s\S]*?RUNNING/.test(log); i++) {
     if (i > 600 || child.exitCode !== null) throw new Error(`worker ${name} did not start:\n${log}`);
@@ -154,6 +180,60 @@ if (ready) {
     }
   });
 
+  test('the workflow applies --jobs (two free workers, one step at a time) and sends a gpu-tagged step to the gpu task queue', async () => {
+    const marker = randomBytes(4).toString('hex');
+    const timed = (id: string, salt: string) => `  ${id}: { uses: exec, with: { cmd: "mkdir -p out && date +%s%N > out/${id}.txt && sleep 1.5 && date +%s%N >> out/${id}.txt # ${salt}", outs: [out/${id}.txt] } }\n`;
+    const pipeline = (salt: string) => `steps:\n${timed('one', salt)}${timed('two', salt)}  cuda: { uses: exec, resources: { gpu: 1 }, with: { cmd: "echo ${marker}" } }\n`;
+    const gpu = await startWorker('gpu', {}, ['--task-queue', `${queue}-gpu`]);
+    const cli = everywhere(pipeline(marker));
+    /** Whether the two timed steps ran at the same time, from the times they wrote. */
+    const overlapped = () => {
+      const [a, b] = ['one', 'two'].map((id) => readFileSync(join(cli.dir, `out/${id}.txt`), 'utf8').trim().split('\n').map(BigInt));
+      return a![0]! < b![1]! && b![0]! < a![1]!;
+    };
+    try {
+      const fresh = logsFromNow();
+      const serial = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track', '--jobs', '1']);
+      assert.is(serial.code, 0, serial.stderr);
+      assert.equal(serial.statuses, { one: 'executed', two: 'executed', cuda: 'executed' });
+      assert.not.ok(overlapped(), 'two steps ran at once under --jobs 1');
+      assert.match(fresh(gpu), /cuda: executed/);
+      for (const w of workers.filter((w) => w !== gpu)) assert.not.match(fresh(w), /cuda: attempt/);
+      // The control: with room for both, the two free workers run them at once. (New commands rather than
+      // --force: a remote record is never replaced, so forced outputs would come back as the first run's.)
+      onWorkers(pipeline(`${marker}-2`));
+      cli.write(FILE, pipeline(`${marker}-2`));
+      const parallel = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track', '--jobs', '2']);
+      assert.is(parallel.code, 0, parallel.stderr);
+      assert.equal(parallel.statuses, { one: 'executed', two: 'executed', cuda: 'cached' });
+      assert.ok(overlapped(), 'the steps did not overlap with --jobs 2: the control proves nothing');
+    } finally {
+      cli.cleanup();
+      await stopWorker(gpu);
+      workers.splice(workers.indexOf(gpu), 1);
+    }
+  });
+
+  test('a failure without --keep-going: the workflow cancels the running step, skips the dependents, and nothing keeps running', async () => {
+    const marker = randomBytes(2).readUInt16BE().toString();
+    const cli = everywhere(`steps:
+  slow: { uses: exec, with: { cmd: "sleep 30.${marker}" } }
+  bad: { uses: exec, retries: 0, with: { cmd: "sleep 1 && exit 3 # ${marker}" } }
+  after: { uses: exec, needs: [bad], with: { cmd: "echo ${marker}" } }
+`);
+    try {
+      const run = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track', '--jobs', '2']);
+      assert.is(run.code, 1, run.stderr);
+      assert.equal(run.statuses, { slow: 'skipped', bad: 'failed', after: 'skipped' });
+      const reasons = Object.fromEntries(run.result.steps.map((s) => [s.id, s.reason]));
+      assert.equal([reasons.slow, reasons.after], ['cancelled', 'upstream `bad` did not complete']);
+      assert.match(run.result.steps.find((s) => s.id === 'bad')!.error!, /command exited with code 3/);
+      assert.not.ok(running(marker), "the cancelled step's process outlived the run");
+    } finally {
+      cli.cleanup();
+    }
+  });
+
   test('Ctrl-C of the CLI cancels the workflow: the worker kills the step and nothing keeps running', async () => {
     const marker = randomBytes(2).readUInt16BE().toString();
     const cli = everywhere(LONG(60, marker));
@@ -177,6 +257,7 @@ if (ready) {
     const marker = randomBytes(2).readUInt16BE().toString();
     const cli = everywhere(LONG(4, marker));
     try {
+      const records = await assertRemoteComplete();
       const fresh = logsFromNow();
       const run = cli.spawn(['run', FILE, 'long', '--executor', 'temporal', '--no-track', '--json']);
       await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
@@ -189,11 +270,128 @@ if (ready) {
       assert.match(fresh(survivor), /long: executed/m);
       const result = JSON.parse(String(done.stdout)) as { steps: { id: string; status: string }[] };
       assert.equal(result.steps.find((s) => s.id === 'long')?.status, 'executed');
-      assert.is(await assertRemoteComplete(), 10);
+      assert.is(await assertRemoteComplete(), records + 1);
     } finally {
       cli.cleanup();
     }
   });
+  test('early cutoff on the cluster: a forced upstream step with the same output leaves its downstream step cached by the worker', async () => {
+    const amount = randomBytes(2).readUInt16BE();
+    const cli = everywhere(`plugins: { add: ${ADD_PLUGIN} }\nsteps:\n  top: { uses: add, with: { amount: ${amount} } }\n  down: { uses: add, inputs: { x: top.value }, with: { amount: 1 } }\n`);
+    try {
+      const first = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track']);
+      assert.is(first.code, 0, first.stderr);
+      assert.equal(first.statuses, { top: 'executed', down: 'executed' });
+      const fresh = logsFromNow();
+      const again = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track', '--force', 'top']);
+      assert.is(again.code, 0, again.stderr);
+      assert.equal(again.statuses, { top: 'executed', down: 'cached' });
+      assert.match(again.stderr, /workflow tradepipe-\S+ schedules 2 steps/);
+      const log = workers.map(fresh).join('\n');
+      assert.match(log, /down: attempt 1$/m);
+      assert.match(log, /down: cached/m);
+      assert.not.match(log, /down: executed/m);
+      assert.equal(again.result.steps.map((s) => s.outputs), first.result.steps.map((s) => s.outputs));
+    } finally {
+      cli.cleanup();
+    }
+  });
+
+  test('kill -9 of the CLI mid-run: the workflow still runs every step on the workers; a rerun finds all cached and starts no activity', async () => {
+    const marker = randomBytes(2).readUInt16BE().toString();
+    const cli = everywhere(CHAIN(3, marker));
+    try {
+      const fresh = logsFromNow();
+      const run = cli.spawn(['run', FILE, 'after', '--executor', 'temporal', '--no-track']);
+      let stderr = '';
+      run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
+      const workflow = /workflow (tradepipe-\S+) schedules 2 steps/.exec(stderr)?.[1];
+      assert.ok(workflow, stderr);
+      run.kill('SIGKILL');
+      await run;
+      await until('`after` to finish on a worker', () => workers.some((w) => /after: executed/m.test(fresh(w))), 60_000);
+      await until('the workflow to complete', () => workflowStatus(workflow!) === 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
+      assert.ok(workers.some((w) => /long: executed/m.test(fresh(w))));
+
+      const before = workers.map(attempts);
+      const again = await cli.runJson(FILE, ['after', '--executor', 'temporal', '--no-track']);
+      assert.is(again.code, 0, again.stderr);
+      assert.equal(again.statuses, { src: 'cached', long: 'cached', after: 'cached' });
+      assert.equal(workers.map(attempts), before);
+      assert.not.match(again.stderr, /temporal: workflow/);
+      assert.is(readFileSync(join(cli.dir, 'out/after.txt'), 'utf8'), 'done\n');
+    } finally {
+      cli.cleanup();
+    }
+  });
+
+  test('retries: a step that fails twice succeeds on its third attempt; with retries: 0 it fails after one', async () => {
+    const counter = join(tmpdir(), `tradepipe-flaky-${randomBytes(4).toString('hex')}`);
+    try {
+      const fresh = logsFromNow();
+      const cli = everywhere(FLAKY(counter, 2));
+      try {
+        const run = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track']);
+        assert.is(run.code, 0, run.stderr);
+        assert.equal(run.statuses, { flaky: 'executed' });
+        assert.is(readFileSync(counter, 'utf8'), '3\n');
+        const log = workers.map(fresh).join('\n');
+        assert.equal(log.match(/flaky: attempt \d+$/gm)?.map((l) => l.slice(-1)), ['1', '2', '3'], log);
+        assert.is((log.match(/flaky: failed/g) ?? []).length, 2);
+      } finally {
+        cli.cleanup();
+      }
+      // Another counter, so another command: \`retries:\` is not part of the key, and the step above is cached.
+      const once = everywhere(FLAKY(`${counter}-once`, 0));
+      try {
+        const run = await once.runJson(FILE, ['--executor', 'temporal', '--no-track']);
+        assert.is(run.code, 1, run.stderr);
+        assert.equal(run.statuses, { flaky: 'failed' });
+        assert.match(run.result.steps[0]!.error ?? '', /command exited with code 1/);
+        assert.is(readFileSync(`${counter}-once`, 'utf8'), '1\n');
+      } finally {
+        once.cleanup();
+      }
+    } finally {
+      rmSync(counter, { force: true });
+      rmSync(`${counter}-once`, { force: true });
+    }
+  });
+
+  test("a worker's ctx.progress reaches the CLI's progress lines, its ctx.track the run's tracking, with the worker's host", async () => {
+    const amount = randomBytes(2).readUInt16BE();
+    const cli = everywhere(`plugins: { probe: ${PROBE} }\nsteps:\n  probe: { uses: probe, with: { amount: ${amount}, wait_ms: 3000 } }\n`);
+    try {
+      // Progress lines as a local run prints them: not under --json, and without a TTY only with --verbose.
+      const run = await cli.run(['run', FILE, '--executor', 'temporal', '--verbose']);
+      assert.is(run.code, 0, run.stderr);
+      assert.match(run.stderr, /^ {2}> probe: running \(never run\)$/m);
+      assert.match(run.stderr, /^ {4}probe: 50% halfway$/m);
+      assert.match(run.stderr, new RegExp(`^ {4}probe: executed on worker ${hostname()}$`, 'm'));
+      assert.match(run.stderr, /^ {2}✓ probe: executed /m);
+
+      const backend = localBackend(openSession(cli.dir).paths.store);
+      const [step] = await backend.searchRuns({ tags: { [TAG.stepId]: 'probe' } });
+      assert.ok(step, 'the step has no tracking run');
+      assert.is(step.status, 'FINISHED');
+      assert.is(step.tags['tradepipe.worker_host'], hostname());
+      assert.is(step.tags.probe, 'yes');
+      assert.is(step.params.amount, String(amount));
+      assert.equal([step.metrics.score?.value, step.metrics.score?.step], [amount * 2, 2]);
+      assert.equal((await backend.metricHistory(step.runId, 'score')).map((m) => [m.step, m.value]), [[1, amount], [2, amount * 2]]);
+      assert.equal((await backend.listArtifacts(step)).map((a) => a.path), ['notes.txt']);
+    } finally {
+      cli.cleanup();
+    }
+  });
+}
+
+/** The workflow's status as the server reports it (`temporal workflow describe`). */
+function workflowStatus(id: string): string {
+  const cli = process.env.TRADEPIPE_TEMPORAL_CLI ?? 'temporal';
+  const out = execFileSync(cli, ['workflow', 'describe', '--address', address!, '-w', id, '-o', 'json'], { encoding: 'utf8' });
+  return (JSON.parse(out) as { workflowExecutionInfo: { status: string } }).workflowExecutionInfo.status;
 }
 
 /** Whether a `sleep N.<marker>` from a test step is still running. */
