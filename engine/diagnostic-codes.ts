@@ -3,7 +3,7 @@
  * the message may be reworded, the code stays. The CLI prints both (`error TP0102: ...`);
  * tests and tools match the code. Numbers are grouped: 00xx YAML and `$ref`s, 01xx steps
  * and params, 02xx wiring and the graph, 03xx variables, overrides and composition, 04xx `schedule:`,
- * 05xx remotes.
+ * 05xx remotes, 06xx the Temporal executor.
  * Never renumber or reuse a code; add new ones at the end of their group.
  */
 export const DIAGNOSTIC_CODES = {
@@ -46,6 +46,7 @@ export const DIAGNOSTIC_CODES = {
   'unknown-schedule-step': 'TP0403',
   'bad-remote': 'TP0500',
   'two-default-remotes': 'TP0501',
+  'running-workflow-changed': 'TP0600',
 } as const;
 
 export type DiagnosticName = keyof typeof DIAGNOSTIC_CODES;

@@ -42,7 +42,8 @@ addRemoteOptions(program
   .option('-v, --verbose', 'show step logs')
   .option('--no-track', 'do not record this run (MLflow or the embedded store); also TRADEPIPE_TRACKING=off')
   .option('--pushgateway <url>', 'push the pipeline\'s metrics to this Prometheus Pushgateway after the run; also PROMETHEUS_PUSHGATEWAY_URL')
-  .addOption(new Option('--executor <executor>', 'where steps execute: here, or on Temporal workers (tradepipe.yaml `executor:`)').choices(['local', 'temporal']).default('local')))
+  .addOption(new Option('--executor <executor>', 'where steps execute: here, or on Temporal workers (tradepipe.yaml `executor:`)').choices(['local', 'temporal']).default('local'))
+  .option('--cancel-running', 'with --executor temporal: cancel a workflow of this pipeline that is still running, instead of following or waiting for it'))
   .action(async (file: string, steps: string[], flags) => {
     const { runCommand } = await import('./run.ts');
     exit(await runCommand(file, steps, flags));

@@ -28,6 +28,8 @@ export interface RunFlags {
   track: boolean;
   remote: RemoteFlag;
   executor: 'local' | 'temporal';
+  /** `--cancel-running`: cancel the pipeline's workflow still running (Temporal) rather than follow or wait for it. */
+  cancelRunning?: boolean;
   /** Prometheus Pushgateway URL; else PROMETHEUS_PUSHGATEWAY_URL. */
   pushgateway?: string;
 }
@@ -84,7 +86,7 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
     }
     const keepGoing = flags.keepGoing === true;
     const temporal =
-      flags.executor === 'temporal' ? await (await import('./temporal.ts')).openTemporal(pipeline, remote, select, { runId, overrides: flags.set, jobs, resources, keepGoing, track: tracking !== undefined, store: session.store, signal: controller.signal }) : undefined;
+      flags.executor === 'temporal' ? await (await import('./temporal.ts')).openTemporal(pipeline, remote, select, { runId, overrides: flags.set, jobs, resources, keepGoing, track: tracking !== undefined, cancelRunning: flags.cancelRunning === true, store: session.store, signal: controller.signal }) : undefined;
     // With a workflow, the workflow applies --jobs and --resource; this run only follows its steps.
     const here = temporal ? { jobs: Math.max(jobs, pipeline.order.length), resources: undefined } : { jobs, resources };
     try {

@@ -7,7 +7,9 @@ import { projectRelative } from '../project.ts';
 import type { RemoteCache } from '../remote/cache.ts';
 import { openSecrets } from '../secrets.ts';
 import { loadTemporalConfig, taskQueueFor, type TemporalConfig } from '../temporal/config.ts';
-import { startTemporalRun, type TemporalRun } from '../temporal/dispatch.ts';
+import { openTemporalRun, type TemporalRun } from '../temporal/dispatch.ts';
+import { compareWithRunning, memoOf, stepDefinition, workflowIdFor } from '../temporal/running.ts';
+import type { Diagnostic } from '../errors.ts';
 import type { GraphStep, RunGraph } from '../temporal/protocol.ts';
 import { selectSteps, type SelectOptions } from '../executor.ts';
 import type { RunRecord } from '../records.ts';
@@ -15,7 +17,7 @@ import type { Store } from '../store.ts';
 import { DEFAULT_CLUSTER_RETRIES } from '../retry.ts';
 import { planPipeline } from './plan.ts';
 import { connectionOptions } from '../temporal/connect.ts';
-import { EXIT, Exit, printInvalid } from './common.ts';
+import { EXIT, Exit, printDiagnostics, printInvalid } from './common.ts';
 import { openCliRemote, projectHere } from './remote.ts';
 import { openSession } from '../cache-session.ts';
 
@@ -41,6 +43,8 @@ export interface TemporalRunFlags {
   resources: Record<string, number>;
   keepGoing: boolean;
   track: boolean;
+  /** `--cancel-running`: cancel the pipeline's workflow still running, rather than follow or wait for it. */
+  cancelRunning: boolean;
   /** The run's store: tracked artifacts from workers land there. */
   store: Store;
   /** The user's abort (Ctrl-C): cancels the workflow. */
@@ -50,22 +54,69 @@ export interface TemporalRunFlags {
 /**
  * Plans the run and starts its workflow with the steps that must execute (and those
  * downstream of them, which may still turn out cached); undefined when every step is
- * cached, so a rerun with nothing changed starts no workflow at all.
+ * cached, so a rerun with nothing changed starts no workflow at all. When the pipeline's
+ * workflow is still running (the CLI that started it died, or a teammate runs it), the run
+ * follows it if it schedules the same steps, and otherwise waits for it to end (or, with
+ * `--cancel-running`, cancels it) and plans again: what it completed is cached by then.
  */
 export async function openTemporal(pipeline: Pipeline, remote: RemoteCache | undefined, select: SelectOptions, o: TemporalRunFlags): Promise<TemporalRun | undefined> {
   if (!remote) needRemote();
   const cfg = config(pipeline.root);
-  const graph = await planGraph(pipeline, remote, select, cfg, o);
-  if (graph.steps.length === 0) return undefined;
-  try {
-    const run = await startTemporalRun({ config: cfg, secrets: openSecrets(pipeline.root, process.env), remote, store: o.store, graph, signal: o.signal, warn: (m) => process.stderr.write(`warning: ${m}\n`) });
-    process.stderr.write(`temporal: workflow ${run.workflowId} schedules ${graph.steps.length} step${graph.steps.length === 1 ? '' : 's'} at ${cfg.address}\n`);
-    return run;
-  } catch (error) {
-    process.stderr.write(`error: cannot reach Temporal at ${cfg.address}: ${(error as Error).message}\n`);
-    throw new Exit(EXIT.failed);
+  const file = projectRelative(pipeline.root, pipeline.file);
+  const workflowId = workflowIdFor(remote.config.url, file, pipeline.name);
+  for (;;) {
+    const graph = await planGraph(pipeline, remote, select, cfg, o);
+    if (graph.steps.length === 0) return undefined;
+    const definitions = new Map(graph.steps.map((s) => [s.id, stepDefinition(pipeline.steps.get(s.id)!)]));
+    let opened: Awaited<ReturnType<typeof openTemporalRun>>;
+    try {
+      const memo = memoOf(graph, hostname(), definitions);
+      opened = await openTemporalRun({ config: cfg, secrets: openSecrets(pipeline.root, process.env), remote, store: o.store, graph, workflowId, memo, signal: o.signal, warn: (m) => process.stderr.write(`warning: ${m}\n`) });
+    } catch (error) {
+      process.stderr.write(`error: cannot reach Temporal at ${cfg.address}: ${(error as Error).message}\n`);
+      throw new Exit(EXIT.failed);
+    }
+    if ('run' in opened) {
+      process.stderr.write(`temporal: workflow ${workflowId} schedules ${count(graph.steps.length)} at ${cfg.address}\n`);
+      return opened.run;
+    }
+    const running = opened.running;
+    const verdict = compareWithRunning(running.memo, graph, definitions);
+    const which = `workflow ${workflowId} (run ${running.memo.runId}, started ${running.startedAt.toISOString()} on ${running.memo.host})`;
+    if (verdict.action === 'attach' && !o.cancelRunning) {
+      process.stderr.write(`temporal: ${which} is still running this pipeline; following it for ${count(graph.steps.length)}\n`);
+      return running.attach();
+    }
+    try {
+      if (o.cancelRunning) {
+        process.stderr.write(`temporal: cancelling ${which}, still running this pipeline (--cancel-running)\n`);
+        await running.cancel();
+      } else {
+        if (verdict.action === 'wait' && verdict.changed.length > 0) printDiagnostics([outdated(which, verdict.changed)]);
+        else if (verdict.action === 'wait') process.stderr.write(`temporal: ${which} is still running part of this run (not ${stepList(verdict.missing)}); waiting for it to end, then planning again\n`);
+        await running.finished(o.signal);
+        process.stderr.write(`temporal: workflow ${workflowId} ended; planning again\n`);
+      }
+    } catch (error) {
+      if (!o.signal.aborted) throw error;
+      process.stderr.write(`temporal: stopped waiting; ${which} goes on (cancel it with --cancel-running)\n`);
+      throw new Exit(EXIT.cancelled);
+    } finally {
+      await running.disconnect();
+    }
   }
 }
+
+function outdated(which: string, changed: readonly string[]): Diagnostic {
+  return {
+    code: 'running-workflow-changed',
+    severity: 'warning',
+    message: `${which} runs another version of ${stepList(changed)}: the pipeline changed since it started. Waiting for it to end, then planning again (what it completes stays cached); Ctrl-C stops waiting and leaves it running, \`--cancel-running\` cancels it first`,
+  };
+}
+
+const count = (n: number) => `${n} step${n === 1 ? '' : 's'}`;
+const stepList = (ids: readonly string[]) => `step${ids.length === 1 ? '' : 's'} ${ids.map((id) => `\`${id}\``).join(', ')}`;
 
 /** The workflow's input from the pure plan; the records of cached steps it builds on are shared first, for the workers to find. */
 async function planGraph(pipeline: Pipeline, remote: RemoteCache, select: SelectOptions, cfg: TemporalConfig, o: TemporalRunFlags): Promise<RunGraph> {

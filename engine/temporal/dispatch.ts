@@ -5,10 +5,11 @@
  * (the running activities' heartbeats: whether a plugin started, and its `ctx.progress`),
  * and hands each step's outcome to the local run, which fetches and verifies its outputs.
  * Aborting the run (Ctrl-C) cancels the workflow, which cancels the running activities and
- * waits until the workers have stopped them. If the CLI dies, the workflow carries on.
+ * waits until the workers have stopped them. If the CLI dies, the workflow carries on, and
+ * a rerun meets it still running (one workflow id per pipeline): it can follow it instead.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { RemoteCache } from '../remote/cache.ts';
 import type { Secrets } from '../secrets.ts';
@@ -17,6 +18,7 @@ import type { Store } from '../store.ts';
 import type { TemporalConfig } from './config.ts';
 import { connectionOptions } from './connect.ts';
 import { type Beat, PROGRESS_QUERY, type RunGraph, type RunProgress, type StepOutcome, type StepState, WORKFLOW_NAME } from './protocol.ts';
+import type { WorkflowMemo } from './running.ts';
 import { replayTracked } from './tracked.ts';
 
 const POLL_MS = 250;
@@ -29,6 +31,9 @@ export interface TemporalRunOptions {
   remote: RemoteCache;
   store: Store;
   graph: RunGraph;
+  /** Derived from the remote and the pipeline file (running.ts): one workflow per pipeline at a time. */
+  workflowId: string;
+  memo: WorkflowMemo;
   /** The user's abort (Ctrl-C): cancels the workflow. */
   signal: AbortSignal;
   warn(message: string): void;
@@ -40,6 +45,21 @@ export interface TemporalRun extends StepDispatch {
   close(): Promise<void>;
 }
 
+/** A workflow of the same pipeline that was still running when this run tried to start its own. */
+export interface RunningWorkflow {
+  readonly workflowId: string;
+  readonly memo: WorkflowMemo;
+  readonly startedAt: Date;
+  /** Follows it as this run's workflow (the steps of this run's graph); Ctrl-C then cancels it. */
+  attach(): TemporalRun;
+  /** Waits until it has ended, however it ends; an abort stops the waiting and leaves it running. */
+  finished(signal: AbortSignal): Promise<void>;
+  /** Cancels it and waits until it has ended: its workers have stopped their steps. */
+  cancel(): Promise<void>;
+  /** Closes the connection (when not attached). */
+  disconnect(): Promise<void>;
+}
+
 type Watch = Parameters<StepDispatch['follow']>[1];
 
 interface Watcher {
@@ -49,11 +69,71 @@ interface Watcher {
   reject(error: Error): void;
 }
 
-export async function startTemporalRun(o: TemporalRunOptions): Promise<TemporalRun> {
+/** How often starting meets a workflow that ends before it can be described, before giving up. */
+const START_TRIES = 5;
+
+/** Starts the run's workflow, or finds the one of the same pipeline that is still running. */
+export async function openTemporalRun(o: TemporalRunOptions): Promise<{ run: TemporalRun } | { running: RunningWorkflow }> {
   const connection = await Connection.connect(connectionOptions(o.config, o.secrets));
   const client = new Client({ connection, namespace: o.config.namespace });
-  const workflowId = `tradepipe-${o.graph.runId}`;
-  const handle = await client.workflow.start(WORKFLOW_NAME, { taskQueue: o.config.taskQueue, workflowId, args: [o.graph], memo: { pipeline: o.graph.pipeline } });
+  try {
+    for (let i = 0; i < START_TRIES; i++) {
+      try {
+        const handle = await client.workflow.start(WORKFLOW_NAME, {
+          taskQueue: o.config.taskQueue,
+          workflowId: o.workflowId,
+          args: [o.graph],
+          memo: { ...o.memo },
+          // The running one is never replaced nor joined blindly: the CLI decides (running.ts).
+          workflowIdConflictPolicy: 'FAIL',
+        });
+        return { run: followWorkflow(handle, connection, o) };
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+      const described = await client.workflow.getHandle(o.workflowId).describe();
+      // It ended in between: start again.
+      if (described.status.name !== 'RUNNING') continue;
+      const handle = client.workflow.getHandle(o.workflowId, described.runId);
+      return {
+        running: {
+          workflowId: o.workflowId,
+          memo: described.memo as unknown as WorkflowMemo,
+          startedAt: described.startTime,
+          attach: () => followWorkflow(handle, connection, o),
+          finished: (signal) => untilAborted(handle.result().then(ignore, ignore), signal),
+          async cancel() {
+            await handle.cancel();
+            await handle.result().then(ignore, ignore);
+          },
+          disconnect: () => connection.close(),
+        },
+      };
+    }
+    throw new Error(`workflow ${o.workflowId} keeps ending and starting again; another CLI is running this pipeline`);
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
+
+const ignore = () => undefined;
+
+function untilAborted(done: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise((resolve, reject) => {
+    const aborted = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', aborted, { once: true });
+    void done.then(() => {
+      signal.removeEventListener('abort', aborted);
+      resolve();
+    });
+  });
+}
+
+/** Watches a workflow on behalf of the local run, for the steps of `o.graph`. */
+function followWorkflow(handle: WorkflowHandle, connection: Connection, o: TemporalRunOptions): TemporalRun {
+  const workflowId = handle.workflowId;
   const ids = new Set(o.graph.steps.map((s) => s.id));
   const watchers = new Map<string, Watcher>();
   let states: Record<string, StepState> = {};

@@ -53,6 +53,16 @@ const CHAIN = (seconds: number, marker: string) => `${LONG(seconds, marker)}  af
     with: { cmd: "cat out/long.txt > out/after.txt", deps: [out/long.txt], outs: [out/after.txt] }
 `;
 
+/** \`long\`, then \`after\`, each appending its name (\`long\` its \`label\`) to \`counter\` when it starts: how often each ran. */
+const COUNTED = (counter: string, label: string, seconds: number, marker: string) => `steps:
+  long:
+    uses: exec
+    with: { cmd: "echo ${label} >> ${counter} && mkdir -p out && sleep ${seconds}.${marker} && echo done > out/long.txt", outs: [out/long.txt] }
+  after:
+    uses: exec
+    with: { cmd: "echo after >> ${counter} && cat out/long.txt > out/after.txt", deps: [out/long.txt], outs: [out/after.txt] }
+`;
+
 /** A step that fails until its third attempt (a counter file outside every clone, shared by the workers). */
 const FLAKY = (counter: string, retries: number) => `steps:
   flaky:
@@ -326,6 +336,82 @@ if (ready) {
     }
   });
 
+  test('kill -9 of the CLI, then a rerun at once: it follows the running workflow, no step runs twice, and a third run is all cached', async () => {
+    const marker = randomBytes(2).readUInt16BE().toString();
+    const counter = join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`);
+    const cli = everywhere(COUNTED(counter, 'long', 4, marker));
+    try {
+      const workflow = await killCliMidRun(cli);
+      const fresh = logsFromNow();
+      const again = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track']);
+      assert.is(again.code, 0, again.stderr);
+      assert.match(again.stderr, new RegExp(`temporal: workflow ${workflow} \\(run \\S+, started \\S+ on ${hostname()}\\) is still running this pipeline; following it for 2 steps`));
+      assert.not.match(again.stderr, /schedules/);
+      assert.equal(again.statuses, { long: 'executed', after: 'executed' });
+      assert.is(readFileSync(counter, 'utf8'), 'long\nafter\n');
+      assert.is(readFileSync(join(cli.dir, 'out/after.txt'), 'utf8'), 'done\n');
+      // No retry either: the long step's one attempt was the one the killed CLI's workflow started.
+      assert.not.match(workers.map(fresh).join('\n'), /long: attempt/);
+
+      const third = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track']);
+      assert.is(third.code, 0, third.stderr);
+      assert.equal(third.statuses, { long: 'cached', after: 'cached' });
+      assert.not.match(third.stderr, /temporal: workflow/);
+      assert.is(readFileSync(counter, 'utf8'), 'long\nafter\n');
+    } finally {
+      cli.cleanup();
+      rmSync(counter, { force: true });
+    }
+  });
+
+  test('a rerun after the pipeline changed waits for the running workflow (TP0600), then runs what changed', async () => {
+    const marker = randomBytes(2).readUInt16BE().toString();
+    const counter = join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`);
+    const cli = everywhere(COUNTED(counter, 'long', 4, marker));
+    try {
+      const workflow = await killCliMidRun(cli);
+      const edited = COUNTED(counter, 'long2', 1, marker);
+      cli.write(FILE, edited);
+      const rerun = cli.spawn(['run', FILE, '--executor', 'temporal', '--no-track', '--json']);
+      let stderr = '';
+      rerun.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await until('the rerun to say it waits', () => /TP0600/.test(stderr));
+      // The workers' checkouts follow (only \`long\` changed, which the old workflow already runs).
+      onWorkers(edited);
+      const done = await rerun;
+      assert.is(done.exitCode, 0, stderr);
+      assert.match(stderr, new RegExp(`^warning TP0600: workflow ${workflow} \\(run \\S+, started \\S+ on ${hostname()}\\) runs another version of step \`long\`: the pipeline changed since it started\\. Waiting for it to end`, 'm'));
+      assert.match(stderr, new RegExp(`temporal: workflow ${workflow} ended; planning again\ntemporal: workflow ${workflow} schedules 2 steps`));
+      const result = JSON.parse(String(done.stdout)) as { steps: { id: string; status: string }[] };
+      // The old workflow ran both steps; the new \`long\` writes the same bytes, so \`after\` is cached (early cutoff).
+      assert.equal(Object.fromEntries(result.steps.map((s) => [s.id, s.status])), { long: 'executed', after: 'cached' });
+      assert.is(readFileSync(counter, 'utf8'), 'long\nafter\nlong2\n');
+    } finally {
+      cli.cleanup();
+      rmSync(counter, { force: true });
+    }
+  });
+
+  test('--cancel-running cancels the running workflow (its step is killed), then runs the pipeline afresh', async () => {
+    const marker = randomBytes(2).readUInt16BE().toString();
+    const counter = join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`);
+    const cli = everywhere(COUNTED(counter, 'long', 4, marker));
+    try {
+      const workflow = await killCliMidRun(cli);
+      const fresh = logsFromNow();
+      const again = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track', '--cancel-running']);
+      assert.is(again.code, 0, again.stderr);
+      assert.match(again.stderr, new RegExp(`temporal: cancelling workflow ${workflow} \\(run \\S+, started \\S+ on ${hostname()}\\), still running this pipeline \\(--cancel-running\\)\ntemporal: workflow ${workflow} schedules 2 steps`));
+      assert.ok(workers.some((w) => /long: cancelled$/m.test(fresh(w))), workers.map(fresh).join('\n'));
+      assert.equal(again.statuses, { long: 'executed', after: 'executed' });
+      assert.is(readFileSync(counter, 'utf8'), 'long\nlong\nafter\n');
+      assert.not.ok(running(marker), "the cancelled step's process outlived its workflow");
+    } finally {
+      cli.cleanup();
+      rmSync(counter, { force: true });
+    }
+  });
+
   test('retries: a step that fails twice succeeds on its third attempt; with retries: 0 it fails after one', async () => {
     const counter = join(tmpdir(), `tradepipe-flaky-${randomBytes(4).toString('hex')}`);
     try {
@@ -385,6 +471,21 @@ if (ready) {
       cli.cleanup();
     }
   });
+}
+
+/** Starts \`run\` of the pipeline and kill -9s the CLI once a worker runs \`long\`; the workflow's id. */
+async function killCliMidRun(cli: Project): Promise<string> {
+  const fresh = logsFromNow();
+  const run = cli.spawn(['run', FILE, '--executor', 'temporal', '--no-track']);
+  let stderr = '';
+  run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
+  const workflow = /workflow (tradepipe-\S+) schedules 2 steps/.exec(stderr)?.[1];
+  assert.ok(workflow, stderr);
+  run.kill('SIGKILL');
+  await run;
+  assert.is(workflowStatus(workflow!), 'WORKFLOW_EXECUTION_STATUS_RUNNING');
+  return workflow!;
 }
 
 /** The workflow's status as the server reports it (`temporal workflow describe`). */
