@@ -42,6 +42,10 @@ export function trackingEnabled(flag: boolean, env: NodeJS.ProcessEnv): boolean 
 export async function runCommand(file: string, targets: string[], flags: RunFlags): Promise<number> {
   const pipeline = await load(file, flags.set);
   checkStepNames(pipeline, [...targets, flags.from, ...flags.force], 'run');
+  if (flags.cancelRunning && flags.executor !== 'temporal') {
+    process.stderr.write('error: --cancel-running: only with --executor temporal (it cancels the pipeline\'s workflow still running)\n');
+    throw new Exit(EXIT.invalid);
+  }
   const select = { targets, from: flags.from, force: flags.force };
   if (flags.dryRun) {
     const remote = await openCliRemote(pipeline.root, flags.remote, openSession(pipeline.root));

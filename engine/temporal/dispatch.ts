@@ -101,7 +101,11 @@ export async function openTemporalRun(o: TemporalRunOptions): Promise<{ run: Tem
           memo: described.memo as unknown as WorkflowMemo,
           startedAt: described.startTime,
           attach: () => followWorkflow(handle, connection, o),
-          finished: (signal) => untilAborted(handle.result().then(ignore, ignore), signal),
+          // The long poll itself is aborted: left pending, it would hold the connection (and the CLI) until the workflow ends.
+          finished: (signal) =>
+            connection.withAbortSignal(signal, () => handle.result()).then(ignore, () => {
+              if (signal.aborted) throw signal.reason;
+            }),
           async cancel() {
             await handle.cancel();
             await handle.result().then(ignore, ignore);
@@ -118,18 +122,6 @@ export async function openTemporalRun(o: TemporalRunOptions): Promise<{ run: Tem
 }
 
 const ignore = () => undefined;
-
-function untilAborted(done: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise((resolve, reject) => {
-    const aborted = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', aborted, { once: true });
-    void done.then(() => {
-      signal.removeEventListener('abort', aborted);
-      resolve();
-    });
-  });
-}
 
 /** Watches a workflow on behalf of the local run, for the steps of `o.graph`. */
 function followWorkflow(handle: WorkflowHandle, connection: Connection, o: TemporalRunOptions): TemporalRun {

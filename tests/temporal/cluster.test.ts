@@ -339,7 +339,7 @@ if (ready) {
   test('kill -9 of the CLI, then a rerun at once: it follows the running workflow, no step runs twice, and a third run is all cached', async () => {
     const marker = randomBytes(2).readUInt16BE().toString();
     const counter = join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`);
-    const cli = everywhere(COUNTED(counter, 'long', 4, marker));
+    const cli = everywhere(COUNTED(counter, 'long', 6, marker));
     try {
       const workflow = await killCliMidRun(cli);
       const fresh = logsFromNow();
@@ -364,14 +364,23 @@ if (ready) {
     }
   });
 
-  test('a rerun after the pipeline changed waits for the running workflow (TP0600), then runs what changed', async () => {
+  test('a rerun after the pipeline changed waits for the running workflow (TP0600; Ctrl-C stops waiting and leaves it), then runs what changed', async () => {
     const marker = randomBytes(2).readUInt16BE().toString();
     const counter = join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`);
-    const cli = everywhere(COUNTED(counter, 'long', 4, marker));
+    const cli = everywhere(COUNTED(counter, 'long', 10, marker));
     try {
       const workflow = await killCliMidRun(cli);
       const edited = COUNTED(counter, 'long2', 1, marker);
       cli.write(FILE, edited);
+      // Ctrl-C while waiting stops waiting and leaves the workflow running.
+      const impatient = cli.spawn(['run', FILE, '--executor', 'temporal', '--no-track']);
+      let told = '';
+      impatient.stderr!.on('data', (chunk: Buffer) => (told += chunk.toString()));
+      await until('the first rerun to say it waits', () => /TP0600/.test(told));
+      impatient.kill('SIGINT');
+      assert.is((await impatient).exitCode, 130, told);
+      assert.match(told, new RegExp(`temporal: stopped waiting; workflow ${workflow} \\(.*\\) goes on \\(cancel it with --cancel-running\\)`));
+      assert.is(workflowStatus(workflow), 'WORKFLOW_EXECUTION_STATUS_RUNNING');
       const rerun = cli.spawn(['run', FILE, '--executor', 'temporal', '--no-track', '--json']);
       let stderr = '';
       rerun.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -395,7 +404,7 @@ if (ready) {
   test('--cancel-running cancels the running workflow (its step is killed), then runs the pipeline afresh', async () => {
     const marker = randomBytes(2).readUInt16BE().toString();
     const counter = join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`);
-    const cli = everywhere(COUNTED(counter, 'long', 4, marker));
+    const cli = everywhere(COUNTED(counter, 'long', 6, marker));
     try {
       const workflow = await killCliMidRun(cli);
       const fresh = logsFromNow();
