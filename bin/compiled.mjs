@@ -10,7 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_DIRS = ['engine', 'steps', 'schemas'];
-const OUT = join(ROOT, 'node_modules', '.cache', 'tradepipe', 'compiled');
+export const CACHE = join(ROOT, 'node_modules', '.cache', 'tradepipe');
+const OUT = join(CACHE, 'compiled');
 const MANIFEST = join(OUT, 'manifest.json');
 const versionOf = (pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 /**
@@ -20,7 +21,17 @@ const versionOf = (pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pk
  */
 const VENDORED = { yaml: 'yaml/browser/dist/index.js' };
 /** Part of the manifest: another esbuild, another vendored version or other settings transpile everything afresh. */
-const SETTINGS = `esbuild ${versionOf('esbuild')}; yaml ${versionOf('yaml')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v4`;
+export const ESBUILD_VERSION = versionOf('esbuild');
+/** How every TypeScript source is transpiled (the mirror's and user modules'). */
+export const ESBUILD_OPTIONS = {
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Linked, not inline: an inline map doubles every file that each start reads, decodes and scans.
+  sourcemap: 'linked',
+  tsconfigRaw: { compilerOptions: { target: 'ES2022', useDefineForClassFields: true } },
+};
+const SETTINGS = `esbuild ${ESBUILD_VERSION}; yaml ${versionOf('yaml')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v5`;
 
 function listSources(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -32,7 +43,7 @@ function listSources(dir, out) {
   return out;
 }
 
-function signature(path) {
+export function signature(path) {
   const s = statSync(path);
   return `${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
 }
@@ -73,7 +84,11 @@ export async function prepareMirror() {
   const mirrored = new Set(sources);
   if (stale.length === sources.length) await vendor();
   if (stale.length > 0) await transpile(stale, mirrored);
-  for (const rel of removed) if (rel.endsWith('.ts')) rmSync(mirrorPath(join(ROOT, rel)), { force: true });
+  for (const rel of removed) {
+    if (!rel.endsWith('.ts')) continue;
+    rmSync(mirrorPath(join(ROOT, rel)), { force: true });
+    rmSync(`${mirrorPath(join(ROOT, rel))}.map`, { force: true });
+  }
   writeAtomic(MANIFEST, JSON.stringify({ settings: SETTINGS, files }));
   return mirrored;
 }
@@ -91,19 +106,15 @@ async function vendor() {
 async function transpile(stale, mirrored) {
   const { build } = await import('esbuild');
   const result = await build({
+    ...ESBUILD_OPTIONS,
     entryPoints: stale,
     outdir: OUT,
     outbase: ROOT,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     write: false,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'inline',
     logLevel: 'silent',
     absWorkingDir: ROOT,
-    tsconfigRaw: { compilerOptions: { target: 'ES2022', useDefineForClassFields: true } },
     plugins: [
       {
         name: 'one-module-per-file',
@@ -118,18 +129,20 @@ async function transpile(stale, mirrored) {
             if (mirrored.has(target)) return { path: relativeSpecifier(mirrorPath(args.importer), mirrorPath(target)), external: true };
             return { path: pathToFileURL(target).href, external: true };
           });
-          b.onLoad({ filter: /\.ts$/ }, (args) => ({
-            contents: readFileSync(args.path, 'utf8')
-              .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
-              .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)))
-              .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path)),
-            loader: 'ts',
-          }));
+          b.onLoad({ filter: /\.ts$/ }, (args) => ({ contents: sourceWithOwnUrls(args.path), loader: 'ts' }));
         },
       },
     ],
   });
   for (const file of result.outputFiles) writeAtomic(file.path, file.contents);
+}
+
+/** A source's text with import.meta.url, dirname and filename fixed to the source's own, for a copy that lives elsewhere. */
+export function sourceWithOwnUrls(path) {
+  return readFileSync(path, 'utf8')
+    .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(path).href))
+    .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(path)))
+    .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(path));
 }
 
 function relativeSpecifier(fromFile, toFile) {
@@ -138,7 +151,7 @@ function relativeSpecifier(fromFile, toFile) {
 }
 
 /** Written to a temporary name and renamed, so a concurrent start never reads half a file. */
-function writeAtomic(path, contents) {
+export function writeAtomic(path, contents) {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   writeFileSync(temporary, contents);

@@ -12,7 +12,7 @@ import { registerTracking } from './tracking.ts';
 import { print } from './output.ts';
 import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule-command.ts';
-import { registerExport } from './export.ts';
+import { registerExport } from './export-command.ts';
 import { registerMetrics } from './metrics.ts';
 import { addRemoteOptions, registerRemote, type RemoteFlag } from './remote-command.ts';
 
