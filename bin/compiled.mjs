@@ -12,7 +12,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_DIRS = ['engine', 'steps', 'schemas'];
 export const CACHE = join(ROOT, 'node_modules', '.cache', 'tradepipe');
 const OUT = join(CACHE, 'compiled');
-const MANIFEST = join(OUT, 'manifest.json');
+export const MANIFEST = join(OUT, 'manifest.json');
 const versionOf = (pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 /**
  * Packages the mirror imports as one pre-bundled ES module each: `yaml` is 72 CommonJS files, and loading them

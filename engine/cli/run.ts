@@ -11,7 +11,8 @@ import { projectRelative } from '../project.ts';
 import { load, checkStepNames, EXIT, Exit } from './common.ts';
 import { planPipeline, planJson, planText } from './plan.ts';
 import { print } from './output.ts';
-import { openCliRemote, type RemoteFlag } from './remote.ts';
+import { openCliRemote } from './open-remote.ts';
+import type { RemoteFlag } from './remote-command.ts';
 import { formatBytes } from '../format.ts';
 
 export interface RunFlags {

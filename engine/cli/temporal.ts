@@ -12,7 +12,8 @@ import { openTemporalRun, type TemporalRun } from '../temporal/dispatch.ts';
 import { connectionOptions } from '../temporal/connect.ts';
 import { stepActivities } from '../temporal/activities.ts';
 import { EXIT, Exit, printInvalid } from './common.ts';
-import { openCliRemote, projectHere } from './remote.ts';
+import { projectHere } from './remote.ts';
+import { openCliRemote } from './open-remote.ts';
 import { openSession } from '../cache-session.ts';
 
 function config(root: string): TemporalConfig {
