@@ -17,9 +17,10 @@ const versionOf = (pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pk
 /**
  * Packages the mirror imports as one pre-bundled ES module each: `yaml` is 72 CommonJS files, and loading them
  * through Node's ESM loader (a lexer pass per file) was the largest cost of a cached `status`. Its ES build is
- * the same code (warnings go to console.warn instead of process.emitWarning).
+ * the same code (warnings go to console.warn instead of process.emitWarning). `commander` (7 CommonJS files)
+ * is loaded by every command.
  */
-const VENDORED = { yaml: 'yaml/browser/dist/index.js' };
+const VENDORED = { yaml: 'yaml/browser/dist/index.js', commander: 'commander/esm.mjs' };
 /** Part of the manifest: another esbuild, another vendored version or other settings transpile everything afresh. */
 export const ESBUILD_VERSION = versionOf('esbuild');
 /** How every TypeScript source is transpiled (the mirror's and user modules'). */
@@ -31,7 +32,7 @@ export const ESBUILD_OPTIONS = {
   sourcemap: 'linked',
   tsconfigRaw: { compilerOptions: { target: 'ES2022', useDefineForClassFields: true } },
 };
-const SETTINGS = `esbuild ${ESBUILD_VERSION}; yaml ${versionOf('yaml')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v5`;
+const SETTINGS = `esbuild ${ESBUILD_VERSION}; yaml ${versionOf('yaml')}; commander ${versionOf('commander')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v6`;
 
 function listSources(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -98,7 +99,18 @@ const vendorPath = (pkg) => join(OUT, 'vendor', `${pkg}.mjs`);
 async function vendor() {
   const { build } = await import('esbuild');
   for (const [pkg, entry] of Object.entries(VENDORED)) {
-    const result = await build({ entryPoints: [join(ROOT, 'node_modules', entry)], bundle: true, write: false, format: 'esm', platform: 'node', target: 'node20', logLevel: 'silent', outfile: vendorPath(pkg) });
+    const result = await build({
+      entryPoints: [join(ROOT, 'node_modules', entry)],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'silent',
+      outfile: vendorPath(pkg),
+      // CommonJS inside the bundle requires Node's built-ins.
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    });
     writeAtomic(vendorPath(pkg), result.outputFiles[0].contents);
   }
 }
