@@ -34,14 +34,34 @@ export const ESBUILD_OPTIONS = {
 };
 const SETTINGS = `esbuild ${ESBUILD_VERSION}; yaml ${versionOf('yaml')}; commander ${versionOf('commander')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v6`;
 
-function listSources(dir, out) {
+/** Folders modified this recently may change again within the same timestamp tick: not trusted to be unchanged next time. */
+const RACY_MS = 2000;
+
+/** Adds the sources under `dir` to `out`, and each folder's mtime to `dirs` (null while racy); paths relative to ROOT. */
+function listSources(dir, out, dirs) {
+  const mtimeMs = statSync(dir).mtimeMs;
+  dirs[relative(ROOT, dir)] = Date.now() - mtimeMs < RACY_MS ? null : mtimeMs;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== 'node_modules') listSources(path, out);
-    } else if ((entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) || entry.name.endsWith('.json')) out.push(path);
+      if (entry.name !== 'node_modules') listSources(path, out, dirs);
+    } else if ((entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) || entry.name.endsWith('.json')) out.push(relative(ROOT, path));
   }
   return out;
+}
+
+/** A path under ROOT: concatenated, as path.join costs more than the stat on every start (~350 sources). */
+const underRoot = (rel) => `${ROOT}${sep}${rel}`;
+
+/**
+ * The sources (relative to ROOT), and the folders' mtimes. A file added, removed or renamed changes its folder's
+ * mtime, so while no folder's has changed the previous list stands, and a start stats the folders instead of reading them.
+ */
+function trackedSources(previous) {
+  const unchanged = previous.dirs && Object.entries(previous.dirs).every(([rel, mtimeMs]) => mtimeMs !== null && statSync(underRoot(rel), { throwIfNoEntry: false })?.mtimeMs === mtimeMs);
+  if (unchanged) return { tracked: Object.keys(previous.files), dirs: previous.dirs };
+  const dirs = {};
+  return { tracked: SOURCE_DIRS.flatMap((dir) => listSources(join(ROOT, dir), [], dirs)), dirs };
 }
 
 export function signature(path) {
@@ -52,11 +72,11 @@ export function signature(path) {
 function readManifest() {
   try {
     const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
-    if (manifest.settings === SETTINGS) return manifest.files;
+    if (manifest.settings === SETTINGS) return manifest;
   } catch {
     // No mirror yet.
   }
-  return {};
+  return { files: {} };
 }
 
 export function mirrorPath(source) {
@@ -65,21 +85,26 @@ export function mirrorPath(source) {
 
 /** Brings the mirror up to date with the sources; returns the mirrored source paths. */
 export async function prepareMirror() {
-  const tracked = SOURCE_DIRS.flatMap((dir) => listSources(join(ROOT, dir), []));
-  const sources = tracked.filter((path) => path.endsWith('.ts'));
-  const previous = readManifest();
+  const manifest = readManifest();
+  const previous = manifest.files;
+  const { tracked, dirs } = trackedSources(manifest);
+  const sources = tracked.filter((rel) => rel.endsWith('.ts')).map(underRoot);
   const files = {};
   let stale = [];
   let dataChanged = false;
-  for (const path of tracked) {
-    const rel = relative(ROOT, path);
+  for (const rel of tracked) {
+    const path = underRoot(rel);
     files[rel] = signature(path);
     if (previous[rel] === files[rel]) continue;
     if (path.endsWith('.ts')) stale.push(path);
     else dataChanged = true;
   }
   const removed = Object.keys(previous).filter((rel) => files[rel] === undefined);
-  if (stale.length === 0 && removed.length === 0 && !dataChanged) return new Set(sources);
+  if (stale.length === 0 && removed.length === 0 && !dataChanged) {
+    // Remembers the folders' mtimes for the next start; only an optimisation where the mirror is read-only.
+    if (dirs !== manifest.dirs) tryWrite(MANIFEST, JSON.stringify({ settings: SETTINGS, files, dirs }));
+    return new Set(sources);
+  }
   // JSON (params schemas) is inlined into the modules that import it: an edit transpiles them all again.
   if (dataChanged || removed.some((rel) => rel.endsWith('.json'))) stale = sources;
   const mirrored = new Set(sources);
@@ -90,7 +115,7 @@ export async function prepareMirror() {
     rmSync(mirrorPath(join(ROOT, rel)), { force: true });
     rmSync(`${mirrorPath(join(ROOT, rel))}.map`, { force: true });
   }
-  writeAtomic(MANIFEST, JSON.stringify({ settings: SETTINGS, files }));
+  writeAtomic(MANIFEST, JSON.stringify({ settings: SETTINGS, files, dirs }));
   return mirrored;
 }
 
@@ -160,6 +185,14 @@ export function sourceWithOwnUrls(path) {
 function relativeSpecifier(fromFile, toFile) {
   const rel = relative(dirname(fromFile), toFile).split(sep).join('/');
   return rel.startsWith('.') ? rel : `./${rel}`;
+}
+
+function tryWrite(path, contents) {
+  try {
+    writeAtomic(path, contents);
+  } catch {
+    // Written again by the next start.
+  }
 }
 
 /** Written to a temporary name and renamed, so a concurrent start never reads half a file. */
