@@ -62,8 +62,8 @@ async function transpileClosure(entry, mirrored) {
         const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: RESOLVING });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
         const { path } = resolved;
-        if (mirrored.has(path)) return { path: pathToFileURL(mirrorPath(path)).href, external: true };
         files[path] = signature(path);
+        if (mirrored.has(path)) return { path: pathToFileURL(mirrorPath(path)).href, external: true };
         // JSON is inlined, as in the mirror: Node 20 would need an import attribute that esbuild does not keep on external imports.
         if (path.endsWith('.json')) return { path };
         if (!TYPESCRIPT.test(path)) return { path: pathToFileURL(path).href, external: true };
