@@ -18,9 +18,16 @@ const versionOf = (pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pk
  * Packages the mirror imports as one pre-bundled ES module each: `yaml` is 72 CommonJS files, and loading them
  * through Node's ESM loader (a lexer pass per file) was the largest cost of a cached `status`. Its ES build is
  * the same code (warnings go to console.warn instead of process.emitWarning). `commander` (7 CommonJS files)
- * is loaded by every command.
+ * is loaded by every command, `proper-lockfile` (13 with graceful-fs, retry and signal-exit) by every run.
  */
-const VENDORED = { yaml: 'yaml/browser/dist/index.js', commander: 'commander/esm.mjs' };
+const VENDORED = {
+  yaml: 'yaml/browser/dist/index.js',
+  commander: 'commander/esm.mjs',
+  // CommonJS has no named exports for a bundle to keep: a module that names them.
+  'proper-lockfile': {
+    wrapper: "import lockfile from 'proper-lockfile'; export default lockfile; export const { lock, unlock, lockSync, unlockSync, check, checkSync } = lockfile;",
+  },
+};
 /** Part of the manifest: another esbuild, another vendored version or other settings transpile everything afresh. */
 export const ESBUILD_VERSION = versionOf('esbuild');
 /** How every TypeScript source is transpiled (the mirror's and user modules'). */
@@ -32,7 +39,7 @@ export const ESBUILD_OPTIONS = {
   sourcemap: 'linked',
   tsconfigRaw: { compilerOptions: { target: 'ES2022', useDefineForClassFields: true } },
 };
-const SETTINGS = `esbuild ${ESBUILD_VERSION}; yaml ${versionOf('yaml')}; commander ${versionOf('commander')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v6`;
+const SETTINGS = `esbuild ${ESBUILD_VERSION}; yaml ${versionOf('yaml')}; commander ${versionOf('commander')}; proper-lockfile ${versionOf('proper-lockfile')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v6`;
 
 /** Folders modified this recently may change again within the same timestamp tick: not trusted to be unchanged next time. */
 const RACY_MS = 2000;
@@ -125,7 +132,7 @@ async function vendor() {
   const { build } = await import('esbuild');
   for (const [pkg, entry] of Object.entries(VENDORED)) {
     const result = await build({
-      entryPoints: [join(ROOT, 'node_modules', entry)],
+      ...(typeof entry === 'string' ? { entryPoints: [join(ROOT, 'node_modules', entry)] } : { stdin: { contents: entry.wrapper, resolveDir: ROOT } }),
       bundle: true,
       write: false,
       format: 'esm',
