@@ -38,6 +38,14 @@ export async function userModuleUrl(url, mirrored) {
   return pathToFileURL(copyPath(source)).href;
 }
 
+function holds(path, contents) {
+  try {
+    return Buffer.compare(readFileSync(path), contents) === 0;
+  } catch {
+    return false;
+  }
+}
+
 function isFresh(source) {
   try {
     const { settings, files } = JSON.parse(readFileSync(manifestPath(source), 'utf8'));
@@ -47,7 +55,7 @@ function isFresh(source) {
   }
 }
 
-/** Transpiles `entry` and the TypeScript it reaches; returns the signature of every file the copies depend on. */
+/** Transpiles `entry` and the TypeScript it reaches; returns the signature of every file the copies depend on, and of the copies. */
 async function transpileClosure(entry, mirrored) {
   const { build } = await import('esbuild');
   const files = {};
@@ -90,7 +98,10 @@ async function transpileClosure(entry, mirrored) {
       logLevel: 'silent',
       plugins: [plugin],
     });
-    for (const file of result.outputFiles) writeAtomic(file.path, file.contents);
+    // Unchanged bytes are not rewritten: a module two plugins import keeps the signature both manifests hold.
+    for (const file of result.outputFiles) if (!holds(file.path, file.contents)) writeAtomic(file.path, file.contents);
+    // The copy too: one removed or touched since is made again.
+    files[copyPath(source)] = signature(copyPath(source));
   }
   return files;
 }
