@@ -16,7 +16,7 @@ import { CACHE, ESBUILD_OPTIONS, ESBUILD_VERSION, mirrorPath, signature, sourceW
 const OUT = join(CACHE, 'user');
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 /** Part of each manifest: another esbuild or other settings transpile afresh. */
-const SETTINGS = `esbuild ${ESBUILD_VERSION}; ${JSON.stringify(ESBUILD_OPTIONS)}; Node's conditions; v1`;
+const SETTINGS = `esbuild ${ESBUILD_VERSION}; ${JSON.stringify(ESBUILD_OPTIONS)}; Node's conditions; v2`;
 /** Marks esbuild's own resolution, asked for from inside the resolve callback. */
 const RESOLVING = Symbol('resolving');
 
