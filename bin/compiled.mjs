@@ -10,29 +10,68 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_DIRS = ['engine', 'steps', 'schemas'];
-const OUT = join(ROOT, 'node_modules', '.cache', 'tradepipe', 'compiled');
-const MANIFEST = join(OUT, 'manifest.json');
+export const CACHE = join(ROOT, 'node_modules', '.cache', 'tradepipe');
+const OUT = join(CACHE, 'compiled');
+export const MANIFEST = join(OUT, 'manifest.json');
 const versionOf = (pkg) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 /**
  * Packages the mirror imports as one pre-bundled ES module each: `yaml` is 72 CommonJS files, and loading them
  * through Node's ESM loader (a lexer pass per file) was the largest cost of a cached `status`. Its ES build is
- * the same code (warnings go to console.warn instead of process.emitWarning).
+ * the same code (warnings go to console.warn instead of process.emitWarning). `commander` (7 CommonJS files)
+ * is loaded by every command, `proper-lockfile` (13 with graceful-fs, retry and signal-exit) by every run.
  */
-const VENDORED = { yaml: 'yaml/browser/dist/index.js' };
+const VENDORED = {
+  yaml: 'yaml/browser/dist/index.js',
+  commander: 'commander/esm.mjs',
+  // CommonJS has no named exports for a bundle to keep: a module that names them.
+  'proper-lockfile': {
+    wrapper: "import lockfile from 'proper-lockfile'; export default lockfile; export const { lock, unlock, lockSync, unlockSync, check, checkSync } = lockfile;",
+  },
+};
 /** Part of the manifest: another esbuild, another vendored version or other settings transpile everything afresh. */
-const SETTINGS = `esbuild ${versionOf('esbuild')}; yaml ${versionOf('yaml')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v4`;
+export const ESBUILD_VERSION = versionOf('esbuild');
+/** How every TypeScript source is transpiled (the mirror's and user modules'). */
+export const ESBUILD_OPTIONS = {
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Linked, not inline: an inline map doubles every file that each start reads, decodes and scans.
+  sourcemap: 'linked',
+  tsconfigRaw: { compilerOptions: { target: 'ES2022', useDefineForClassFields: true } },
+};
+const SETTINGS = `esbuild ${ESBUILD_VERSION}; yaml ${versionOf('yaml')}; commander ${versionOf('commander')}; proper-lockfile ${versionOf('proper-lockfile')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v6`;
 
-function listSources(dir, out) {
+/** Folders modified this recently may change again within the same timestamp tick: not trusted to be unchanged next time. */
+const RACY_MS = 2000;
+
+/** Adds the sources under `dir` to `out`, and each folder's mtime to `dirs` (null while racy); paths relative to ROOT. */
+function listSources(dir, out, dirs) {
+  const mtimeMs = statSync(dir).mtimeMs;
+  dirs[relative(ROOT, dir)] = Date.now() - mtimeMs < RACY_MS ? null : mtimeMs;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== 'node_modules') listSources(path, out);
-    } else if ((entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) || entry.name.endsWith('.json')) out.push(path);
+      if (entry.name !== 'node_modules') listSources(path, out, dirs);
+    } else if ((entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) || entry.name.endsWith('.json')) out.push(relative(ROOT, path));
   }
   return out;
 }
 
-function signature(path) {
+/** A path under ROOT: concatenated, as path.join costs more than the stat on every start (~350 sources). */
+const underRoot = (rel) => `${ROOT}${sep}${rel}`;
+
+/**
+ * The sources (relative to ROOT), and the folders' mtimes. A file added, removed or renamed changes its folder's
+ * mtime, so while no folder's has changed the previous list stands, and a start stats the folders instead of reading them.
+ */
+function trackedSources(previous) {
+  const unchanged = previous.dirs && Object.entries(previous.dirs).every(([rel, mtimeMs]) => mtimeMs !== null && statSync(underRoot(rel), { throwIfNoEntry: false })?.mtimeMs === mtimeMs);
+  if (unchanged) return { tracked: Object.keys(previous.files), dirs: previous.dirs };
+  const dirs = {};
+  return { tracked: SOURCE_DIRS.flatMap((dir) => listSources(join(ROOT, dir), [], dirs)), dirs };
+}
+
+export function signature(path) {
   const s = statSync(path);
   return `${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
 }
@@ -40,11 +79,11 @@ function signature(path) {
 function readManifest() {
   try {
     const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
-    if (manifest.settings === SETTINGS) return manifest.files;
+    if (manifest.settings === SETTINGS) return manifest;
   } catch {
     // No mirror yet.
   }
-  return {};
+  return { files: {} };
 }
 
 export function mirrorPath(source) {
@@ -53,28 +92,37 @@ export function mirrorPath(source) {
 
 /** Brings the mirror up to date with the sources; returns the mirrored source paths. */
 export async function prepareMirror() {
-  const tracked = SOURCE_DIRS.flatMap((dir) => listSources(join(ROOT, dir), []));
-  const sources = tracked.filter((path) => path.endsWith('.ts'));
-  const previous = readManifest();
+  const manifest = readManifest();
+  const previous = manifest.files;
+  const { tracked, dirs } = trackedSources(manifest);
+  const sources = tracked.filter((rel) => rel.endsWith('.ts')).map(underRoot);
   const files = {};
   let stale = [];
   let dataChanged = false;
-  for (const path of tracked) {
-    const rel = relative(ROOT, path);
+  for (const rel of tracked) {
+    const path = underRoot(rel);
     files[rel] = signature(path);
     if (previous[rel] === files[rel]) continue;
     if (path.endsWith('.ts')) stale.push(path);
     else dataChanged = true;
   }
   const removed = Object.keys(previous).filter((rel) => files[rel] === undefined);
-  if (stale.length === 0 && removed.length === 0 && !dataChanged) return new Set(sources);
+  if (stale.length === 0 && removed.length === 0 && !dataChanged) {
+    // Remembers the folders' mtimes for the next start; only an optimisation where the mirror is read-only.
+    if (dirs !== manifest.dirs) tryWrite(MANIFEST, JSON.stringify({ settings: SETTINGS, files, dirs }));
+    return new Set(sources);
+  }
   // JSON (params schemas) is inlined into the modules that import it: an edit transpiles them all again.
   if (dataChanged || removed.some((rel) => rel.endsWith('.json'))) stale = sources;
   const mirrored = new Set(sources);
   if (stale.length === sources.length) await vendor();
   if (stale.length > 0) await transpile(stale, mirrored);
-  for (const rel of removed) if (rel.endsWith('.ts')) rmSync(mirrorPath(join(ROOT, rel)), { force: true });
-  writeAtomic(MANIFEST, JSON.stringify({ settings: SETTINGS, files }));
+  for (const rel of removed) {
+    if (!rel.endsWith('.ts')) continue;
+    rmSync(mirrorPath(join(ROOT, rel)), { force: true });
+    rmSync(`${mirrorPath(join(ROOT, rel))}.map`, { force: true });
+  }
+  writeAtomic(MANIFEST, JSON.stringify({ settings: SETTINGS, files, dirs }));
   return mirrored;
 }
 
@@ -83,7 +131,18 @@ const vendorPath = (pkg) => join(OUT, 'vendor', `${pkg}.mjs`);
 async function vendor() {
   const { build } = await import('esbuild');
   for (const [pkg, entry] of Object.entries(VENDORED)) {
-    const result = await build({ entryPoints: [join(ROOT, 'node_modules', entry)], bundle: true, write: false, format: 'esm', platform: 'node', target: 'node20', logLevel: 'silent', outfile: vendorPath(pkg) });
+    const result = await build({
+      ...(typeof entry === 'string' ? { entryPoints: [join(ROOT, 'node_modules', entry)] } : { stdin: { contents: entry.wrapper, resolveDir: ROOT } }),
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'silent',
+      outfile: vendorPath(pkg),
+      // CommonJS inside the bundle requires Node's built-ins.
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    });
     writeAtomic(vendorPath(pkg), result.outputFiles[0].contents);
   }
 }
@@ -91,19 +150,15 @@ async function vendor() {
 async function transpile(stale, mirrored) {
   const { build } = await import('esbuild');
   const result = await build({
+    ...ESBUILD_OPTIONS,
     entryPoints: stale,
     outdir: OUT,
     outbase: ROOT,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     write: false,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'inline',
     logLevel: 'silent',
     absWorkingDir: ROOT,
-    tsconfigRaw: { compilerOptions: { target: 'ES2022', useDefineForClassFields: true } },
     plugins: [
       {
         name: 'one-module-per-file',
@@ -118,13 +173,7 @@ async function transpile(stale, mirrored) {
             if (mirrored.has(target)) return { path: relativeSpecifier(mirrorPath(args.importer), mirrorPath(target)), external: true };
             return { path: pathToFileURL(target).href, external: true };
           });
-          b.onLoad({ filter: /\.ts$/ }, (args) => ({
-            contents: readFileSync(args.path, 'utf8')
-              .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
-              .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)))
-              .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path)),
-            loader: 'ts',
-          }));
+          b.onLoad({ filter: /\.ts$/ }, (args) => ({ contents: sourceWithOwnUrls(args.path), loader: 'ts' }));
         },
       },
     ],
@@ -132,13 +181,29 @@ async function transpile(stale, mirrored) {
   for (const file of result.outputFiles) writeAtomic(file.path, file.contents);
 }
 
+/** A source's text with import.meta.url, dirname and filename fixed to the source's own, for a copy that lives elsewhere. */
+export function sourceWithOwnUrls(path) {
+  return readFileSync(path, 'utf8')
+    .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(path).href))
+    .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(path)))
+    .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(path));
+}
+
 function relativeSpecifier(fromFile, toFile) {
   const rel = relative(dirname(fromFile), toFile).split(sep).join('/');
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
+function tryWrite(path, contents) {
+  try {
+    writeAtomic(path, contents);
+  } catch {
+    // Written again by the next start.
+  }
+}
+
 /** Written to a temporary name and renamed, so a concurrent start never reads half a file. */
-function writeAtomic(path, contents) {
+export function writeAtomic(path, contents) {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   writeFileSync(temporary, contents);

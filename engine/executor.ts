@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Pipeline } from './pipeline.ts';
+import { selectSteps, type SelectOptions } from './select.ts';
 import type { Session } from './cache-session.ts';
 import type { GitInfo } from './git.ts';
 import type { RunSummary } from './records.ts';
@@ -21,16 +22,8 @@ import type { RemoteHooks } from './remote/cache.ts';
 import { recordRunEvents } from './events.ts';
 
 export type { RunObserver, RunResult, StepResult, StepStatus } from './run-state.ts';
+export { selectSteps, type SelectOptions } from './select.ts';
 export type { RunTrackingHooks, StepTracker } from './step-runner.ts';
-
-export interface SelectOptions {
-  /** Run these steps and what they need; all steps when empty. */
-  targets?: readonly string[];
-  /** Force this step and everything downstream of it. */
-  from?: string;
-  /** Force these steps. */
-  force?: readonly string[];
-}
 
 export interface ExecuteOptions extends SelectOptions {
   jobs: number;
@@ -49,39 +42,6 @@ export interface ExecuteOptions extends SelectOptions {
   remote?: RemoteHooks;
   /** Steps executed elsewhere (a Temporal workflow schedules them on workers), which this run follows; needs `remote`. */
   dispatch?: StepRunnerOptions['dispatch'];
-}
-
-/** The steps a run touches, and which are forced, from targets/--from/--force. */
-export function selectSteps(pipeline: Pipeline, opts: SelectOptions): { selected: Set<string>; forced: Set<string> } {
-  const { graph } = pipeline;
-  const forced = new Set(opts.force ?? []);
-  let selected = new Set(pipeline.order);
-  if (opts.targets && opts.targets.length > 0) {
-    selected = new Set();
-    const visit = (id: string) => {
-      if (selected.has(id)) return;
-      selected.add(id);
-      for (const up of graph.inNeighbors(id)) visit(up);
-    };
-    for (const t of opts.targets) visit(t);
-  }
-  if (opts.from) {
-    const down = (id: string) => {
-      forced.add(id);
-      selected.add(id);
-      for (const next of graph.outNeighbors(id)) down(next);
-    };
-    down(opts.from);
-    for (const id of [...selected]) for (const up of ancestors(pipeline, id)) selected.add(up);
-  }
-  return { selected, forced };
-}
-
-export function ancestors(pipeline: Pipeline, id: string): Set<string> {
-  const out = new Set<string>();
-  const stack = [id];
-  while (stack.length > 0) for (const up of pipeline.graph.inNeighbors(stack.pop()!)) if (!out.has(up)) (out.add(up), stack.push(up));
-  return out;
 }
 
 export async function execute(pipeline: Pipeline, session: Session, opts: ExecuteOptions, observer: RunObserver): Promise<RunResult> {

@@ -43,6 +43,7 @@ export async function acquireLock(store: string, lockPath: string, onWait: (mess
     throw await describeWriteError(error, store);
   }
   let told = false;
+  let ownerless = false;
   for (;;) {
     const owner: Owner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), argv: process.argv.slice(2).join(' '), token: randomUUID() };
     try {
@@ -71,11 +72,14 @@ export async function acquireLock(store: string, lockPath: string, onWait: (mess
         breakLock(lockPath, holder);
         continue;
       }
-      if (!told && holder !== 'gone') {
+      // A lock directory without its owner record yet is most likely one being taken this instant (the record
+      // follows the mkdir): ask again before calling its holder unknown.
+      if (!told && holder !== 'gone' && (holder !== undefined || ownerless)) {
         const who = holder ? `pid ${holder.pid}${holder.host === hostname() ? '' : ` on ${holder.host}`} (tradepipe ${holder.argv}) since ${holder.since}` : 'another process';
         onWait(`waiting for the project lock ${lockPath}, held by ${who}`);
         told = true;
       }
+      ownerless = holder === undefined;
       if (signal?.aborted) throw new Error('cancelled while waiting for the project lock');
       await new Promise((r) => setTimeout(r, 200));
     }

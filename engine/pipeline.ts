@@ -133,11 +133,14 @@ async function buildPipeline(spec: ResolvedSpec, abs: string, root: string, posi
   const stepsValue = spec.steps;
   const declared = spec.plugins;
   const steps = new Map<string, Step>();
+  /** Many steps share a plugin: each is located once. */
+  const locations = new Map<string, ReturnType<typeof locatePlugin>>();
   for (const [id, raw] of Object.entries(stepsValue)) {
     const at = ['steps', id];
     let located: ReturnType<typeof locatePlugin>;
     try {
-      located = locatePlugin(raw.uses, declared, root);
+      located = locations.get(raw.uses) ?? locatePlugin(raw.uses, declared, root);
+      locations.set(raw.uses, located);
     } catch (error) {
       const names = [...listBuiltins(), ...Object.keys(declared)];
       const message = (error as Error).message.startsWith('unknown plugin')

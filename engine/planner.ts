@@ -69,20 +69,22 @@ export interface StepFlags {
 export function decide(id: string, manifest: KeyManifest, view: CacheView, flags: StepFlags): Decision {
   const key = cacheKey(manifest);
   const latest = view.latest(id);
-  const changes = latest ? diffManifests(latest.manifest, manifest) : [];
+  const changes = () => (latest ? diffManifests(latest.manifest, manifest) : []);
   const base = { id, key, manifest };
   if (flags.forced) return { ...base, action: 'run', reasons: [{ kind: 'forced' }] };
   if (!flags.cache) return { ...base, action: 'run', reasons: [{ kind: 'cache-disabled' }] };
   if (flags.alwaysRun) return { ...base, action: 'run', reasons: [{ kind: 'always-run' }] };
-  const record = view.record(key);
+  // An up-to-date step's latest record is the one for its key: read once.
+  const record = latest?.key === key ? latest : view.record(key);
   if (record && view.complete(record)) {
-    const reasons: Reason[] = latest?.key === key ? [{ kind: 'up-to-date' }] : [{ kind: 'restored', runId: record.runId, at: record.finishedAt }, ...changes];
+    const reasons: Reason[] = latest?.key === key ? [{ kind: 'up-to-date' }] : [{ kind: 'restored', runId: record.runId, at: record.finishedAt }, ...changes()];
     return { ...base, action: 'cached', reasons, record };
   }
   const shared = view.shared?.(key);
   if (shared) return { ...base, action: 'cached', reasons: [{ kind: 'remote', remote: shared.remote, runId: shared.record.runId, host: shared.host }], record: shared.record };
   if (!latest) return { ...base, action: 'run', reasons: [record ? { kind: 'outputs-missing' } : { kind: 'never-run' }] };
-  return { ...base, action: 'run', reasons: changes.length > 0 ? changes : [{ kind: 'outputs-missing' }] };
+  const changed = changes();
+  return { ...base, action: 'run', reasons: changed.length > 0 ? changed : [{ kind: 'outputs-missing' }] };
 }
 
 /** What differs between the last run's key inputs and the current ones, most telling first. */

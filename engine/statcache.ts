@@ -4,7 +4,7 @@
  * within the last two seconds, when a further write might keep the same mtime) are
  * not remembered, the same precaution git takes with its index.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { stat, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { hashFile, hashJson } from './hash.ts';
@@ -64,7 +64,8 @@ export function openStatCache(file: string): StatCache {
   };
 
   const hashOneFile = async (path: string) => {
-    const s = await stat(path);
+    // Synchronous: a cached run checks one file per stored output, and a promise round trip costs ten times the stat.
+    const s = statSync(path);
     const hit = entries[path];
     if (hit && hit.size === s.size && hit.mtimeMs === s.mtimeMs && hit.ino === s.ino) return { hash: hit.hash, size: s.size };
     const hash = await hashFile(path);

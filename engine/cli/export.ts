@@ -1,14 +1,12 @@
 /** `tradepipe export argo`: prints a pipeline as an Argo Workflows manifest (YAML). */
-import type { Command } from 'commander';
-import { Option } from 'commander';
 import { stringify } from 'yaml';
 import { argoManifest } from '../argo/manifest.ts';
 import { projectRelative } from '../project.ts';
 import { chooseRemote, loadRemotes } from '../remote/config.ts';
 import { InvalidInput } from '../errors.ts';
-import { collect, EXIT, Exit, load, printInvalid } from './common.ts';
+import { EXIT, Exit, load, printInvalid } from './common.ts';
 
-interface ArgoFlags {
+export interface ArgoFlags {
   image: string;
   remote?: string;
   workdir: string;
@@ -18,25 +16,7 @@ interface ArgoFlags {
   template?: boolean;
 }
 
-export function registerExport(program: Command): void {
-  const group = program.command('export').description('Export a pipeline to another orchestrator.');
-  group
-    .command('argo')
-    .description('Print an Argo Workflow: one DAG task per step, each running `tradepipe run <file> <step>` against the shared remote.')
-    .argument('<file>', 'pipeline file')
-    .requiredOption('--image <image>', 'container image holding the project checkout and tradepipe')
-    .option('--remote <name>', 'the remote the tasks share (default: tradepipe.yaml\'s default)')
-    .option('--workdir <dir>', 'the project checkout inside the image', '/project')
-    .option('--parallelism <n>', 'steps running at once', '4')
-    .option('--secret <name>', 'Kubernetes Secret exposed to every step as environment (S3 credentials, TRADEPIPE_REMOTE_KEY)')
-    .option('-S, --set <step.param=value>', 'a param override passed to every step (repeatable)', collect, [])
-    .addOption(new Option('--template', 'a WorkflowTemplate instead of a Workflow'))
-    .action(async (file: string, flags: ArgoFlags) => {
-      await exportArgo(file, flags);
-    });
-}
-
-async function exportArgo(file: string, flags: ArgoFlags): Promise<void> {
+export async function exportArgo(file: string, flags: ArgoFlags): Promise<void> {
   const pipeline = await load(file, flags.set);
   const parallelism = Number(flags.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) {

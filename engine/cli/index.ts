@@ -12,7 +12,7 @@ import { registerTracking } from './tracking.ts';
 import { print } from './output.ts';
 import { registerUi } from './ui.ts';
 import { registerSchedule } from './schedule-command.ts';
-import { registerExport } from './export.ts';
+import { registerExport } from './export-command.ts';
 import { registerMetrics } from './metrics.ts';
 import { addRemoteOptions, registerRemote, type RemoteFlag } from './remote-command.ts';
 
@@ -64,7 +64,7 @@ addRemoteOptions(program
   .option('-S, --set <step.param=value>', 'evaluate with a param override (repeatable)', collect, [])
   .option('--explain <step>', 'every cache key input of a step, now and at its last run, differences marked'))
   .action(async (file: string, flags: { json?: boolean; set: string[]; explain?: string; remote: RemoteFlag }) => {
-    const [{ load }, { openCliRemote }, { openSession }] = await Promise.all([import('./common.ts'), import('./remote.ts'), import('../cache-session.ts')]);
+    const [{ load }, { openCliRemote }, { openSession }] = await Promise.all([import('./common.ts'), import('./open-remote.ts'), import('../cache-session.ts')]);
     const pipeline = await load(file, flags.set);
     const remote = await openCliRemote(pipeline.root, flags.remote, openSession(pipeline.root));
     if (flags.explain) {

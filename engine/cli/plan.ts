@@ -3,7 +3,7 @@ import { projectRelative } from '../project.ts';
 import { openSession } from '../cache-session.ts';
 import { gatherFacts, buildManifest, type StepFacts } from '../step-facts.ts';
 import { planSteps, describeReasons, type Decision, type PlanStep } from '../planner.ts';
-import { selectSteps, type SelectOptions } from '../executor.ts';
+import { selectSteps, type SelectOptions } from '../select.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { RemoteCache } from '../remote/cache.ts';
 import { planWithRemote } from '../remote/plan.ts';

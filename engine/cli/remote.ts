@@ -1,61 +1,25 @@
 /** `tradepipe push` / `pull`, `gc --remote`, and the `--remote <name>` / `--no-remote` flags of run and status. */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InvalidInput } from '../errors.ts';
 import { openSession, type Session } from '../cache-session.ts';
 import { acquireLock } from '../lock.ts';
 import { findProjectRoot, projectRelative } from '../project.ts';
 import { formatBytes } from '../format.ts';
-import { selectSteps } from '../executor.ts';
+import { selectSteps } from '../select.ts';
 import type { RunRecord } from '../records.ts';
-import { chooseRemote, loadRemotes, type RemoteConfig } from '../remote/config.ts';
+import type { RemoteConfig } from '../remote/config.ts';
 import { openBackend } from '../remote/backend.ts';
-import { openRemoteCache, type RemoteCache } from '../remote/cache.ts';
 import { push, pull, type SyncReport } from '../remote/sync.ts';
 import { transferProgress } from '../remote/progress.ts';
 import { collectRemoteGarbage } from '../remote/gc.ts';
-import { checkStepNames, EXIT, Exit, load, printInvalid } from './common.ts';
+import { checkStepNames, EXIT, Exit, load } from './common.ts';
 import { planPipeline } from './plan.ts';
 import { gcRoots } from './gc.ts';
 
 import { DEFAULT_JOBS, type RemoteFlag } from './remote-command.ts';
+import { chosen, openCliRemote, signingKey, warn } from './open-remote.ts';
 
 export { addRemoteOptions, type RemoteFlag } from './remote-command.ts';
-
-
-const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
-
-function chosen(root: string, flag: RemoteFlag | true): RemoteConfig | undefined {
-  try {
-    return chooseRemote(loadRemotes(root), flag === true ? undefined : flag);
-  } catch (error) {
-    if (!(error instanceof InvalidInput)) throw error;
-    printInvalid(error);
-    throw new Exit(EXIT.invalid);
-  }
-}
-
-/** The remote a run or status reads through (and a run writes behind to), if any. */
-export async function openCliRemote(
-  root: string,
-  flag: RemoteFlag,
-  session: Session,
-  opts: { jobs?: number; signal?: AbortSignal; forceRead?: boolean } = {},
-): Promise<RemoteCache | undefined> {
-  const config = chosen(root, flag);
-  if (!config) return undefined;
-  const effective = opts.forceRead ? { ...config, read: true } : config;
-  return openRemoteCache(effective, await openBackend(config), session, {
-    signingKey: signingKey(),
-    jobs: opts.jobs ?? DEFAULT_JOBS,
-    warn,
-    signal: opts.signal,
-  });
-}
-
-function signingKey(): string | undefined {
-  return process.env.TRADEPIPE_REMOTE_KEY || undefined;
-}
 
 function requireRemote(root: string, flag: RemoteFlag, command: string): RemoteConfig {
   const config = chosen(root, flag);

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { execute, newRunId, type RunResult } from '../executor.ts';
 import type { RunTracking } from '../tracking/sink.ts';
-import { gitInfo, type GitInfo } from '../git.ts';
+import { gitInfoLater, type GitInfo } from '../git.ts';
 import { openSession } from '../cache-session.ts';
 import { acquireLock } from '../lock.ts';
 import { consoleReporter, summarize } from '../reporter.ts';
@@ -11,7 +11,8 @@ import { projectRelative } from '../project.ts';
 import { load, checkStepNames, EXIT, Exit } from './common.ts';
 import { planPipeline, planJson, planText } from './plan.ts';
 import { print } from './output.ts';
-import { openCliRemote, type RemoteFlag } from './remote.ts';
+import { openCliRemote } from './open-remote.ts';
+import type { RemoteFlag } from './remote-command.ts';
 import { formatBytes } from '../format.ts';
 
 export interface RunFlags {
@@ -71,6 +72,8 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
 
+  // Asked while the session, remote and lock open.
+  const gitAnswer = trackingEnabled(flags.track, process.env) ? gitInfoLater(pipeline.root) : undefined;
   const session = openSession(pipeline.root);
   const remote = await openCliRemote(pipeline.root, flags.remote, session, { jobs, signal: controller.signal });
   const lock = await acquireLock(session.paths.store, session.paths.lock, (m) => process.stderr.write(`${m}\n`), controller.signal);
@@ -82,10 +85,10 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
   let git: GitInfo | undefined;
   let result: RunResult;
   try {
-    if (trackingEnabled(flags.track, process.env)) {
+    if (gitAnswer) {
       const { openTracking } = await import('../tracking/sink.ts');
       tracking = openTracking({ store: session.store, env: process.env, log: { warn } });
-      git = gitInfo(pipeline.root);
+      git = await gitAnswer;
       tracking.start({ localRunId: runId, pipeline: pipeline.name, file: projectRelative(pipeline.root, pipeline.file), gitCommit: git.commit, gitDirty: git.dirty, startedAt: Date.now() });
     }
     const keepGoing = flags.keepGoing === true;

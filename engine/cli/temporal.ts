@@ -11,14 +11,15 @@ import { openTemporalRun, type TemporalRun } from '../temporal/dispatch.ts';
 import { compareWithRunning, memoOf, stepDefinition, workflowIdFor } from '../temporal/running.ts';
 import type { Diagnostic } from '../errors.ts';
 import type { GraphStep, RunGraph } from '../temporal/protocol.ts';
-import { selectSteps, type SelectOptions } from '../executor.ts';
+import { selectSteps, type SelectOptions } from '../select.ts';
 import type { RunRecord } from '../records.ts';
 import type { Store } from '../store.ts';
 import { DEFAULT_CLUSTER_RETRIES } from '../retry.ts';
 import { planPipeline } from './plan.ts';
 import { connectionOptions } from '../temporal/connect.ts';
 import { EXIT, Exit, printDiagnostics, printInvalid } from './common.ts';
-import { openCliRemote, projectHere } from './remote.ts';
+import { projectHere } from './remote.ts';
+import { openCliRemote } from './open-remote.ts';
 import { openSession } from '../cache-session.ts';
 
 function config(root: string): TemporalConfig {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { project, REPO, withStatus } from '../helpers/project.ts';
 
@@ -358,6 +358,25 @@ export default {
     assert.equal(r.statuses, { m: 'executed' });
     assert.is(r.result.steps[0]!.reason, 'plugin code changed');
     assert.is((await p.run(['show', 'p.yaml', 'm'])).stdout.trim(), '63');
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('`--help` is printed by the CLI once, then from the help cache with the same bytes', async () => {
+  const helpCache = join(REPO, 'node_modules', '.cache', 'tradepipe', 'help');
+  rmSync(helpCache, { recursive: true, force: true });
+  const p = project();
+  try {
+    const printed = await p.run(['--help']);
+    assert.is(printed.code, 0, printed.stderr);
+    assert.ok(printed.stdout.startsWith('Usage: tradepipe [options] [command]\n'));
+    const kept = readdirSync(helpCache).map((f) => (JSON.parse(readFileSync(join(helpCache, f), 'utf8')) as { text: string }).text);
+    assert.equal(kept, [`${printed.stdout}\n`]); // execa drops the final newline
+    const cached = await p.run(['--help']);
+    assert.is(cached.code, 0, cached.stderr);
+    assert.is(cached.stdout, printed.stdout);
+    assert.is((await p.run(['-h'])).stdout, printed.stdout);
   } finally {
     p.cleanup();
   }
