@@ -8,6 +8,10 @@
  *   npm test                   all folders
  *   npm test -- engine watch   only these folders
  *   TEST_JOBS=1 npm test       one folder at a time
+ *
+ * A folder still running after TEST_FOLDER_TIMEOUT_S (default 900) is killed with its whole
+ * process group and counted as failed: a test that leaves a server or a watch process running
+ * must fail the suite, not hang CI.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -31,7 +35,8 @@ const rank = (name) => (LONGEST_FIRST.includes(name) ? LONGEST_FIRST.indexOf(nam
 const queue = [...folders].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 
 const jobs = Math.max(1, Number(process.env.TEST_JOBS ?? 3));
-const totals = { total: 0, passed: 0, skipped: 0 };
+const folderTimeoutMs = Number(process.env.TEST_FOLDER_TIMEOUT_S ?? 900) * 1000;
+const totals = { total: 0, passed: 0, skipped: 0, failed: 0 };
 const failedFolders = [];
 const started = Date.now();
 
@@ -48,19 +53,32 @@ function runFolder(folder) {
       cwd: join(root, '..'),
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '1' },
+      detached: true,
     });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid, 'SIGKILL');
+    }, folderTimeoutMs);
     const chunks = [];
     child.stdout.on('data', (chunk) => chunks.push(chunk));
     child.stderr.on('data', (chunk) => chunks.push(chunk));
     child.on('close', (code, signal) => {
-      const output = Buffer.concat(chunks).toString('utf8');
+      clearTimeout(timer);
+      const killed = timedOut ? `\nKILLED: tests/${folder} still running after ${folderTimeoutMs / 1000} s\n` : '';
+      const output = Buffer.concat(chunks).toString('utf8') + killed;
       const seconds = ((Date.now() - begin) / 1000).toFixed(1);
       process.stdout.write(`\n=== tests/${folder} (${seconds} s, exit ${code ?? signal})\n${output}`);
       const total = count(output, 'Total');
+      const passed = count(output, 'Passed');
+      const skipped = count(output, 'Skipped');
       totals.total += total;
-      totals.passed += count(output, 'Passed');
-      totals.skipped += count(output, 'Skipped');
-      if (code !== 0 || total === 0) failedFolders.push(folder);
+      totals.passed += passed;
+      totals.skipped += skipped;
+      const ok = code === 0 && total > 0 && !timedOut;
+      // A folder that crashed or was killed before uvu's summary counts as one failure.
+      totals.failed += ok ? 0 : Math.max(1, total - passed - skipped);
+      if (!ok) failedFolders.push(folder);
       resolve();
     });
   });
@@ -71,9 +89,8 @@ async function lane() {
 }
 
 await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, lane));
-const failed = totals.total - totals.passed - totals.skipped;
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 process.stdout.write(`\n  Total:     ${totals.total}\n  Passed:    ${totals.passed}\n  Skipped:   ${totals.skipped}\n  Duration:  ${seconds} s\n`);
 if (failedFolders.length > 0) process.stdout.write(`  Failed in: ${failedFolders.map((f) => `tests/${f}`).join(', ')}\n`);
-process.stdout.write(`${totals.passed} passed, ${failed} failed, ${totals.skipped} skipped\n`);
+process.stdout.write(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
 process.exit(failedFolders.length > 0 ? 1 : 0);
