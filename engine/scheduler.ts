@@ -6,7 +6,7 @@
 import PQueue from 'p-queue';
 import type { Pipeline } from './pipeline.ts';
 import type { Step } from './pipeline-model.ts';
-import type { RunObserver, RunState, StepResult } from './run-state.ts';
+import type { RunObserver, RunState, StepOutcome, StepResult } from './run-state.ts';
 
 export interface SchedulerOptions {
   pipeline: Pipeline;
@@ -21,7 +21,7 @@ export interface SchedulerOptions {
   cancel: AbortController;
   stepCancelled(id: string): boolean;
   upstreamOf(id: string): string[];
-  runStep(step: Step): Promise<StepResult>;
+  runStep(step: Step): Promise<StepOutcome>;
   /** Masks secrets in a failed step's error message. */
   redact(text: string): string;
 }
@@ -32,6 +32,7 @@ export class Scheduler {
   private readonly waiting: Map<string, number>;
   private readonly ready: string[];
   private readonly inUse = new Map<string, number>();
+  private readonly released = new Set<string>();
   private stopping = false;
   private settle!: () => void;
   private readonly finished = new Promise<void>((r) => (this.settle = r));
@@ -80,18 +81,34 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Dependents may start as soon as a step's work is done (its record reads back in this
+   * process at once); the step is reported, and counts as done, once its record is durable.
+   */
   private async start(step: Step): Promise<void> {
     const { state } = this.o;
     const id = step.id;
-    let res: StepResult;
+    let outcome: StepOutcome;
     state.running.add(id);
     try {
-      res = await this.o.runStep(step);
+      outcome = await this.o.runStep(step);
     } catch (error) {
-      res = this.failure(id, error);
+      outcome = { result: this.failure(id, error) };
     }
     state.running.delete(id);
     this.hold(step, -1);
+    const { result, durable } = outcome;
+    if (result.status !== 'failed' && result.status !== 'skipped') this.release(id);
+    if (durable) {
+      void durable.then(
+        () => this.committed(result),
+        (error: unknown) => this.committed({ ...this.failure(id, error), reason: result.reason, duration_ms: result.duration_ms }),
+      );
+    } else this.finish(result);
+    this.pump();
+  }
+
+  private committed(res: StepResult): void {
     this.finish(res);
     this.pump();
   }
@@ -120,13 +137,20 @@ export class Scheduler {
     state.results.set(res.id, res);
     this.o.observer.stepFinished(res);
     if (res.status === 'failed' || res.status === 'skipped') state.failed.add(res.id);
-    for (const next of this.o.pipeline.graph.outNeighbors(res.id)) {
+    this.release(res.id);
+    if (state.results.size === state.order.length) this.settle();
+  }
+
+  /** Counts `id` as done for its dependents (once: a step released early is not released again when reported). */
+  private release(id: string): void {
+    if (this.released.has(id)) return;
+    this.released.add(id);
+    for (const next of this.o.pipeline.graph.outNeighbors(id)) {
       if (!this.waiting.has(next)) continue;
       const left = this.waiting.get(next)! - 1;
       this.waiting.set(next, left);
       if (left === 0) this.ready.push(next);
     }
-    if (state.results.size === state.order.length) this.settle();
   }
 
   private skip(id: string, reason: string): void {
