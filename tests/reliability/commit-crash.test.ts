@@ -59,7 +59,8 @@ async function assertWholeStore(dir: string, context: string): Promise<Set<strin
     try {
       record = JSON.parse(text) as typeof record;
     } catch {
-      throw new assert.Assertion({ message: `${context}: torn record ${file}: ${JSON.stringify(text.slice(0, 80))}` });
+      assert.unreachable(`${context}: torn record ${file}: ${JSON.stringify(text.slice(0, 80))}`);
+      throw new Error('unreachable');
     }
     const hex = hexOf(record.key);
     assert.ok(file.endsWith(join(hex.slice(0, 2), `${hex.slice(2)}.json`)), `${context}: ${file} holds the record of ${record.key}`);
