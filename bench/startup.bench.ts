@@ -13,7 +13,7 @@ import type { BenchRow } from './harness.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = join(here, '..', 'bin', 'tradepipe');
 const TINY = join(here, 'plugins', 'tiny.ts');
-const DVC = join(homedir(), '.cache', 'tradepipe', 'dvc', 'bin', 'dvc');
+export const DVC = join(homedir(), '.cache', 'tradepipe', 'dvc', 'bin', 'dvc');
 const RUNS = 5;
 
 async function median(command: string, args: string[], cwd: string): Promise<number> {
@@ -39,7 +39,7 @@ function tradepipePipeline(steps: number): string {
 }
 
 /** The same tree as DVC stages: each writes its number and its parent's output. */
-function dvcPipeline(steps: number): string {
+export function dvcPipeline(steps: number): string {
   const lines = ['stages:'];
   for (let i = 0; i < steps; i++) {
     const parent = Math.floor((i - 1) / 2);

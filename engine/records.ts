@@ -73,6 +73,8 @@ export function openRecords(paths: ProjectPaths, commit: GroupCommit = openGroup
   // Step ids and pipeline paths become file names; encode what a file name can't hold.
   const pointerPath = (pipeline: string, stepId: string) => join(paths.steps, encodeURIComponent(pipeline), `${encodeURIComponent(stepId)}.json`);
   const readJson = <T>(path: string): T | undefined => {
+    // A missing file is the common case in a cold run: asking first is cheaper than the exception.
+    if (!existsSync(path)) return undefined;
     try {
       return JSON.parse(readFileSync(path, 'utf8')) as T;
     } catch {
