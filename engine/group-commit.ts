@@ -35,6 +35,8 @@ const execFileAsync = promisify(execFile);
 const MAX_BATCH = 1024;
 /** A journal this long is checkpointed mid-run, so a replay stays quick. */
 const CHECKPOINT_BYTES = 32 * 1024 * 1024;
+/** From this many files a checkpoint uses one syncfs instead of an fsync each. */
+const SYNCFS_FROM = 64;
 /** fsyncs in flight at once (libuv runs four at a time; more only queue). */
 const PARALLEL_SYNCS = 16;
 
@@ -193,13 +195,15 @@ function publish(path: string, data: string | Buffer, folders: Set<string>, mode
   }
 }
 
-/** Makes every file written so far on the store's file system durable: syncfs where `sync -f` exists, else an fsync of each file and its folder. */
+/**
+ * Makes `files` durable. A few (a run summary, a watch cycle) are fsynced one by one; many
+ * in one syncfs where `sync -f` exists, which waits for the whole file system's dirty data,
+ * so it is worth it only when that saves many fsyncs.
+ */
 async function syncFileSystem(storeDir: string, files: string[]): Promise<void> {
-  try {
-    await execFileAsync('sync', ['-f', storeDir]);
-  } catch {
-    await syncAll([...files, ...new Set(files.map((f) => dirname(f)))]);
-  }
+  const each = () => syncAll([...files, ...new Set(files.map((f) => dirname(f)))]);
+  if (files.length <= SYNCFS_FROM) return each();
+  await execFileAsync('sync', ['-f', storeDir]).catch(each);
 }
 
 /** fsyncs every path (files and folders), a bounded number at a time. */
@@ -208,7 +212,14 @@ async function syncAll(paths: readonly string[]): Promise<void> {
   const worker = async () => {
     while (next < paths.length) {
       // Opening and closing take microseconds here; only the fsync itself waits on the disk, off the main thread.
-      const fd = openSync(paths[next++]!, 'r');
+      let fd: number;
+      try {
+        fd = openSync(paths[next++]!, 'r');
+      } catch (error) {
+        // Removed since (gc, a quarantined object): nothing left to make durable.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
       try {
         await fsyncAsync(fd);
       } finally {
