@@ -4,7 +4,7 @@
  * per-step overhead of such a step next to DVC's per stage; and file hashing
  * throughput, cold and stat-cached.
  */
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, openSync, writeSync, closeSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, openSync, writeSync, closeSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,24 +57,30 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /**
  * What one more executed step costs: cold runs of 100 and 1,000 steps (medians of 3), the
- * difference over 900 steps, so process start and loading cancel out. Tracked (the default)
- * and `--no-track` (the engine's own bookkeeping: store, records, events).
+ * difference over 900 steps, so process start cancels out. The value is the whole process's
+ * wall time (it includes loading the larger YAML); the label adds CPU time and the executor's
+ * own share (from the run summary's start and end: deciding, running and recording steps). Tracked
+ * (the default) and `--no-track` (the engine's own bookkeeping: store, records, events).
  */
 async function perStepRows(): Promise<BenchRow[]> {
   const cold = async (steps: number, extra: string[]) => {
-    const runs: { ms: number; cpuMs: number | undefined }[] = [];
+    const runs: { ms: number; cpuMs: number | undefined; executorMs: number }[] = [];
     for (let i = 0; i < 3; i++) {
       const dir = mkdtempSync(join(tmpdir(), 'tradepipe-bench-'));
       try {
         writeFileSync(join(dir, 'tradepipe.yaml'), '');
         writeFileSync(join(dir, 'p.yaml'), pipeline(steps));
-        runs.push(await timedWithCpu(BIN, ['run', 'p.yaml', ...extra], dir));
+        const run = await timedWithCpu(BIN, ['run', 'p.yaml', ...extra], dir);
+        // The run's summary says when the executor started and finished.
+        const summaries = join(dir, '.tradepipe', 'runs');
+        const summary = JSON.parse(readFileSync(join(summaries, readdirSync(summaries)[0]!), 'utf8')) as { startedAt: string; finishedAt: string };
+        runs.push({ ...run, executorMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt) });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     }
     const cpu = runs.map((r) => r.cpuMs);
-    return { ms: median(runs.map((r) => r.ms)), cpuMs: cpu.every((c) => c !== undefined) ? median(cpu as number[]) : undefined };
+    return { ms: median(runs.map((r) => r.ms)), cpuMs: cpu.every((c) => c !== undefined) ? median(cpu as number[]) : undefined, executorMs: median(runs.map((r) => r.executorMs)) };
   };
   const peer = await dvcPerStage();
   const rows: BenchRow[] = [];
@@ -86,10 +92,11 @@ async function perStepRows(): Promise<BenchRow[]> {
     const large = await cold(1000, [...extra]);
     const ms = (large.ms - small.ms) / 900;
     const cpu = small.cpuMs === undefined || large.cpuMs === undefined ? 'CPU n/a' : `CPU ${((large.cpuMs - small.cpuMs) / 900).toFixed(2)} ms/step`;
+    const executor = `executor ${((large.executorMs - small.executorMs) / 900).toFixed(2)} ms/step`;
     const versus = peer === undefined ? 'DVC: not installed' : `\`dvc repro\` ${peer.toFixed(0)} ms/stage, ${(peer / ms).toFixed(0)}x`;
     rows.push({
       bench: 'engine',
-      case: `cold per-step overhead of an in-process no-op step, ${label} (${cpu}; ${versus})`,
+      case: `cold per-step overhead of an in-process no-op step, ${label} (${cpu}; ${executor}; ${versus})`,
       value: Number(ms.toFixed(2)),
       unit: 'ms/step',
       ...(label === '--no-track' ? { target: '<= 1 ms/step', ok: ms <= 1 } : {}),
