@@ -32,7 +32,6 @@ export class Scheduler {
   private readonly waiting: Map<string, number>;
   private readonly ready: string[];
   private readonly inUse = new Map<string, number>();
-  private readonly released = new Set<string>();
   private stopping = false;
   private settle!: () => void;
   private readonly finished = new Promise<void>((r) => (this.settle = r));
@@ -82,8 +81,9 @@ export class Scheduler {
   }
 
   /**
-   * Dependents may start as soon as a step's work is done (its record reads back in this
-   * process at once); the step is reported, and counts as done, once its record is durable.
+   * A step frees its jobs slot as soon as its work is done, and is reported (and its
+   * dependents start) once its record is durable: a timeline never shows a step starting
+   * before its upstream step ended, and a record that cannot be written fails its step.
    */
   private async start(step: Step): Promise<void> {
     const { state } = this.o;
@@ -98,7 +98,6 @@ export class Scheduler {
     state.running.delete(id);
     this.hold(step, -1);
     const { result, durable } = outcome;
-    if (result.status !== 'failed' && result.status !== 'skipped') this.release(id);
     if (durable) {
       void durable.then(
         () => this.committed(result),
@@ -137,20 +136,13 @@ export class Scheduler {
     state.results.set(res.id, res);
     this.o.observer.stepFinished(res);
     if (res.status === 'failed' || res.status === 'skipped') state.failed.add(res.id);
-    this.release(res.id);
-    if (state.results.size === state.order.length) this.settle();
-  }
-
-  /** Counts `id` as done for its dependents (once: a step released early is not released again when reported). */
-  private release(id: string): void {
-    if (this.released.has(id)) return;
-    this.released.add(id);
-    for (const next of this.o.pipeline.graph.outNeighbors(id)) {
+    for (const next of this.o.pipeline.graph.outNeighbors(res.id)) {
       if (!this.waiting.has(next)) continue;
       const left = this.waiting.get(next)! - 1;
       this.waiting.set(next, left);
       if (left === 0) this.ready.push(next);
     }
+    if (state.results.size === state.order.length) this.settle();
   }
 
   private skip(id: string, reason: string): void {

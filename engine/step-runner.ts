@@ -170,7 +170,7 @@ export class StepRunner {
         finishedAt: new Date().toISOString(),
         durationMs: Math.round(performance.now() - t0),
       };
-      // Not awaited: the next steps need only the record, which reads back at once; the scheduler waits for durability before reporting the step.
+      // Not awaited: the jobs slot is free while the batch commits; the scheduler reports the step, and starts its dependents, once it is durable.
       const durable = Promise.all([step.cache ? session.records.write(record) : undefined, session.records.point(state.pipelineRel, step.id, record.key, state.runId)]);
       await tracker?.finish('FINISHED', record.durationMs, resultOf(step.id, 'executed', '', t0, record).outputs);
       return { record, durable };
