@@ -19,7 +19,7 @@
  * A kill -9 at any point therefore leaves every file whole or absent, and nothing that a
  * resolved write promised is lost.
  */
-import { closeSync, existsSync, fdatasync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
@@ -246,7 +246,15 @@ function replayJournals(storeDir: string): void {
       publish(file, bytes, folders, mode);
       rewritten.push(file, dirname(file));
     };
-    for (const frame of readFrames(readFileSync(path, 'utf8'))) {
+    // Two commands opened at once may both replay it: the rewrites are the same bytes, and whichever unlinks second finds it gone.
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    for (const frame of readFrames(text)) {
       for (const [rel, base64] of frame.objects) restore(rel, Buffer.from(base64, 'base64'), 0o444);
       for (const [rel, data] of frame.files) restore(rel, Buffer.from(data), 0o644);
     }
@@ -256,7 +264,7 @@ function replayJournals(storeDir: string): void {
       fsyncSync(fd);
       closeSync(fd);
     }
-    unlinkSync(path);
+    rmSync(path, { force: true });
   }
 }
 
