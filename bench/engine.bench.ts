@@ -1,9 +1,10 @@
 /**
  * Engine bench: synthetic pipelines of tiny in-process steps (a binary tree: step i
- * reads step (i-1)/2), timed through the real CLI so process start counts; and
- * file hashing throughput, cold and stat-cached.
+ * reads step (i-1)/2), timed through the real CLI so process start counts; the cold
+ * per-step overhead of such a step next to DVC's per stage; and file hashing
+ * throughput, cold and stat-cached.
  */
-import { mkdtempSync, writeFileSync, rmSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, openSync, writeSync, closeSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { execa } from 'execa';
 import type { BenchRow } from './harness.ts';
 import { hashFile } from '../engine/hash.ts';
 import { openStatCache } from '../engine/statcache.ts';
+import { DVC, dvcPipeline } from './startup.bench.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = join(here, '..', 'bin', 'tradepipe');
@@ -28,10 +30,99 @@ function pipeline(steps: number, leafBump = 0): string {
 }
 
 async function timed(args: string[], cwd: string): Promise<number> {
+  return (await timedWithCpu(BIN, args, cwd)).ms;
+}
+
+/** Wall and CPU (user + system, from /proc; undefined elsewhere) milliseconds of one command. */
+async function timedWithCpu(command: string, args: string[], cwd: string): Promise<{ ms: number; cpuMs: number | undefined }> {
+  const cpu0 = childrenCpuMs();
   const t0 = performance.now();
-  const r = await execa(BIN, args, { cwd, reject: false });
-  if (r.exitCode !== 0) throw new Error(`tradepipe ${args.join(' ')} failed:\n${r.stderr.split('\n').slice(-5).join('\n')}`);
-  return performance.now() - t0;
+  const r = await execa(command, args, { cwd, reject: false });
+  const ms = performance.now() - t0;
+  if (r.exitCode !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${r.stderr.split('\n').slice(-5).join('\n')}`);
+  const cpu1 = childrenCpuMs();
+  return { ms, cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 };
+}
+
+/** CPU time of this process's children that have been waited for (cutime + cstime, in clock ticks of 10 ms). */
+function childrenCpuMs(): number | undefined {
+  if (!existsSync('/proc/self/stat')) return undefined;
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // Fields after the command name (which may hold spaces): state is field 3, cutime and cstime fields 16 and 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/**
+ * What one more executed step costs: cold runs of 100 and 1,000 steps (medians of 3), the
+ * difference over 900 steps, so process start cancels out. The value is the whole process's
+ * wall time (it includes loading the larger YAML); the label adds CPU time and the executor's
+ * own share (from the run summary's start and end: deciding, running and recording steps). Tracked
+ * (the default) and `--no-track` (the engine's own bookkeeping: store, records, events).
+ */
+async function perStepRows(): Promise<BenchRow[]> {
+  const cold = async (steps: number, extra: string[]) => {
+    const runs: { ms: number; cpuMs: number | undefined; executorMs: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const dir = mkdtempSync(join(tmpdir(), 'tradepipe-bench-'));
+      try {
+        writeFileSync(join(dir, 'tradepipe.yaml'), '');
+        writeFileSync(join(dir, 'p.yaml'), pipeline(steps));
+        const run = await timedWithCpu(BIN, ['run', 'p.yaml', ...extra], dir);
+        // The run's summary says when the executor started and finished.
+        const summaries = join(dir, '.tradepipe', 'runs');
+        const summary = JSON.parse(readFileSync(join(summaries, readdirSync(summaries)[0]!), 'utf8')) as { startedAt: string; finishedAt: string };
+        runs.push({ ...run, executorMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt) });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    const cpu = runs.map((r) => r.cpuMs);
+    return { ms: median(runs.map((r) => r.ms)), cpuMs: cpu.every((c) => c !== undefined) ? median(cpu as number[]) : undefined, executorMs: median(runs.map((r) => r.executorMs)) };
+  };
+  const peer = await dvcPerStage();
+  const rows: BenchRow[] = [];
+  for (const [label, extra] of [
+    ['--no-track', ['--no-track']],
+    ['tracked', []],
+  ] as const) {
+    const small = await cold(100, [...extra]);
+    const large = await cold(1000, [...extra]);
+    const ms = (large.ms - small.ms) / 900;
+    const cpu = small.cpuMs === undefined || large.cpuMs === undefined ? 'CPU n/a' : `CPU ${((large.cpuMs - small.cpuMs) / 900).toFixed(2)} ms/step`;
+    const executor = `executor ${((large.executorMs - small.executorMs) / 900).toFixed(2)} ms/step`;
+    const versus = peer === undefined ? 'DVC: not installed' : `\`dvc repro\` ${peer.toFixed(0)} ms/stage, ${(peer / ms).toFixed(0)}x`;
+    rows.push({
+      bench: 'engine',
+      case: `cold per-step overhead of an in-process no-op step, ${label} (${cpu}; ${executor}; ${versus})`,
+      value: Number(ms.toFixed(2)),
+      unit: 'ms/step',
+      ...(label === '--no-track' ? { target: '<= 1 ms/step', ok: ms <= 1 } : {}),
+    });
+  }
+  return rows;
+}
+
+/** DVC's cold cost per stage on the same tree (each stage a one-line shell command): (repro of 25 stages - repro of 5) / 20. */
+async function dvcPerStage(): Promise<number | undefined> {
+  if (!existsSync(DVC)) {
+    process.stderr.write(`  note: DVC peer skipped: ${DVC} not found\n`);
+    return undefined;
+  }
+  const repro = async (stages: number) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tradepipe-bench-dvc-'));
+    try {
+      mkdirSync(join(dir, 'out'));
+      await execa(DVC, ['init', '--no-scm', '-q'], { cwd: dir });
+      writeFileSync(join(dir, 'dvc.yaml'), dvcPipeline(stages));
+      return (await timedWithCpu(DVC, ['repro', '-q'], dir)).ms;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const small = await repro(5);
+  const large = await repro(25);
+  return (large - small) / 20;
 }
 
 async function pipelineRows(steps: number): Promise<BenchRow[]> {
@@ -139,6 +230,7 @@ async function opensslSpeed(): Promise<{ wall: number; cpu: number } | undefined
 export default async function engineBench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const n of [100, 1000, 10000]) rows.push(...(await pipelineRows(n)));
+  rows.push(...(await perStepRows()));
   rows.push(...(await hashingRows()));
   return rows;
 }

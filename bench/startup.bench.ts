@@ -14,7 +14,7 @@ import type { BenchRow } from './harness.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = join(here, '..', 'bin', 'tradepipe');
 const TINY = join(here, 'plugins', 'tiny.ts');
-const DVC = join(homedir(), '.cache', 'tradepipe', 'dvc', 'bin', 'dvc');
+export const DVC = join(homedir(), '.cache', 'tradepipe', 'dvc', 'bin', 'dvc');
 const RUNS = 5;
 
 async function median(command: string, args: string[], cwd: string, runs = RUNS): Promise<number> {
@@ -43,7 +43,7 @@ function tradepipePipeline(steps: number): string {
 const dvcCommand = (i: number) => (i === 0 ? 'echo 0 > out/s0' : `cat out/s${Math.floor((i - 1) / 2)} > out/s${i} && echo ${i} >> out/s${i}`);
 
 /** The same tree as DVC stages. */
-function dvcPipeline(steps: number): string {
+export function dvcPipeline(steps: number): string {
   const lines = ['stages:'];
   for (let i = 0; i < steps; i++) {
     lines.push(`  s${i}:`, `    cmd: ${dvcCommand(i)}`);

@@ -4,6 +4,7 @@ import { projectPaths, type ProjectPaths } from './project.ts';
 import { openStatCache, type StatCache } from './statcache.ts';
 import { openStore, type Store } from './store.ts';
 import { openRecords, type Records, type RunRecord } from './records.ts';
+import { openGroupCommit } from './group-commit.ts';
 import { openCodeGraph, type CodeGraph } from './codegraph.ts';
 import type { CacheView } from './planner.ts';
 
@@ -13,7 +14,7 @@ export interface Session {
   store: Store;
   records: Records;
   code: CodeGraph;
-  /** Persists the stat cache and the code graph cache. */
+  /** Persists the stat cache and the code graph cache, once every record write has been committed. */
   save(): Promise<void>;
   /** The cache state as the planner sees it, for one pipeline file. */
   view(pipeline: string): CacheView;
@@ -23,7 +24,8 @@ export function openSession(root: string): Session {
   const paths = projectPaths(root);
   const stats = openStatCache(paths.statCache);
   const store = openStore(paths, stats);
-  const records = openRecords(paths);
+  // Records commit after the objects they name: each batch first makes the store's new objects durable.
+  const records = openRecords(paths, openGroupCommit(paths.store, () => store.takeUnsynced()));
   const code = openCodeGraph(paths.codeGraph);
   return {
     paths,
@@ -32,6 +34,7 @@ export function openSession(root: string): Session {
     records,
     code,
     async save() {
+      await records.flush();
       await stats.save();
       await code.save();
     },

@@ -102,7 +102,6 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
   opts.signal.removeEventListener('abort', onAbort);
   await scheduler.idle();
   await workers?.close();
-  await session.save();
 
   const steps = state.order.map((id) => state.results.get(id)!);
   const status: RunResult['status'] = opts.signal.aborted ? 'cancelled' : steps.some((s) => s.status === 'failed' || s.status === 'skipped') ? 'failed' : 'succeeded';
@@ -115,6 +114,8 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     steps: steps.map((s) => ({ id: s.id, status: s.status, key: state.records.get(s.id)?.key })),
   };
   await session.records.writeRun(summary);
+  // Also checkpoints the record journal: everything this run wrote is durable once it resolves.
+  await session.save();
   await events.finish(status, Math.round(performance.now() - runStart));
   await rm(join(session.paths.tmp, runId), { recursive: true, force: true });
   return { runId, pipeline: pipeline.name, status, duration_ms: Math.round(performance.now() - runStart), steps };

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
+import { openGroupCommit, type GroupCommit } from './group-commit.ts';
 import { hexOf } from './hash.ts';
 import type { ArtifactRef } from './store.ts';
 import type { KeyManifest } from './key.ts';
@@ -43,12 +43,20 @@ export interface RunSummary {
 
 const HISTORY = 50;
 
+/**
+ * Writes are group-committed (group-commit.ts): this process reads what it wrote at once,
+ * other processes once the promise a write returned has resolved (the file is durable).
+ */
 export interface Records {
   read(key: string): RunRecord | undefined;
+  /** Resolves once the record is durable; it is readable here as soon as this is called. */
   write(record: RunRecord): Promise<void>;
   pointer(pipeline: string, stepId: string): StepPointer | undefined;
+  /** Resolves once the pointer is durable; it is readable here as soon as this is called. */
   point(pipeline: string, stepId: string, key: string, runId: string): Promise<void>;
   writeRun(summary: RunSummary): Promise<void>;
+  /** Resolves once every write made so far has been committed (or has failed). */
+  flush(): Promise<void>;
   /** Newest first. */
   runs(): RunSummary[];
   allRecordKeys(): string[];
@@ -56,7 +64,8 @@ export interface Records {
   allPointers(): StepPointer[];
 }
 
-export function openRecords(paths: ProjectPaths): Records {
+/** `commit` orders record writes after the store's objects (cache-session.ts); on its own, records commit alone. */
+export function openRecords(paths: ProjectPaths, commit: GroupCommit = openGroupCommit(paths.store)): Records {
   const recordPath = (key: string) => {
     const hex = hexOf(key);
     return join(paths.records, hex.slice(0, 2), `${hex.slice(2)}.json`);
@@ -64,6 +73,8 @@ export function openRecords(paths: ProjectPaths): Records {
   // Step ids and pipeline paths become file names; encode what a file name can't hold.
   const pointerPath = (pipeline: string, stepId: string) => join(paths.steps, encodeURIComponent(pipeline), `${encodeURIComponent(stepId)}.json`);
   const readJson = <T>(path: string): T | undefined => {
+    // A missing file is the common case in a cold run: asking first is cheaper than the exception.
+    if (!existsSync(path)) return undefined;
     try {
       return JSON.parse(readFileSync(path, 'utf8')) as T;
     } catch {
@@ -96,9 +107,9 @@ export function openRecords(paths: ProjectPaths): Records {
       if (record) recordCache.set(key, record);
       return record;
     },
-    async write(record) {
-      await writeFileAtomic(recordPath(record.key), JSON.stringify(record, null, 1));
+    write(record) {
       recordCache.set(record.key, record);
+      return commit.write(recordPath(record.key), JSON.stringify(record, null, 1));
     },
     pointer: (pipeline, stepId) => readPointer(pointerPath(pipeline, stepId)),
     async point(pipeline, stepId, key, runId) {
@@ -107,16 +118,18 @@ export function openRecords(paths: ProjectPaths): Records {
       if (previous?.key === key) return;
       const history = [{ key, runId, at: new Date().toISOString() }, ...(previous?.history ?? []).filter((h) => h.key !== key)].slice(0, HISTORY);
       const next: StepPointer = { key, history };
-      await writeFileAtomic(path, JSON.stringify(next));
       pointerCache.set(path, next);
+      await commit.write(path, JSON.stringify(next));
     },
-    writeRun: (summary) => writeFileAtomic(join(paths.runs, `${summary.runId}.json`), JSON.stringify(summary)),
+    writeRun: (summary) => commit.write(join(paths.runs, `${summary.runId}.json`), JSON.stringify(summary)),
+    flush: () => commit.flush(),
     runs() {
       const all = listJson(paths.runs).map((f) => readJson<RunSummary>(f)).filter((r): r is RunSummary => r !== undefined);
       return all.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
     },
     allRecordKeys: () => listJson(paths.records).map((f) => readJson<RunRecord>(f)?.key).filter((k): k is string => k !== undefined),
     async remove(key) {
+      await commit.flush();
       recordCache.delete(key);
       await rm(recordPath(key), { force: true });
     },

@@ -20,6 +20,12 @@ export interface StepResult {
   error?: string;
 }
 
+/** A step's result, and (for a step that recorded anything) a promise that settles once that is durable. */
+export interface StepOutcome {
+  result: StepResult;
+  durable?: Promise<unknown>;
+}
+
 export interface RunResult {
   runId: string;
   pipeline: string;

@@ -6,7 +6,7 @@
 import PQueue from 'p-queue';
 import type { Pipeline } from './pipeline.ts';
 import type { Step } from './pipeline-model.ts';
-import type { RunObserver, RunState, StepResult } from './run-state.ts';
+import type { RunObserver, RunState, StepOutcome, StepResult } from './run-state.ts';
 
 export interface SchedulerOptions {
   pipeline: Pipeline;
@@ -21,7 +21,7 @@ export interface SchedulerOptions {
   cancel: AbortController;
   stepCancelled(id: string): boolean;
   upstreamOf(id: string): string[];
-  runStep(step: Step): Promise<StepResult>;
+  runStep(step: Step): Promise<StepOutcome>;
   /** Masks secrets in a failed step's error message. */
   redact(text: string): string;
 }
@@ -80,18 +80,34 @@ export class Scheduler {
     }
   }
 
+  /**
+   * A step frees its jobs slot as soon as its work is done, and is reported (and its
+   * dependents start) once its record is durable: a timeline never shows a step starting
+   * before its upstream step ended, and a record that cannot be written fails its step.
+   */
   private async start(step: Step): Promise<void> {
     const { state } = this.o;
     const id = step.id;
-    let res: StepResult;
+    let outcome: StepOutcome;
     state.running.add(id);
     try {
-      res = await this.o.runStep(step);
+      outcome = await this.o.runStep(step);
     } catch (error) {
-      res = this.failure(id, error);
+      outcome = { result: this.failure(id, error) };
     }
     state.running.delete(id);
     this.hold(step, -1);
+    const { result, durable } = outcome;
+    if (durable) {
+      void durable.then(
+        () => this.committed(result),
+        (error: unknown) => this.committed({ ...this.failure(id, error), reason: result.reason, duration_ms: result.duration_ms }),
+      );
+    } else this.finish(result);
+    this.pump();
+  }
+
+  private committed(res: StepResult): void {
     this.finish(res);
     this.pump();
   }

@@ -37,7 +37,7 @@ export interface StatCache {
    * Tell the cache the hash of a file we just wrote ourselves, sparing a read. `immutable`:
    * a read-only store object nobody writes again, so the racily-clean guard does not apply.
    */
-  remember(path: string, hash: string, opts?: { immutable?: boolean }): Promise<void>;
+  remember(path: string, hash: string, opts?: { immutable?: boolean; stat?: { size: number; mtimeMs: number; ino: number } }): Promise<void>;
   save(): Promise<void>;
 }
 
@@ -87,7 +87,7 @@ export function openStatCache(file: string): StatCache {
   return {
     hashFile: hashOneFile,
     hashPath,
-    remember: (path, hash, opts) => remember(path, hash, undefined, opts?.immutable === true),
+    remember: (path, hash, opts) => remember(path, hash, opts?.stat, opts?.immutable === true),
     async save() {
       if (!dirty) return;
       await writeFileAtomic(file, JSON.stringify(entries));

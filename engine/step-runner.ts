@@ -2,7 +2,8 @@
  * Runs one ready step: gathers its facts, decides (cached or run), and either reuses the
  * cached outputs or executes the plugin and stores what it produced.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { inputArtifact, storeArtifact } from './artifacts.ts';
@@ -11,7 +12,7 @@ import type { Step } from './pipeline-model.ts';
 import { decide, describeReasons, type CacheView, type Decision, type Reason } from './planner.ts';
 import type { Artifact, InputArtifact, StepContext, StepModelRegistry, Tracker } from './plugin.ts';
 import type { RunRecord } from './records.ts';
-import { resultOf, type RunObserver, type RunState, type StepResult } from './run-state.ts';
+import { resultOf, type RunObserver, type RunState, type StepOutcome, type StepResult } from './run-state.ts';
 import type { Secrets } from './secrets.ts';
 import { buildManifest, gatherFacts, MISSING, type StepFacts, withResolvedModels } from './step-facts.ts';
 import { type ArtifactRef, CorruptObject, MissingObject } from './store.ts';
@@ -85,11 +86,12 @@ export interface DispatchedStep {
 export class StepRunner {
   constructor(private readonly o: StepRunnerOptions) {}
 
-  async run(step: Step): Promise<StepResult> {
+  /** The step's result once its work is done; its `durable` settles once its record and pointer are on disk. */
+  async run(step: Step): Promise<StepOutcome> {
     const { session, state, observer } = this.o;
     const t0 = performance.now();
     this.o.signalOf(step.id).throwIfAborted();
-    if (this.o.dispatch?.handles(step.id)) return this.dispatched(step, t0);
+    if (this.o.dispatch?.handles(step.id)) return { result: await this.dispatched(step, t0) };
     const upstream = new Map<string, RunRecord>();
     for (const u of this.o.upstreamOf(step.id)) upstream.set(u, state.records.get(u)!);
     const producedExactly = new Set<string>();
@@ -106,20 +108,20 @@ export class StepRunner {
       const reused = fetched === true ? await this.reuse(step, decision.record) : fetched;
       if (reused === true) {
         state.records.set(step.id, decision.record);
-        await session.records.point(state.pipelineRel, step.id, decision.record.key, decision.record.runId);
+        const durable = session.records.point(state.pipelineRel, step.id, decision.record.key, decision.record.runId);
         const plugin = step.plugin.plugin;
         this.o.tracking?.cached({ stepId: step.id, plugin: plugin.name, version: plugin.version, key: decision.record.key, producedBy: `${decision.record.runId}:${decision.record.stepId}` });
-        return resultOf(step.id, 'cached', describeReasons(decision.reasons), t0, decision.record);
+        return { result: resultOf(step.id, 'cached', describeReasons(decision.reasons), t0, decision.record), durable };
       }
       decision = { ...decision, action: 'run', reasons: [reused] };
     }
 
     observer.stepStarted(step.id, decision);
     state.started.set(step.id, { at: t0, why: describeReasons(decision.reasons) });
-    const record = await this.attempts(step, decision, upstream, facts, t0);
+    const { record, durable } = await this.attempts(step, decision, upstream, facts, t0);
     if (step.cache) this.o.remote?.executed(record);
     state.records.set(step.id, record);
-    return resultOf(step.id, 'executed', describeReasons(decision.reasons), t0, record);
+    return { result: resultOf(step.id, 'executed', describeReasons(decision.reasons), t0, record), durable };
   }
 
   /**
@@ -166,7 +168,7 @@ export class StepRunner {
   }
 
   /** Executes a step, again after a failure while it has retries left (`retries:`), waiting longer each time. */
-  private async attempts(step: Step, decision: Decision, upstream: Map<string, RunRecord>, facts: StepFacts, t0: number): Promise<RunRecord> {
+  private async attempts(step: Step, decision: Decision, upstream: Map<string, RunRecord>, facts: StepFacts, t0: number): Promise<{ record: RunRecord; durable: Promise<unknown> }> {
     const retries = this.o.retries(step);
     const signal = this.o.signalOf(step.id);
     for (let attempt = 1; ; attempt++) {
@@ -201,11 +203,11 @@ export class StepRunner {
     }
   }
 
-  private async execute(step: Step, decision: Decision, upstream: Map<string, RunRecord>, facts: StepFacts, t0: number): Promise<RunRecord> {
+  /** Runs the plugin and stores what it produced; `durable` settles once the record and pointer are committed. */
+  private async execute(step: Step, decision: Decision, upstream: Map<string, RunRecord>, facts: StepFacts, t0: number): Promise<{ record: RunRecord; durable: Promise<unknown> }> {
     const { session, state } = this.o;
     const plugin = step.plugin.plugin;
-    const scratchDir = join(session.paths.tmp, state.runId, encodeURIComponent(step.id));
-    await mkdir(scratchDir, { recursive: true });
+    const scratch = new ScratchDir(join(session.paths.tmp, state.runId, encodeURIComponent(step.id)));
     // Like DVC: stale outs are removed first, so a command that fails to write them cannot pass.
     for (const out of step.outs) await rm(await confinedPath(state.pipeline.root, out), { recursive: true, force: true });
     const tracker = this.o.tracking?.step({ stepId: step.id, plugin: plugin.name, version: plugin.version, key: decision.key!, params: step.params });
@@ -213,7 +215,7 @@ export class StepRunner {
     try {
       const inputs: Record<string, InputArtifact> = {};
       for (const [port, ref] of Object.entries(step.inputs)) inputs[port] = await inputArtifact(session.store, upstream.get(ref.step)!.outputs[ref.output]!);
-      const ctx = this.context(step, scratchDir, stepSignal, tracker);
+      const ctx = this.context(step, scratch, stepSignal, tracker);
       const params = withResolvedModels(step.params, facts.models) as Record<string, unknown>;
       const cpu = typeof plugin.cpu === 'function' ? plugin.cpu(step.params) : plugin.cpu === true;
       const { workers, secrets, env } = this.o;
@@ -222,7 +224,7 @@ export class StepRunner {
           ? await workers.run({ entry: step.plugin.entry, params, inputs, ctx, secretUsed: (name) => void secrets.get(name), secretEnv: env })
           : await plugin.run(ctx, params, inputs);
       stepSignal.throwIfAborted();
-      const outputs = await this.storeOutputs(step, produced, scratchDir);
+      const outputs = await this.storeOutputs(step, produced, scratch.path);
       const files = await this.captureOuts(step);
       const record: RunRecord = {
         key: decision.key!,
@@ -235,21 +237,22 @@ export class StepRunner {
         finishedAt: new Date().toISOString(),
         durationMs: Math.round(performance.now() - t0),
       };
-      if (step.cache) await session.records.write(record);
-      await session.records.point(state.pipelineRel, step.id, record.key, state.runId);
+      // Not awaited: the jobs slot is free while the batch commits; the scheduler reports the step, and starts its dependents, once it is durable.
+      const durable = Promise.all([step.cache ? session.records.write(record) : undefined, session.records.point(state.pipelineRel, step.id, record.key, state.runId)]);
       await tracker?.finish('FINISHED', record.durationMs, resultOf(step.id, 'executed', '', t0, record).outputs);
-      return record;
+      return { record, durable };
     } catch (error) {
       // The step's own error is the one to report: when tracking cannot record the failure
       // either (the same full disk), that second error would only hide the first.
       await tracker?.finish(stepSignal.aborted ? 'KILLED' : 'FAILED', Math.round(performance.now() - t0)).catch(() => undefined);
       throw error;
     } finally {
-      await rm(scratchDir, { recursive: true, force: true });
+      await scratch.remove();
     }
   }
 
-  private context(step: Step, scratchDir: string, signal: AbortSignal, tracker: StepTracker | undefined): StepContext {
+  private context(step: Step, scratch: ScratchDir, signal: AbortSignal, tracker: StepTracker | undefined): StepContext {
+    const state = this.o.state;
     const { observer, secrets } = this.o;
     const log = (level: 'info' | 'warn' | 'debug') => (message: string) => observer.stepLog(step.id, level, secrets.redact(message));
     const env: Record<string, string | undefined> = {};
@@ -257,7 +260,9 @@ export class StepRunner {
     return {
       stepId: step.id,
       projectRoot: this.o.state.pipeline.root,
-      scratchDir,
+      get scratchDir() {
+        return scratch.made();
+      },
       stateDir: join(this.o.session.paths.state, encodeURIComponent(this.o.state.pipelineRel), encodeURIComponent(step.id)),
       signal,
       log: { info: log('info'), warn: log('warn'), debug: log('debug') },
@@ -265,7 +270,10 @@ export class StepRunner {
       env,
       secret: (name) => secrets.get(name),
       progress: (fraction, message) => observer.stepProgress(step.id, fraction, message === undefined ? undefined : secrets.redact(message)),
-      run: this.o.state.runInfo(),
+      // Built when asked: it lists every step of the run, too much to build for each step.
+      get run() {
+        return state.runInfo();
+      },
       registry: tracker?.registry,
     };
   }
@@ -296,5 +304,21 @@ export class StepRunner {
       files[out] = { kind: current.kind, ...put };
     }
     return files;
+  }
+}
+
+/** A step's scratch folder, made only when the plugin first asks for it (most never do). */
+class ScratchDir {
+  private exists = false;
+  constructor(readonly path: string) {}
+
+  made(): string {
+    if (!this.exists) mkdirSync(this.path, { recursive: true });
+    this.exists = true;
+    return this.path;
+  }
+
+  async remove(): Promise<void> {
+    if (this.exists) await rm(this.path, { recursive: true, force: true });
   }
 }

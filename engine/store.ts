@@ -9,7 +9,7 @@
  * restore writes only inside the project (see confine.ts), and a directory listing
  * with an entry that would escape is refused before anything is written.
  */
-import { constants, existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +19,7 @@ import { displayPath, type ProjectPaths } from './project.ts';
 import type { ArtifactKind } from './plugin.ts';
 import { assertSafeListing, confinedPath } from './confine.ts';
 import { guardWrite } from './write-errors.ts';
+import type { UnsyncedObject } from './group-commit.ts';
 
 export interface ArtifactRef {
   kind: ArtifactKind;
@@ -54,7 +55,15 @@ export interface Store {
   tmpPath(label: string): string;
   /** Installs a file written under `tmpPath` whose bytes the caller hashed while writing them (a verified download). */
   adopt(tmp: string, hash: string): Promise<void>;
+  /**
+   * The objects installed since the last call, not fsynced yet (with their bytes when small):
+   * the record commit makes them durable before any record naming them becomes visible (group-commit.ts).
+   */
+  takeUnsynced(): UnsyncedObject[];
 }
+
+/** Bytes (or UTF-16 units) up to which an object is written synchronously. */
+const SMALL_OBJECT = 64 * 1024;
 
 export function openStore(paths: ProjectPaths, stats: StatCache): Store {
   const objectPath = (hash: string) => {
@@ -62,6 +71,26 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     return join(paths.objects, hex.slice(0, 2), hex.slice(2));
   };
   const tmpPath = (label: string) => join(paths.tmp, `${label}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  let unsynced: UnsyncedObject[] = [];
+  // Folders this process made or found: a folder is never removed while a store is open.
+  const folders = new Set<string>();
+  const ensureFolder = async (dir: string, recursive: boolean) => {
+    if (folders.has(dir)) return;
+    await mkdir(dir, { recursive }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    folders.add(dir);
+  };
+  /** Runs a write into the temp folder, making the folder again if it went away meanwhile (`gc` removes it). */
+  const intoTmp = async (write: () => Promise<void>) => {
+    await ensureFolder(paths.tmp, true);
+    await write().catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT' || existsSync(paths.tmp)) throw error;
+      folders.delete(paths.tmp);
+      await ensureFolder(paths.tmp, true);
+      await write();
+    });
+  };
 
   const install = async (tmp: string, hash: string) => {
     const target = objectPath(hash);
@@ -70,25 +99,39 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
       return;
     }
     await guardWrite(target, async () => {
-      await mkdir(paths.objects, { recursive: true });
+      await ensureFolder(paths.objects, true);
       // Not recursive: on a read-only file system a recursive mkdir reports ENOENT instead of EROFS.
-      await mkdir(dirname(target)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      });
+      await ensureFolder(dirname(target), false);
       await chmod(tmp, 0o444);
       await rename(tmp, target);
     }, [tmp]);
+    unsynced.push({ path: target });
     await stats.remember(target, hash, { immutable: true });
+  };
+
+  /** A small object is written without leaving the main thread: a few microseconds of system calls, where a round trip through libuv's pool costs more than the write. */
+  const putSmall = async (data: Uint8Array | string, hash: string) => {
+    const target = objectPath(hash);
+    const tmp = tmpPath('obj');
+    await guardWrite(target, async () => {
+      await intoTmp(async () => writeFileSync(tmp, data, { mode: 0o444 }));
+      await ensureFolder(paths.objects, true);
+      await ensureFolder(dirname(target), false);
+      renameSync(tmp, target);
+    }, [tmp]);
+    unsynced.push({ path: target, bytes: data });
+    await stats.remember(target, hash, { immutable: true, stat: statSync(target) });
   };
 
   const putBytes = async (data: Uint8Array | string) => {
     const hash = hashBytes(data);
     if (existsSync(objectPath(hash))) return hash;
+    if (data.length <= SMALL_OBJECT) {
+      await putSmall(data, hash);
+      return hash;
+    }
     const tmp = tmpPath('obj');
-    await guardWrite(objectPath(hash), async () => {
-      await mkdir(paths.tmp, { recursive: true });
-      await writeFile(tmp, data);
-    }, [tmp]);
+    await guardWrite(objectPath(hash), () => intoTmp(() => writeFile(tmp, data)), [tmp]);
     await install(tmp, hash);
     return hash;
   };
@@ -97,11 +140,11 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     const tmp = tmpPath('obj');
     await guardWrite(
       paths.objects,
-      async () => {
-        await mkdir(paths.tmp, { recursive: true });
-        if (opts.move) await rename(path, tmp).catch(() => copyFile(path, tmp, constants.COPYFILE_FICLONE));
-        else await copyFile(path, tmp, constants.COPYFILE_FICLONE);
-      },
+      () =>
+        intoTmp(async () => {
+          if (opts.move) await rename(path, tmp).catch(() => copyFile(path, tmp, constants.COPYFILE_FICLONE));
+          else await copyFile(path, tmp, constants.COPYFILE_FICLONE);
+        }),
       [tmp],
       `${displayPath(path)} into the store (${displayPath(paths.objects)})`,
     );
@@ -143,8 +186,9 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
 
   const readBytes = async (hash: string) => {
     const path = objectPath(hash);
-    if (!existsSync(path)) throw new MissingObject(hash);
-    const data = await readFile(path);
+    const data = await (async () => readSmall(path) ?? (await readFile(path)))().catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new MissingObject(hash) : error;
+    });
     const actual = hashBytes(data);
     if (actual !== hash) await quarantine(hash, actual);
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -216,7 +260,30 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     },
     tmpPath,
     adopt: install,
+    takeUnsynced() {
+      const taken = unsynced;
+      unsynced = [];
+      return taken;
+    },
   };
+}
+
+/** A small file's bytes, read without leaving the main thread; undefined for a large one (read it asynchronously). */
+function readSmall(path: string): Buffer | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const { size } = fstatSync(fd);
+    if (size > SMALL_OBJECT) return undefined;
+    const data = Buffer.allocUnsafe(size);
+    for (let at = 0; at < size; ) {
+      const n = readSync(fd, data, at, size - at, at);
+      if (n === 0) return data.subarray(0, at);
+      at += n;
+    }
+    return data;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export class MissingObject extends Error {

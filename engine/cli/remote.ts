@@ -76,6 +76,8 @@ async function withLock<T>(session: Session, body: () => Promise<T>): Promise<T>
   try {
     return await body();
   } finally {
+    // Records a pull wrote become durable, and their journal goes, while the lock is held.
+    await session.records.flush();
     await lock.release();
   }
 }

@@ -88,7 +88,8 @@ export function stepActivities(w: WorkerEnvironment) {
           upstreamOf: () => Object.keys(task.upstream),
           retries: () => 0, // Temporal retries the activity, on any worker
         });
-        const result = await runner.run(step);
+        const { result, durable } = await runner.run(step);
+        await durable;
         const shared = await remote.flush();
         if (shared.failures.length > 0) throw new Error(`could not share the outputs: ${shared.failures.join('; ')}`);
         const record = state.records.get(task.stepId)!;
