@@ -10,6 +10,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_DIRS = ['engine', 'steps', 'schemas'];
+/**
+ * Folders under SOURCE_DIRS that Node never imports: the MLP kernel's AssemblyScript source (compiled into
+ * kernel/mlp-wasm.ts, which is mirrored). Excluded from tsconfig and Biome too.
+ */
+const NOT_NODE = new Set(['node_modules', 'assembly']);
 export const CACHE = join(ROOT, 'node_modules', '.cache', 'tradepipe');
 const OUT = join(CACHE, 'compiled');
 export const MANIFEST = join(OUT, 'manifest.json');
@@ -51,7 +56,7 @@ function listSources(dir, out, dirs) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== 'node_modules') listSources(path, out, dirs);
+      if (!NOT_NODE.has(entry.name)) listSources(path, out, dirs);
     } else if ((entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) || entry.name.endsWith('.json')) out.push(relative(ROOT, path));
   }
   return out;
