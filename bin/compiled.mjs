@@ -44,6 +44,9 @@ const SETTINGS = `esbuild ${ESBUILD_VERSION}; yaml ${versionOf('yaml')}; command
 /** Folders modified this recently may change again within the same timestamp tick: not trusted to be unchanged next time. */
 const RACY_MS = 2000;
 
+/** AssemblyScript, compiled to WebAssembly by its own build (tsconfig excludes it too): esbuild rejects its decorators. */
+const NOT_NODE_SOURCES = new Set(['steps/lib/agent/kernel/assembly']);
+
 /** Adds the sources under `dir` to `out`, and each folder's mtime to `dirs` (null while racy); paths relative to ROOT. */
 function listSources(dir, out, dirs) {
   const mtimeMs = statSync(dir).mtimeMs;
@@ -51,7 +54,7 @@ function listSources(dir, out, dirs) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== 'node_modules') listSources(path, out, dirs);
+      if (entry.name !== 'node_modules' && !NOT_NODE_SOURCES.has(relative(ROOT, path))) listSources(path, out, dirs);
     } else if ((entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) || entry.name.endsWith('.json')) out.push(relative(ROOT, path));
   }
   return out;
