@@ -10,11 +10,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_DIRS = ['engine', 'steps', 'schemas'];
-/**
- * Folders under SOURCE_DIRS that Node never imports: the MLP kernel's AssemblyScript source (compiled into
- * kernel/mlp-wasm.ts, which is mirrored). Excluded from tsconfig and Biome too.
- */
-const NOT_NODE = new Set(['node_modules', 'assembly']);
 export const CACHE = join(ROOT, 'node_modules', '.cache', 'tradepipe');
 const OUT = join(CACHE, 'compiled');
 export const MANIFEST = join(OUT, 'manifest.json');
@@ -49,6 +44,9 @@ const SETTINGS = `esbuild ${ESBUILD_VERSION}; yaml ${versionOf('yaml')}; command
 /** Folders modified this recently may change again within the same timestamp tick: not trusted to be unchanged next time. */
 const RACY_MS = 2000;
 
+/** AssemblyScript, compiled to WebAssembly by its own build (tsconfig excludes it too): esbuild rejects its decorators. */
+const NOT_NODE_SOURCES = new Set(['steps/lib/agent/kernel/assembly']);
+
 /** Adds the sources under `dir` to `out`, and each folder's mtime to `dirs` (null while racy); paths relative to ROOT. */
 function listSources(dir, out, dirs) {
   const mtimeMs = statSync(dir).mtimeMs;
@@ -56,7 +54,7 @@ function listSources(dir, out, dirs) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!NOT_NODE.has(entry.name)) listSources(path, out, dirs);
+      if (entry.name !== 'node_modules' && !NOT_NODE_SOURCES.has(relative(ROOT, path))) listSources(path, out, dirs);
     } else if ((entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) || entry.name.endsWith('.json')) out.push(relative(ROOT, path));
   }
   return out;

@@ -7,14 +7,20 @@ export interface GitInfo {
   dirty?: boolean;
 }
 
-const COMMIT = ['rev-parse', 'HEAD'];
-const STATUS = ['status', '--porcelain', '--untracked-files=no'];
+/** One git process answers both: the `# branch.oid` header is the commit, any other line a tracked change. */
+const STATUS = ['status', '--porcelain=v2', '--branch', '--untracked-files=no'];
+
+/** `git status` output as GitInfo; a branch with no commit yet has none to name (as outside a checkout). */
+function parseStatus(output: string): GitInfo {
+  const lines = output.split('\n').filter((line) => line !== '');
+  const commit = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
+  if (commit === undefined || commit === '(initial)') return {};
+  return { commit, dirty: lines.some((line) => !line.startsWith('# ')) };
+}
 
 export function gitInfo(cwd: string): GitInfo {
-  const git = (args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
-    const commit = git(COMMIT);
-    return { commit, dirty: git(STATUS) !== '' };
+    return parseStatus(execFileSync('git', STATUS, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   } catch {
     return {};
   }
@@ -22,12 +28,10 @@ export function gitInfo(cwd: string): GitInfo {
 
 const execFileAsync = promisify(execFile);
 
-/** The same, asked in the background (both questions at once), so a run's start need not wait for git. */
+/** The same, asked in the background, so a run's start need not wait for git. */
 export async function gitInfoLater(cwd: string): Promise<GitInfo> {
-  const git = async (args: string[]) => (await execFileAsync('git', args, { cwd, encoding: 'utf8' })).stdout.trim();
   try {
-    const [commit, status] = await Promise.all([git(COMMIT), git(STATUS)]);
-    return { commit, dirty: status !== '' };
+    return parseStatus((await execFileAsync('git', STATUS, { cwd, encoding: 'utf8' })).stdout);
   } catch {
     return {};
   }
