@@ -26,6 +26,7 @@ import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { hostname } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { describeWriteError } from './write-errors.ts';
+import { alive } from './process-alive.ts';
 
 const fsyncAsync = promisify(fsync);
 const fdatasyncAsync = promisify(fdatasync);
@@ -286,14 +287,5 @@ function sameBytes(path: string, bytes: Buffer): boolean {
     return readFileSync(path).equals(bytes);
   } catch {
     return false;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -15,6 +15,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { describeWriteError } from './write-errors.ts';
+import { alive } from './process-alive.ts';
 
 export interface Lock {
   release(): Promise<void>;
@@ -181,14 +182,4 @@ function removeLockDir(path: string): void {
   const aside = `${path}.gone-${randomUUID()}`;
   renameSync(path, aside);
   rmSync(aside, { recursive: true, force: true });
-}
-
-/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

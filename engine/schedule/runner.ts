@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { alive } from '../lock.ts';
+import { alive } from '../process-alive.ts';
 
 /** `unknown`: a run adopted from an earlier scheduler process, whose exit status nobody can read. */
 export type Finished = { outcome: 'succeeded' | 'failed' | 'cancelled' | 'unknown'; exitCode: number | null; signal: string | null; ms: number; lastLine: string };

@@ -5,6 +5,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventsDir, readRunEvents, type EngineEvent } from '../events.ts';
+import { alive } from '../process-alive.ts';
 
 export type LiveStepState = 'running' | 'executed' | 'cached' | 'failed' | 'skipped';
 
@@ -24,14 +25,6 @@ export interface LiveState {
   active(pipeline: string): LiveRun[];
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Runs whose stream changed in the last day may still be going: they seed the state. */
 const RECENT_MS = 24 * 3600_000;
