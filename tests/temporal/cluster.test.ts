@@ -17,6 +17,7 @@ import { objectKey } from '../../engine/remote/transfer.ts';
 import { openSession } from '../../engine/cache-session.ts';
 import { TAG } from '../../engine/tracking/backend.ts';
 import { localBackend } from '../../engine/tracking/local-backend.ts';
+import { fsRegistry } from '../../engine/tracking/registry/fs-registry.ts';
 import { BIN, REPO, withStatus, type Project } from '../helpers/project.ts';
 import { ADD_PLUGIN, clone, remoteKeys, s3OrSkip, testRemote, type TestRemote } from '../remote/support.ts';
 
@@ -187,6 +188,45 @@ if (ready) {
     } finally {
       cli.cleanup();
       local.cleanup();
+    }
+  });
+
+  test('a step that uses the model registry runs in the CLI after a step on the workers; the version has its content hash; a rerun starts no activity', async () => {
+    const marker = randomBytes(4).toString('hex');
+    const pipeline = `plugins: { add: ${ADD_PLUGIN} }
+steps:
+  train: { uses: add, with: { amount: ${parseInt(marker, 16) % 1000} } }
+  register:
+    uses: registry.register
+    inputs: { artifact: train.value }
+    with: { name: model-${marker} }
+`;
+    const cli = everywhere(pipeline);
+    try {
+      const before = workers.map(attempts);
+      const run = await cli.runJson(FILE, ['--executor', 'temporal']);
+      assert.is(run.code, 0, run.stderr);
+      assert.equal(run.statuses, { train: 'executed', register: 'executed' });
+      // train on a worker, register in the CLI process (its activity's log lines are the CLI's).
+      assert.is(workers.reduce((n, w, i) => n + attempts(w) - before[i]!, 0), 1);
+      for (const w of workers) assert.not.match(w.log(), /register: attempt/);
+      assert.match(run.stderr, /register: attempt 1$/m);
+      assert.match(run.stderr, /temporal: workflow \S+ schedules 2 steps/);
+
+      const trained = run.result.steps.find((s) => s.id === 'train')!.outputs.value;
+      const version = await fsRegistry(openSession(cli.dir).store).getVersion(`model-${marker}`, '1');
+      assert.ok(version, run.stderr);
+      assert.is(version.contentHash, trained);
+      assert.is(await fsRegistry(openSession(cli.dir).store).getVersion(`model-${marker}`, '2'), undefined);
+
+      const after = workers.map(attempts);
+      const again = await cli.runJson(FILE, ['--executor', 'temporal']);
+      assert.is(again.code, 0, again.stderr);
+      assert.equal(again.statuses, { train: 'cached', register: 'cached' });
+      assert.equal(workers.map(attempts), after);
+      assert.not.match(again.stderr, /attempt|schedules/);
+    } finally {
+      cli.cleanup();
     }
   });
 
