@@ -230,6 +230,47 @@ steps:
     }
   });
 
+  test('kill -9 of the CLI: the registry step waits in the queue while the workers finish; a rerun follows the workflow and runs it in its own process', async () => {
+    const marker = randomBytes(2).readUInt16BE().toString();
+    const pipeline = `plugins: { add: ${ADD_PLUGIN} }
+steps:
+  long: { uses: exec, with: { cmd: "mkdir -p out && sleep 2.${marker} && echo done > out/long.txt", outs: [out/long.txt] } }
+  train: { uses: add, needs: [long], with: { amount: ${marker} } }
+  register:
+    uses: registry.register
+    inputs: { artifact: train.value }
+    with: { name: model-${marker} }
+`;
+    const cli = everywhere(pipeline);
+    try {
+      const fresh = logsFromNow();
+      const run = cli.spawn(['run', FILE, '--executor', 'temporal']);
+      let stderr = '';
+      run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
+      const workflow = /workflow (tradepipe-\S+) schedules 3 steps/.exec(stderr)?.[1];
+      assert.ok(workflow, stderr);
+      run.kill('SIGKILL');
+      await run;
+      await until('train to finish on a worker', () => workers.some((w) => /train: executed/m.test(fresh(w))), 60_000);
+      // No CLI serves the registry step: the workflow waits, and no worker takes it.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      assert.is(workflowStatus(workflow!), 'WORKFLOW_EXECUTION_STATUS_RUNNING');
+      assert.not.match(workers.map(fresh).join('\n'), /register/);
+
+      const again = await cli.runJson(FILE, ['--executor', 'temporal']);
+      assert.is(again.code, 0, again.stderr);
+      assert.match(again.stderr, new RegExp(`temporal: workflow ${workflow} \\(run \\S+, started \\S+ on ${hostname()}\\) is still running this pipeline; following it for 1 step`));
+      assert.equal(again.statuses, { long: 'cached', train: 'cached', register: 'executed' });
+      assert.match(again.stderr, /register: attempt 1$/m);
+      assert.is(workflowStatus(workflow!), 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
+      const version = await fsRegistry(openSession(cli.dir).store).getVersion(`model-${marker}`, '1');
+      assert.is(version?.contentHash, again.result.steps.find((s) => s.id === 'train')!.outputs.value);
+    } finally {
+      cli.cleanup();
+    }
+  });
+
   test('the workflow applies --jobs (two free workers, one step at a time) and sends a gpu-tagged step to the gpu task queue', async () => {
     const marker = randomBytes(4).toString('hex');
     const timed = (id: string, salt: string) => `  ${id}: { uses: exec, with: { cmd: "mkdir -p out && date +%s%N > out/${id}.txt && sleep 1.5 && date +%s%N >> out/${id}.txt # ${salt}", outs: [out/${id}.txt] } }\n`;
