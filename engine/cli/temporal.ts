@@ -128,7 +128,7 @@ async function serving(run: TemporalRun, memo: WorkflowMemo, pipeline: Pipeline,
     tracking: o.tracking,
     openRemote: async (session, signal) => (await openCliRemote(pipeline.root, remote.config.name, session, { signal })) ?? needRemote(),
     log: (line) => process.stderr.write(`${line}\n`),
-  }).catch(async (error: Error) => {
+  }).catch((error: Error) => {
     process.stderr.write(`error: cannot serve task queue ${cliTaskQueueOf(run.workflowId)} for the steps that use the model registry: ${error.message}\n`);
     // The workflow keeps them waiting in the queue; a rerun attaches to it and serves them.
     throw new Exit(EXIT.failed);
