@@ -177,6 +177,12 @@ export interface Plugin<P = Record<string, unknown>> {
    * per params (e.g. only an agent's backtest). The context behaves the same in a worker.
    */
   readonly cpu?: boolean | ((params: P) => boolean);
+  /**
+   * The step uses the run's model registry (`ctx.registry`), which only the process that tracks
+   * the run holds. On a Temporal cluster it therefore runs in the CLI process (on the run's own
+   * task queue, which the CLI serves) rather than on a worker; locally this changes nothing.
+   */
+  readonly registry?: boolean;
   /** Semantic checks run at validation time, before anything executes. */
   check?(params: P): ParamIssue[];
   run(ctx: StepContext, params: P, inputs: Record<string, InputArtifact>): Promise<Record<string, Artifact>>;

@@ -79,8 +79,8 @@ export interface DispatchedStep {
   /** The result's reason: why it executed, or why it was cached. */
   reason: string;
   host: string;
-  /** Replays what the plugin tracked on the worker into this run's tracker. */
-  track(tracker: Tracker): Promise<void>;
+  /** Replays what the plugin tracked on the worker into this run's tracker; absent when it ran in this process, tracked directly. */
+  track?(tracker: Tracker): Promise<void>;
 }
 
 export class StepRunner {
@@ -145,7 +145,7 @@ export class StepRunner {
     });
     const { record } = done;
     if (done.status === 'executed') started({ id: step.id, action: 'run', reasons: done.reasons, key: record.key });
-    observer.stepLog(step.id, 'info', `${done.status} on worker ${done.host}`);
+    observer.stepLog(step.id, 'info', done.track ? `${done.status} on worker ${done.host}` : `${done.status} in this process (it uses the model registry)`);
     const fetched = await this.o.remote!.fetch(record);
     const reused = fetched === true ? await this.reuse(step, record) : fetched;
     if (reused !== true) throw new Error(`the outputs worker ${done.host} shared cannot be used: ${describeReasons([reused])}`);
@@ -158,9 +158,10 @@ export class StepRunner {
       return resultOf(step.id, 'cached', done.reason, t0, record);
     }
     const result = { ...resultOf(step.id, 'executed', done.reason, t0, record), duration_ms: record.durationMs };
-    const tracker = tracking?.step({ ...info, params: step.params });
-    if (tracker) {
-      await done.track(tracker);
+    const replay = done.track;
+    const tracker = replay && tracking?.step({ ...info, params: step.params });
+    if (replay && tracker) {
+      await replay(tracker);
       tracker.tag('tradepipe.worker_host', done.host);
       await tracker.finish('FINISHED', record.durationMs, result.outputs);
     }

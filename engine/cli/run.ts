@@ -93,7 +93,7 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
     }
     const keepGoing = flags.keepGoing === true;
     const temporal =
-      flags.executor === 'temporal' ? await (await import('./temporal.ts')).openTemporal(pipeline, remote, select, { runId, overrides: flags.set, jobs, resources, keepGoing, track: tracking !== undefined, cancelRunning: flags.cancelRunning === true, store: session.store, signal: controller.signal }) : undefined;
+      flags.executor === 'temporal' ? await (await import('./temporal.ts')).openTemporal(pipeline, remote, select, { runId, overrides: flags.set, jobs, resources, keepGoing, track: tracking !== undefined, cancelRunning: flags.cancelRunning === true, store: session.store, signal: controller.signal, tracking }) : undefined;
     // With a workflow, the workflow applies --jobs and --resource; this run only follows its steps.
     const here = temporal ? { jobs: Math.max(jobs, pipeline.order.length), resources: undefined } : { jobs, resources };
     try {

@@ -6,9 +6,10 @@ import type { Pipeline } from '../pipeline.ts';
 import { projectRelative } from '../project.ts';
 import type { RemoteCache } from '../remote/cache.ts';
 import { openSecrets } from '../secrets.ts';
-import { loadTemporalConfig, taskQueueFor, type TemporalConfig } from '../temporal/config.ts';
+import { cliTaskQueueOf, loadTemporalConfig, taskQueueFor, type TemporalConfig } from '../temporal/config.ts';
 import { openTemporalRun, type TemporalRun } from '../temporal/dispatch.ts';
-import { compareWithRunning, memoOf, stepDefinition, workflowIdFor } from '../temporal/running.ts';
+import { compareWithRunning, memoOf, stepDefinition, workflowIdFor, type WorkflowMemo } from '../temporal/running.ts';
+import type { RunTrackingHooks } from '../step-runner.ts';
 import type { Diagnostic } from '../errors.ts';
 import type { GraphStep, RunGraph } from '../temporal/protocol.ts';
 import { selectSteps, type SelectOptions } from '../select.ts';
@@ -50,6 +51,8 @@ export interface TemporalRunFlags {
   store: Store;
   /** The user's abort (Ctrl-C): cancels the workflow. */
   signal: AbortSignal;
+  /** The run's tracking: the steps that use the model registry run in this process, tracked into it. */
+  tracking: RunTrackingHooks | undefined;
 }
 
 /**
@@ -66,12 +69,12 @@ export async function openTemporal(pipeline: Pipeline, remote: RemoteCache | und
   const file = projectRelative(pipeline.root, pipeline.file);
   const workflowId = workflowIdFor(remote.config.url, file, pipeline.name);
   for (;;) {
-    const graph = await planGraph(pipeline, remote, select, cfg, o);
+    const graph = await planGraph(pipeline, remote, select, cfg, workflowId, o);
     if (graph.steps.length === 0) return undefined;
     const definitions = new Map(graph.steps.map((s) => [s.id, stepDefinition(pipeline.steps.get(s.id)!)]));
     let opened: Awaited<ReturnType<typeof openTemporalRun>>;
+    const memo = memoOf(graph, hostname(), definitions);
     try {
-      const memo = memoOf(graph, hostname(), definitions);
       opened = await openTemporalRun({ config: cfg, secrets: openSecrets(pipeline.root, process.env), remote, store: o.store, graph, workflowId, memo, signal: o.signal, warn: (m) => process.stderr.write(`warning: ${m}\n`) });
     } catch (error) {
       process.stderr.write(`error: cannot reach Temporal at ${cfg.address}: ${(error as Error).message}\n`);
@@ -79,14 +82,14 @@ export async function openTemporal(pipeline: Pipeline, remote: RemoteCache | und
     }
     if ('run' in opened) {
       process.stderr.write(`temporal: workflow ${workflowId} schedules ${count(graph.steps.length)} at ${cfg.address}\n`);
-      return opened.run;
+      return serving(opened.run, memo, pipeline, remote, cfg, o);
     }
     const running = opened.running;
     const verdict = compareWithRunning(running.memo, graph, definitions);
     const which = `workflow ${workflowId} (run ${running.memo.runId}, started ${running.startedAt.toISOString()} on ${running.memo.host})`;
     if (verdict.action === 'attach' && !o.cancelRunning) {
       process.stderr.write(`temporal: ${which} is still running this pipeline; following it for ${count(graph.steps.length)}\n`);
-      return running.attach();
+      return serving(running.attach(), running.memo, pipeline, remote, cfg, o);
     }
     try {
       if (o.cancelRunning) {
@@ -108,6 +111,40 @@ export async function openTemporal(pipeline: Pipeline, remote: RemoteCache | und
   }
 }
 
+/**
+ * The run, with this process serving the workflow's CLI task queue while it follows it, when
+ * the workflow schedules a step that uses the model registry (its own, or one it attached to
+ * whose CLI died: such a step waits in the queue until a CLI serves it).
+ */
+async function serving(run: TemporalRun, memo: WorkflowMemo, pipeline: Pipeline, remote: RemoteCache, cfg: TemporalConfig, o: TemporalRunFlags): Promise<TemporalRun> {
+  if (!Object.keys(memo.steps).some((id) => pipeline.steps.get(id)?.plugin.plugin.registry === true)) return run;
+  const { serveCliQueue } = await import('../temporal/cli-worker.ts');
+  const served = await serveCliQueue({
+    config: cfg,
+    secrets: openSecrets(pipeline.root, process.env),
+    taskQueue: cliTaskQueueOf(run.workflowId),
+    root: pipeline.root,
+    concurrency: o.jobs,
+    tracking: o.tracking,
+    openRemote: async (session, signal) => (await openCliRemote(pipeline.root, remote.config.name, session, { signal })) ?? needRemote(),
+    log: (line) => process.stderr.write(`${line}\n`),
+  }).catch((error: Error) => {
+    process.stderr.write(`error: cannot serve task queue ${cliTaskQueueOf(run.workflowId)} for the steps that use the model registry: ${error.message}\n`);
+    // The workflow keeps them waiting in the queue; a rerun attaches to it and serves them.
+    throw new Exit(EXIT.failed);
+  });
+  return {
+    ...run,
+    async close() {
+      try {
+        await run.close();
+      } finally {
+        await served.stop();
+      }
+    },
+  };
+}
+
 function outdated(which: string, changed: readonly string[]): Diagnostic {
   return {
     code: 'running-workflow-changed',
@@ -120,7 +157,7 @@ const count = (n: number) => `${n} step${n === 1 ? '' : 's'}`;
 const stepList = (ids: readonly string[]) => `step${ids.length === 1 ? '' : 's'} ${ids.map((id) => `\`${id}\``).join(', ')}`;
 
 /** The workflow's input from the pure plan; the records of cached steps it builds on are shared first, for the workers to find. */
-async function planGraph(pipeline: Pipeline, remote: RemoteCache, select: SelectOptions, cfg: TemporalConfig, o: TemporalRunFlags): Promise<RunGraph> {
+async function planGraph(pipeline: Pipeline, remote: RemoteCache, select: SelectOptions, cfg: TemporalConfig, workflowId: string, o: TemporalRunFlags): Promise<RunGraph> {
   const { order, decisions } = await planPipeline(pipeline, select, remote);
   const { forced } = selectSteps(pipeline, select);
   const selected = new Set(order);
@@ -140,7 +177,8 @@ async function planGraph(pipeline: Pipeline, remote: RemoteCache, select: Select
       id,
       needs: upstream.filter((u) => execute.has(u)),
       done,
-      taskQueue: taskQueueFor(cfg, step.resources),
+      // A step that uses the model registry runs in the CLI, which holds the run's tracking.
+      taskQueue: step.plugin.plugin.registry ? cliTaskQueueOf(workflowId) : taskQueueFor(cfg, step.resources),
       resources: { ...step.resources },
       forced: forced.has(id),
       maxAttempts: (step.retries ?? DEFAULT_CLUSTER_RETRIES) + 1,

@@ -19,7 +19,7 @@ import type { RemoteCache } from '../remote/cache.ts';
 import type { RunRecord } from '../records.ts';
 import { RunState, type RunObserver } from '../run-state.ts';
 import { openSecrets } from '../secrets.ts';
-import { StepRunner } from '../step-runner.ts';
+import { StepRunner, type RunTrackingHooks } from '../step-runner.ts';
 import type { Session } from '../cache-session.ts';
 import type { ArtifactRef } from '../store.ts';
 import type { Beat, StepOutcome, StepTask, TrackedCall } from './protocol.ts';
@@ -31,6 +31,11 @@ export interface WorkerEnvironment {
   /** The remote every worker and the CLI share. */
   openRemote(session: Session, signal: AbortSignal): Promise<RemoteCache>;
   log(line: string): void;
+  /**
+   * The run's own tracking, in the CLI process that serves its task queue: a step tracks
+   * into it directly and gets `ctx.registry`, instead of recording its calls for replay.
+   */
+  tracking?: RunTrackingHooks;
 }
 
 const HEARTBEAT_MS = 1000;
@@ -82,7 +87,7 @@ export function stepActivities(w: WorkerEnvironment) {
           secrets: openSecrets(w.root, w.env),
           env: w.env,
           forced: new Set(task.forced ? [task.stepId] : []),
-          tracking: task.track ? trackedCalls(tracked, (path) => shareArtifact(session, remote, path), (m) => w.log(`${task.runId} ${task.stepId} warn: ${m}`)) : undefined,
+          tracking: !task.track ? undefined : w.tracking ? executedOnly(w.tracking) : trackedCalls(tracked, (path) => shareArtifact(session, remote, path), (m) => w.log(`${task.runId} ${task.stepId} warn: ${m}`)),
           remote,
           signalOf: () => signal,
           upstreamOf: () => Object.keys(task.upstream),
@@ -95,7 +100,7 @@ export function stepActivities(w: WorkerEnvironment) {
         const record = state.records.get(task.stepId)!;
         w.log(`${task.runId} ${task.stepId}: ${result.status} (${result.duration_ms} ms)`);
         const status = result.status === 'cached' ? 'cached' : 'executed';
-        return { key: record.key, status, reasons, reason: result.reason, host: hostname(), tracked };
+        return { key: record.key, status, reasons, reason: result.reason, host: hostname(), tracked, ...(w.tracking ? { trackedHere: true } : {}) };
       } catch (error) {
         w.log(`${task.runId} ${task.stepId}: ${signal.aborted ? 'cancelled' : `failed: ${(error as Error).message}`}`);
         throw error;
@@ -105,6 +110,11 @@ export function stepActivities(w: WorkerEnvironment) {
       }
     },
   };
+}
+
+/** The run's tracking for an executed step; a cache hit is tracked by the run following the step, as for any worker. */
+function executedOnly(tracking: RunTrackingHooks): RunTrackingHooks {
+  return { step: (info) => tracking.step(info), cached() {} };
 }
 
 /** A stored artifact's objects, uploaded to the remote for the CLI to fetch. */

@@ -59,6 +59,15 @@ export function loadTemporalConfig(root: string, env: NodeJS.ProcessEnv): Tempor
   };
 }
 
+/**
+ * The task queue the CLI following a run serves itself, for the steps that use the run's
+ * model registry (`registry: true` plugins). Derived from the workflow id, which is stable
+ * for a pipeline, so a CLI that attaches to the running workflow serves the same queue.
+ */
+export function cliTaskQueueOf(workflowId: string): string {
+  return `${workflowId}-cli`;
+}
+
 /** The task queue a step's activity goes to: one per resource tag, so only workers with that resource poll it. */
 export function taskQueueFor(config: TemporalConfig, resources: Readonly<Record<string, number>>): string {
   const tags = Object.keys(resources).sort();

@@ -11,6 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { Tracker } from '../plugin.ts';
 import type { RemoteCache } from '../remote/cache.ts';
 import type { Secrets } from '../secrets.ts';
 import type { DispatchedStep, StepDispatch } from '../step-runner.ts';
@@ -208,7 +209,7 @@ function followWorkflow(handle: WorkflowHandle, connection: Connection, o: Tempo
       });
       const record = await o.remote.recordOf(outcome.key);
       if (!record) throw new Error(`worker ${outcome.host} reported step \`${id}\` done, but remote ${o.remote.config.name} has no record ${outcome.key}`);
-      return { record, status: outcome.status, reasons: outcome.reasons, reason: outcome.reason, host: outcome.host, track: (tracker) => replayTracked(outcome.tracked, tracker, o.remote, o.store) };
+      return { record, status: outcome.status, reasons: outcome.reasons, reason: outcome.reason, host: outcome.host, ...(outcome.trackedHere ? {} : { track: (tracker: Tracker) => replayTracked(outcome.tracked, tracker, o.remote, o.store) }) };
     },
     async close() {
       o.signal.removeEventListener('abort', onAbort);

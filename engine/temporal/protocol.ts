@@ -68,6 +68,8 @@ export interface StepOutcome {
   reason: string;
   host: string;
   tracked: TrackedCall[];
+  /** Ran in the CLI process that follows the run, which tracked it directly (`tracked` is empty). */
+  trackedHere?: boolean;
 }
 
 /** What a worker's heartbeat carries: whether the plugin started (and why), and its last `ctx.progress`. */

@@ -14,6 +14,8 @@ export default definePlugin<RegistryPromoteParams>({
   version: '1',
   description: 'Promotes a challenger model version to champion when metric conditions against the champion hold.',
   paramsSchema: schema,
+  // ctx.registry: on a Temporal cluster the step runs in the CLI, which tracks the run.
+  registry: true,
   inputs: {
     stats: { description: "The challenger's stats JSON (e.g. backtest.stats of its backtest)." },
     candidate: { optional: true, description: "registry.register's output; without it the version aliased `challenger_alias` is the challenger." },

@@ -14,6 +14,8 @@ export default definePlugin<RegistryRegisterParams>({
   version: '1',
   description: 'Registers an artifact as a new version of a registered model (MLflow or filesystem registry).',
   paramsSchema: schema,
+  // ctx.registry: on a Temporal cluster the step runs in the CLI, which tracks the run.
+  registry: true,
   inputs: {
     artifact: { description: 'The files to register, e.g. a model directory.' },
     stats: { optional: true, description: 'JSON object of metrics (e.g. backtest.stats) stored on the version for later promotion decisions.' },

@@ -17,6 +17,7 @@ import { objectKey } from '../../engine/remote/transfer.ts';
 import { openSession } from '../../engine/cache-session.ts';
 import { TAG } from '../../engine/tracking/backend.ts';
 import { localBackend } from '../../engine/tracking/local-backend.ts';
+import { fsRegistry } from '../../engine/tracking/registry/fs-registry.ts';
 import { BIN, REPO, withStatus, type Project } from '../helpers/project.ts';
 import { ADD_PLUGIN, clone, remoteKeys, s3OrSkip, testRemote, type TestRemote } from '../remote/support.ts';
 
@@ -187,6 +188,86 @@ if (ready) {
     } finally {
       cli.cleanup();
       local.cleanup();
+    }
+  });
+
+  test('a step that uses the model registry runs in the CLI after a step on the workers; the version has its content hash; a rerun starts no activity', async () => {
+    const marker = randomBytes(4).toString('hex');
+    const pipeline = `plugins: { add: ${ADD_PLUGIN} }
+steps:
+  train: { uses: add, with: { amount: ${parseInt(marker, 16) % 1000} } }
+  register:
+    uses: registry.register
+    inputs: { artifact: train.value }
+    with: { name: model-${marker} }
+`;
+    const cli = everywhere(pipeline);
+    try {
+      const before = workers.map(attempts);
+      const run = await cli.runJson(FILE, ['--executor', 'temporal']);
+      assert.is(run.code, 0, run.stderr);
+      assert.equal(run.statuses, { train: 'executed', register: 'executed' });
+      // train on a worker, register in the CLI process (its activity's log lines are the CLI's).
+      assert.is(workers.reduce((n, w, i) => n + attempts(w) - before[i]!, 0), 1);
+      for (const w of workers) assert.not.match(w.log(), /register: attempt/);
+      assert.match(run.stderr, /register: attempt 1$/m);
+      assert.match(run.stderr, /temporal: workflow \S+ schedules 2 steps/);
+
+      const trained = run.result.steps.find((s) => s.id === 'train')!.outputs.value;
+      const version = await fsRegistry(openSession(cli.dir).store).getVersion(`model-${marker}`, '1');
+      assert.ok(version, run.stderr);
+      assert.is(version.contentHash, trained);
+      assert.is(await fsRegistry(openSession(cli.dir).store).getVersion(`model-${marker}`, '2'), undefined);
+
+      const after = workers.map(attempts);
+      const again = await cli.runJson(FILE, ['--executor', 'temporal']);
+      assert.is(again.code, 0, again.stderr);
+      assert.equal(again.statuses, { train: 'cached', register: 'cached' });
+      assert.equal(workers.map(attempts), after);
+      assert.not.match(again.stderr, /attempt|schedules/);
+    } finally {
+      cli.cleanup();
+    }
+  });
+
+  test('kill -9 of the CLI: the registry step waits in the queue while the workers finish; a rerun follows the workflow and runs it in its own process', async () => {
+    const marker = randomBytes(2).readUInt16BE().toString();
+    const pipeline = `plugins: { add: ${ADD_PLUGIN} }
+steps:
+  long: { uses: exec, with: { cmd: "mkdir -p out && sleep 2.${marker} && echo done > out/long.txt", outs: [out/long.txt] } }
+  train: { uses: add, needs: [long], with: { amount: ${marker} } }
+  register:
+    uses: registry.register
+    inputs: { artifact: train.value }
+    with: { name: model-${marker} }
+`;
+    const cli = everywhere(pipeline);
+    try {
+      const fresh = logsFromNow();
+      const run = cli.spawn(['run', FILE, '--executor', 'temporal']);
+      let stderr = '';
+      run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
+      const workflow = /workflow (tradepipe-\S+) schedules 3 steps/.exec(stderr)?.[1];
+      assert.ok(workflow, stderr);
+      run.kill('SIGKILL');
+      await run;
+      await until('train to finish on a worker', () => workers.some((w) => /train: executed/m.test(fresh(w))), 60_000);
+      // No CLI serves the registry step: the workflow waits, and no worker takes it.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      assert.is(workflowStatus(workflow!), 'WORKFLOW_EXECUTION_STATUS_RUNNING');
+      assert.not.match(workers.map(fresh).join('\n'), /register/);
+
+      const again = await cli.runJson(FILE, ['--executor', 'temporal']);
+      assert.is(again.code, 0, again.stderr);
+      assert.match(again.stderr, new RegExp(`temporal: workflow ${workflow} \\(run \\S+, started \\S+ on ${hostname()}\\) is still running this pipeline; following it for 1 step`));
+      assert.equal(again.statuses, { long: 'cached', train: 'cached', register: 'executed' });
+      assert.match(again.stderr, /register: attempt 1$/m);
+      assert.is(workflowStatus(workflow!), 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
+      const version = await fsRegistry(openSession(cli.dir).store).getVersion(`model-${marker}`, '1');
+      assert.is(version?.contentHash, again.result.steps.find((s) => s.id === 'train')!.outputs.value);
+    } finally {
+      cli.cleanup();
     }
   });
 
