@@ -40,6 +40,8 @@ mlflow_start() {
     --artifacts-destination "$TRADEPIPE_MLFLOW_DIR/artifacts" \
     >"$TRADEPIPE_MLFLOW_DIR/server.log" 2>&1 &
   TRADEPIPE_MLFLOW_PID=$!
+  # Not a job of this shell: stopping it later must not print bash's "Killed" job notice.
+  disown "$TRADEPIPE_MLFLOW_PID"
 
   local url="http://127.0.0.1:$port"
   local i

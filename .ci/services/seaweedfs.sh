@@ -55,6 +55,8 @@ EOF
     -debug.port="$(seaweedfs_free_port)" -metricsPort=0 \
     >"$TRADEPIPE_SEAWEEDFS_DIR/server.log" 2>&1 &
   TRADEPIPE_SEAWEEDFS_PID=$!
+  # Not a job of this shell: stopping it later must not print bash's "Killed" job notice.
+  disown "$TRADEPIPE_SEAWEEDFS_PID"
 
   local endpoint="http://127.0.0.1:$s3" bucket="tradepipe-ci"
   local i

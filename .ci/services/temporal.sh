@@ -44,6 +44,8 @@ temporal_start() {
     --metrics-port "$metrics" --log-level warn \
     >"$TRADEPIPE_TEMPORAL_DIR/server.log" 2>&1 &
   TRADEPIPE_TEMPORAL_PID=$!
+  # Not a job of this shell: stopping it later must not print bash's "Killed" job notice.
+  disown "$TRADEPIPE_TEMPORAL_PID"
   local i
   for i in $(seq 1 120); do
     if "$venv/bin/temporal" operator cluster health --address "127.0.0.1:$grpc" >/dev/null 2>&1; then
