@@ -244,14 +244,7 @@ steps:
     const cli = everywhere(pipeline);
     try {
       const fresh = logsFromNow();
-      const run = cli.spawn(['run', FILE, '--executor', 'temporal']);
-      let stderr = '';
-      run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
-      const workflow = /workflow (tradepipe-\S+) schedules 3 steps/.exec(stderr)?.[1];
-      assert.ok(workflow, stderr);
-      run.kill('SIGKILL');
-      await run;
+      const workflow = await killCliOnceLongRuns(cli, ['run', FILE, '--executor', 'temporal'], 3);
       await until('train to finish on a worker', () => workers.some((w) => /train: executed/m.test(fresh(w))), 60_000);
       // No CLI serves the registry step: the workflow waits, and no worker takes it.
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -393,14 +386,7 @@ steps:
     const cli = everywhere(CHAIN(3, marker));
     try {
       const fresh = logsFromNow();
-      const run = cli.spawn(['run', FILE, 'after', '--executor', 'temporal', '--no-track']);
-      let stderr = '';
-      run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
-      const workflow = /workflow (tradepipe-\S+) schedules 2 steps/.exec(stderr)?.[1];
-      assert.ok(workflow, stderr);
-      run.kill('SIGKILL');
-      await run;
+      const workflow = await killCliOnceLongRuns(cli, ['run', FILE, 'after', '--executor', 'temporal', '--no-track'], 2);
       await until('`after` to finish on a worker', () => workers.some((w) => /after: executed/m.test(fresh(w))), 60_000);
       await until('the workflow to complete', () => workflowStatus(workflow!) === 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
       assert.ok(workers.some((w) => /long: executed/m.test(fresh(w))));
@@ -418,8 +404,7 @@ steps:
   });
 
   test('kill -9 of the CLI, then a rerun at once: it follows the running workflow, no step runs twice, and a third run is all cached', async () => {
-    const marker = randomBytes(2).readUInt16BE().toString();
-    const counter = join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`);
+    const { marker, counter } = executionCounter();
     const cli = everywhere(COUNTED(counter, 'long', 6, marker));
     try {
       const workflow = await killCliMidRun(cli);
@@ -446,8 +431,7 @@ steps:
   });
 
   test('a rerun after the pipeline changed waits for the running workflow (TP0600; Ctrl-C stops waiting and leaves it), then runs what changed', async () => {
-    const marker = randomBytes(2).readUInt16BE().toString();
-    const counter = join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`);
+    const { marker, counter } = executionCounter();
     const cli = everywhere(COUNTED(counter, 'long', 10, marker));
     try {
       const workflow = await killCliMidRun(cli);
@@ -455,20 +439,19 @@ steps:
       cli.write(FILE, edited);
       // Ctrl-C while waiting stops waiting and leaves the workflow running.
       const impatient = cli.spawn(['run', FILE, '--executor', 'temporal', '--no-track']);
-      let told = '';
-      impatient.stderr!.on('data', (chunk: Buffer) => (told += chunk.toString()));
-      await until('the first rerun to say it waits', () => /TP0600/.test(told));
+      const told = stderrOf(impatient);
+      await until('the first rerun to say it waits', () => /TP0600/.test(told()));
       impatient.kill('SIGINT');
-      assert.is((await impatient).exitCode, 130, told);
-      assert.match(told, new RegExp(`temporal: stopped waiting; workflow ${workflow} \\(.*\\) goes on \\(cancel it with --cancel-running\\)`));
+      assert.is((await impatient).exitCode, 130, told());
+      assert.match(told(), new RegExp(`temporal: stopped waiting; workflow ${workflow} \\(.*\\) goes on \\(cancel it with --cancel-running\\)`));
       assert.is(workflowStatus(workflow), 'WORKFLOW_EXECUTION_STATUS_RUNNING');
       const rerun = cli.spawn(['run', FILE, '--executor', 'temporal', '--no-track', '--json']);
-      let stderr = '';
-      rerun.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      await until('the rerun to say it waits', () => /TP0600/.test(stderr));
+      const rerunStderr = stderrOf(rerun);
+      await until('the rerun to say it waits', () => /TP0600/.test(rerunStderr()));
       // The workers' checkouts follow (only \`long\` changed, which the old workflow already runs).
       onWorkers(edited);
       const done = await rerun;
+      const stderr = rerunStderr();
       assert.is(done.exitCode, 0, stderr);
       assert.match(stderr, new RegExp(`^warning TP0600: workflow ${workflow} \\(run \\S+, started \\S+ on ${hostname()}\\) runs another version of step \`long\`: the pipeline changed since it started\\. Waiting for it to end`, 'm'));
       assert.match(stderr, new RegExp(`temporal: workflow ${workflow} ended; planning again\ntemporal: workflow ${workflow} schedules 2 steps`));
@@ -483,8 +466,7 @@ steps:
   });
 
   test('--cancel-running cancels the running workflow (its step is killed), then runs the pipeline afresh', async () => {
-    const marker = randomBytes(2).readUInt16BE().toString();
-    const counter = join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`);
+    const { marker, counter } = executionCounter();
     const cli = everywhere(COUNTED(counter, 'long', 6, marker));
     try {
       const workflow = await killCliMidRun(cli);
@@ -565,17 +547,35 @@ steps:
 
 /** Starts \`run\` of the pipeline and kill -9s the CLI once a worker runs \`long\`; the workflow's id. */
 async function killCliMidRun(cli: Project): Promise<string> {
+  const workflow = await killCliOnceLongRuns(cli, ['run', FILE, '--executor', 'temporal', '--no-track'], 2);
+  assert.is(workflowStatus(workflow), 'WORKFLOW_EXECUTION_STATUS_RUNNING');
+  return workflow;
+}
+
+/** Starts the CLI with \`args\`, checks it scheduled \`steps\` steps, and kill -9s it once a worker runs \`long\`; the workflow's id. */
+async function killCliOnceLongRuns(cli: Project, args: string[], steps: number): Promise<string> {
   const fresh = logsFromNow();
-  const run = cli.spawn(['run', FILE, '--executor', 'temporal', '--no-track']);
-  let stderr = '';
-  run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const run = cli.spawn(args);
+  const stderr = stderrOf(run);
   await until('the long step to start on a worker', () => workers.some((w) => /long: attempt 1$/m.test(fresh(w))));
-  const workflow = /workflow (tradepipe-\S+) schedules 2 steps/.exec(stderr)?.[1];
-  assert.ok(workflow, stderr);
+  const workflow = new RegExp(`workflow (tradepipe-\\S+) schedules ${steps} steps`).exec(stderr())?.[1];
+  assert.ok(workflow, stderr());
   run.kill('SIGKILL');
   await run;
-  assert.is(workflowStatus(workflow!), 'WORKFLOW_EXECUTION_STATUS_RUNNING');
   return workflow!;
+}
+
+/** A marker for a test's \`sleep\` processes, and a file outside every clone where its steps count their executions. */
+function executionCounter(): { marker: string; counter: string } {
+  const marker = randomBytes(2).readUInt16BE().toString();
+  return { marker, counter: join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`) };
+}
+
+/** What a child has written to stderr so far. */
+function stderrOf(child: { stderr: NodeJS.ReadableStream | null }): () => string {
+  let text = '';
+  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return () => text;
 }
 
 /** The workflow's status as the server reports it (`temporal workflow describe`). */
