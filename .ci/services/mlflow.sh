@@ -7,6 +7,8 @@
 # MLflow is installed with pip into a venv under $TRADEPIPE_CI_CACHE, so only the first run on a
 # machine pays for the install (~1 min); the server itself starts in ~10 s.
 
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/service-process.sh"
+
 TRADEPIPE_MLFLOW_VERSION="3.17.2"
 
 mlflow_venv() {
@@ -63,20 +65,8 @@ mlflow_start() {
   return 1
 }
 
-# Every command tolerates failure: this runs from an EXIT trap, possibly under `set -e`.
 mlflow_stop() {
-  if [ -n "${TRADEPIPE_MLFLOW_PID:-}" ]; then
-    kill -TERM -- "-$TRADEPIPE_MLFLOW_PID" 2>/dev/null || true
-    local i
-    for i in $(seq 1 20); do
-      kill -0 "$TRADEPIPE_MLFLOW_PID" 2>/dev/null || break
-      sleep 0.25
-    done
-    kill -KILL -- "-$TRADEPIPE_MLFLOW_PID" 2>/dev/null || true
-    TRADEPIPE_MLFLOW_PID=""
-  fi
-  if [ -n "${TRADEPIPE_MLFLOW_DIR:-}" ]; then
-    rm -rf "$TRADEPIPE_MLFLOW_DIR" || true
-    TRADEPIPE_MLFLOW_DIR=""
-  fi
+  stop_service_group "${TRADEPIPE_MLFLOW_PID:-}" "${TRADEPIPE_MLFLOW_DIR:-}"
+  TRADEPIPE_MLFLOW_PID=""
+  TRADEPIPE_MLFLOW_DIR=""
 }

@@ -6,6 +6,8 @@
 #   AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION   throwaway credentials the server accepts
 # `seaweedfs_stop` stops it and removes its data (.ci/run calls it on exit).
 
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/service-process.sh"
+
 TRADEPIPE_SEAWEEDFS_VERSION="4.48"
 
 seaweedfs_venv() {
@@ -88,20 +90,8 @@ EOF
   return 1
 }
 
-# Every command tolerates failure: this runs from an EXIT trap, possibly under `set -e`.
 seaweedfs_stop() {
-  if [ -n "${TRADEPIPE_SEAWEEDFS_PID:-}" ]; then
-    kill -TERM -- "-$TRADEPIPE_SEAWEEDFS_PID" 2>/dev/null || true
-    local i
-    for i in $(seq 1 20); do
-      kill -0 "$TRADEPIPE_SEAWEEDFS_PID" 2>/dev/null || break
-      sleep 0.25
-    done
-    kill -KILL -- "-$TRADEPIPE_SEAWEEDFS_PID" 2>/dev/null || true
-    TRADEPIPE_SEAWEEDFS_PID=""
-  fi
-  if [ -n "${TRADEPIPE_SEAWEEDFS_DIR:-}" ]; then
-    rm -rf "$TRADEPIPE_SEAWEEDFS_DIR" || true
-    TRADEPIPE_SEAWEEDFS_DIR=""
-  fi
+  stop_service_group "${TRADEPIPE_SEAWEEDFS_PID:-}" "${TRADEPIPE_SEAWEEDFS_DIR:-}"
+  TRADEPIPE_SEAWEEDFS_PID=""
+  TRADEPIPE_SEAWEEDFS_DIR=""
 }

@@ -6,6 +6,8 @@
 #   TRADEPIPE_TEMPORAL_CLI       the `temporal` binary (tests use it to look at workflow histories)
 # `temporal_stop` stops it (.ci/run calls it on exit).
 
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/service-process.sh"
+
 TRADEPIPE_TEMPORAL_VERSION="1.9.1"
 
 temporal_venv() {
@@ -64,20 +66,8 @@ temporal_start() {
   return 1
 }
 
-# Every command tolerates failure: this runs from an EXIT trap, possibly under `set -e`.
 temporal_stop() {
-  if [ -n "${TRADEPIPE_TEMPORAL_PID:-}" ]; then
-    kill -TERM -- "-$TRADEPIPE_TEMPORAL_PID" 2>/dev/null || true
-    local i
-    for i in $(seq 1 20); do
-      kill -0 "$TRADEPIPE_TEMPORAL_PID" 2>/dev/null || break
-      sleep 0.25
-    done
-    kill -KILL -- "-$TRADEPIPE_TEMPORAL_PID" 2>/dev/null || true
-    TRADEPIPE_TEMPORAL_PID=""
-  fi
-  if [ -n "${TRADEPIPE_TEMPORAL_DIR:-}" ]; then
-    rm -rf "$TRADEPIPE_TEMPORAL_DIR" || true
-    TRADEPIPE_TEMPORAL_DIR=""
-  fi
+  stop_service_group "${TRADEPIPE_TEMPORAL_PID:-}" "${TRADEPIPE_TEMPORAL_DIR:-}"
+  TRADEPIPE_TEMPORAL_PID=""
+  TRADEPIPE_TEMPORAL_DIR=""
 }
