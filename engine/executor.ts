@@ -22,7 +22,6 @@ import type { RemoteHooks } from './remote/cache.ts';
 import { recordRunEvents } from './events.ts';
 
 export type { RunObserver, RunResult, StepResult, StepStatus } from './run-state.ts';
-export { selectSteps, type SelectOptions } from './select.ts';
 export type { RunTrackingHooks, StepTracker } from './step-runner.ts';
 
 export interface ExecuteOptions extends SelectOptions {
