@@ -112,7 +112,7 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     status,
     steps: steps.map((s) => ({ id: s.id, status: s.status, key: state.records.get(s.id)?.key })),
   };
-  await session.records.writeRun(summary);
+  await Promise.all([session.records.writeRun(summary), session.records.snapshot(pipelineRel, pipeline.order)]);
   // Also checkpoints the record journal: everything this run wrote is durable once it resolves.
   await session.save();
   await events.finish(status, Math.round(performance.now() - runStart));

@@ -17,6 +17,8 @@ export interface ProjectPaths {
   objects: string;
   records: string;
   steps: string;
+  /** Per pipeline, every step's pointer and current record in one file (records.ts). */
+  snapshots: string;
   runs: string;
   tmp: string;
   /** Per-step folders kept across runs (StepContext.stateDir). */
@@ -36,6 +38,7 @@ export function projectPaths(root: string): ProjectPaths {
     objects: join(store, 'objects'),
     records: join(store, 'records'),
     steps: join(store, 'steps'),
+    snapshots: join(store, 'snapshots'),
     runs: join(store, 'runs'),
     tmp: join(store, 'tmp'),
     state: join(store, 'state'),

@@ -2,8 +2,14 @@
  * Run records: what a step produced for a given cache key, one small file per key
  * (no single lockfile to merge), plus a per-step pointer to the latest key with a
  * history, so going back to old params restores old outputs without recomputing.
+ *
+ * A pipeline's pointers and the records they designate are also kept together in one
+ * snapshot file, so planning a mostly cached pipeline reads one file instead of two per
+ * step. A snapshot is only ever a copy: moving a pointer first deletes its pipeline's
+ * snapshot (durably), and a run writes a fresh one at its end (`snapshot`), so a snapshot
+ * that exists agrees with the pointer files.
  */
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, rmSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openGroupCommit, type GroupCommit } from './group-commit.ts';
@@ -43,6 +49,13 @@ export interface RunSummary {
 
 const HISTORY = 50;
 
+/** One pipeline's pointers (null: the step has none) and the records they designate; `format` changes when the shape does. */
+interface Snapshot {
+  format: 1;
+  pointers: Record<string, StepPointer | null>;
+  records: Record<string, RunRecord>;
+}
+
 /**
  * Writes are group-committed (group-commit.ts): this process reads what it wrote at once,
  * other processes once the promise a write returned has resolved (the file is durable).
@@ -55,6 +68,12 @@ export interface Records {
   /** Resolves once the pointer is durable; it is readable here as soon as this is called. */
   point(pipeline: string, stepId: string, key: string, runId: string): Promise<void>;
   writeRun(summary: RunSummary): Promise<void>;
+  /**
+   * Brings the pipeline's snapshot up to date with these steps' pointers, when this process
+   * moved one or found the snapshot missing or short; resolves once it is durable. Only the
+   * project lock's holder may call it: a reader's view of the pointers can be stale.
+   */
+  snapshot(pipeline: string, stepIds: readonly string[]): Promise<void>;
   /** Resolves once every write made so far has been committed (or has failed). */
   flush(): Promise<void>;
   /** Newest first. */
@@ -99,29 +118,88 @@ export function openRecords(paths: ProjectPaths, commit: GroupCommit = openGroup
     if (!pointerCache.has(path)) pointerCache.set(path, readJson<StepPointer>(path));
     return pointerCache.get(path);
   };
+
+  const recordOf = (key: string) => {
+    const hit = recordCache.get(key);
+    if (hit) return hit;
+    const record = readJson<RunRecord>(recordPath(key));
+    if (record) recordCache.set(key, record);
+    return record;
+  };
+
+  const snapshotPath = (pipeline: string) => join(paths.snapshots, `${encodeURIComponent(pipeline)}.json`);
+  const snapshots = new Map<string, Snapshot | undefined>();
+  /** Pipelines whose pointers this process moved: their snapshot on disk is gone. */
+  const moved = new Set<string>();
+  const snapshotOf = (pipeline: string) => {
+    if (!snapshots.has(pipeline)) {
+      const snapshot = readJson<Snapshot>(snapshotPath(pipeline));
+      const usable = snapshot?.format === 1 && !moved.has(pipeline) ? snapshot : undefined;
+      for (const record of Object.values(usable?.records ?? {})) recordCache.set(record.key, record);
+      snapshots.set(pipeline, usable);
+    }
+    return snapshots.get(pipeline);
+  };
+  const pointerOf = (pipeline: string, stepId: string) => {
+    const path = pointerPath(pipeline, stepId);
+    if (!pointerCache.has(path)) {
+      const copy = snapshotOf(pipeline)?.pointers;
+      if (copy && Object.hasOwn(copy, stepId)) pointerCache.set(path, copy[stepId] ?? undefined);
+    }
+    return readPointer(path);
+  };
+  /** Deletes every pipeline's snapshot, durably: one may hold a copy of a record that is about to change or go. */
+  const dropSnapshots = () => {
+    snapshots.clear();
+    if (!existsSync(paths.snapshots)) return;
+    rmSync(paths.snapshots, { recursive: true, force: true });
+    syncFolder(paths.store);
+  };
+  /** Deletes the pipeline's snapshot, durably, before its first pointer moves: a crash must not leave a stale copy behind. */
+  const invalidate = (pipeline: string) => {
+    if (moved.has(pipeline)) return;
+    moved.add(pipeline);
+    snapshots.set(pipeline, undefined);
+    const path = snapshotPath(pipeline);
+    if (!existsSync(path)) return;
+    rmSync(path, { force: true });
+    syncFolder(paths.snapshots);
+  };
   return {
-    read(key) {
-      const hit = recordCache.get(key);
-      if (hit) return hit;
-      const record = readJson<RunRecord>(recordPath(key));
-      if (record) recordCache.set(key, record);
-      return record;
-    },
+    read: recordOf,
     write(record) {
+      // Rewritten under the same key (an always-run or forced step): snapshots may hold the old copy.
+      if (recordCache.has(record.key) || existsSync(recordPath(record.key))) dropSnapshots();
       recordCache.set(record.key, record);
       return commit.write(recordPath(record.key), JSON.stringify(record, null, 1));
     },
-    pointer: (pipeline, stepId) => readPointer(pointerPath(pipeline, stepId)),
+    pointer: pointerOf,
     async point(pipeline, stepId, key, runId) {
       const path = pointerPath(pipeline, stepId);
-      const previous = readPointer(path);
+      const previous = pointerOf(pipeline, stepId);
       if (previous?.key === key) return;
+      invalidate(pipeline);
       const history = [{ key, runId, at: new Date().toISOString() }, ...(previous?.history ?? []).filter((h) => h.key !== key)].slice(0, HISTORY);
       const next: StepPointer = { key, history };
       pointerCache.set(path, next);
       await commit.write(path, JSON.stringify(next));
     },
     writeRun: (summary) => commit.write(join(paths.runs, `${summary.runId}.json`), JSON.stringify(summary)),
+    async snapshot(pipeline, stepIds) {
+      const current = snapshotOf(pipeline);
+      if (current && stepIds.every((id) => Object.hasOwn(current.pointers, id))) return;
+      const next: Snapshot = { format: 1, pointers: {}, records: {} };
+      for (const id of stepIds) {
+        const pointer = pointerOf(pipeline, id);
+        next.pointers[id] = pointer ?? null;
+        // A `cache: false` step's pointer names no record: asked for, it is looked up as a file and found absent.
+        const record = pointer && recordOf(pointer.key);
+        if (record) next.records[record.key] = record;
+      }
+      snapshots.set(pipeline, next);
+      moved.delete(pipeline);
+      await commit.write(snapshotPath(pipeline), JSON.stringify(next));
+    },
     flush: () => commit.flush(),
     runs() {
       const all = listJson(paths.runs).map((f) => readJson<RunSummary>(f)).filter((r): r is RunSummary => r !== undefined);
@@ -131,8 +209,20 @@ export function openRecords(paths: ProjectPaths, commit: GroupCommit = openGroup
     async remove(key) {
       await commit.flush();
       recordCache.delete(key);
+      // A snapshot may hold a copy of the record: none may outlive it.
+      dropSnapshots();
       await rm(recordPath(key), { force: true });
     },
     allPointers: () => listJson(paths.steps).map((f) => readJson<StepPointer>(f)).filter((p): p is StepPointer => p !== undefined),
   };
+}
+
+/** Makes a removal in `dir` durable. */
+function syncFolder(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

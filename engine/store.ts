@@ -12,7 +12,7 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { uniqueSuffix } from './temp-name.ts';
 import { canonicalJson, hashBytes, hashFile, hexOf } from './hash.ts';
 import { dirHash, listFiles, type DirEntry, type StatCache } from './statcache.ts';
 import { displayPath, type ProjectPaths } from './project.ts';
@@ -70,7 +70,7 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     const hex = hexOf(hash);
     return join(paths.objects, hex.slice(0, 2), hex.slice(2));
   };
-  const tmpPath = (label: string) => join(paths.tmp, `${label}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  const tmpPath = (label: string) => join(paths.tmp, `${label}.${uniqueSuffix()}`);
   let unsynced: UnsyncedObject[] = [];
   // Folders this process made or found: a folder is never removed while a store is open.
   const folders = new Set<string>();
@@ -178,9 +178,9 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
   };
 
   const verifyObject = async (hash: string) => {
-    const path = objectPath(hash);
-    if (!existsSync(path)) throw new MissingObject(hash);
-    const { hash: actual } = await stats.hashFile(path);
+    const { hash: actual } = await stats.hashFile(objectPath(hash)).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new MissingObject(hash) : error;
+    });
     if (actual !== hash) await quarantine(hash, actual);
   };
 
@@ -225,7 +225,7 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
 
   const restoreFile = async (hash: string, target: string) => {
     const dest = await confined(target);
-    const tmp = `${dest}.${randomBytes(4).toString('hex')}.tradepipe-tmp`;
+    const tmp = `${dest}.${uniqueSuffix()}.tradepipe-tmp`;
     await guardWrite(dest, async () => {
       await mkdir(dirname(dest), { recursive: true });
       await copyFile(objectPath(hash), tmp, constants.COPYFILE_FICLONE);

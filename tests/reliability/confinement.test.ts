@@ -229,6 +229,11 @@ test('a crafted run record naming a workspace path outside the project is refuse
     const record = JSON.parse(readFileSync(path, 'utf8')) as { files: Record<string, unknown> };
     record.files = { '../escape.txt': record.files['a.txt'] };
     writeFileSync(path, JSON.stringify(record));
+    // The pipeline's snapshot holds a copy of the record, and a run reads that copy: craft it too.
+    const snapshotPath = join(p.dir, '.tradepipe', 'snapshots', 'p.yaml.json');
+    const snapshot = JSON.parse(readFileSync(snapshotPath, 'utf8')) as { records: Record<string, { files: Record<string, unknown> }> };
+    for (const copy of Object.values(snapshot.records)) copy.files = record.files;
+    writeFileSync(snapshotPath, JSON.stringify(snapshot));
     const r = await p.runJson('p.yaml');
     assert.is(r.code, 1);
     assert.is(r.result.steps[0]!.error, 'refusing to write `../escape.txt`: it climbs out of the project with `..` [E_OUTSIDE_PROJECT]');
