@@ -8,9 +8,10 @@
  *   1. large new store objects are fsynced; small ones, and every file of the batch, are
  *      appended to the journal as one checksummed line, and the journal is fdatasynced:
  *      this is the batch's one durability barrier;
- *   2. the files are written to temp files and renamed into place, without fsync: only
- *      now can another process see them, so a record is never visible before the
- *      objects it names are durable.
+ *   2. the files are written to temp files (together, on libuv's thread pool, so the run
+ *      goes on meanwhile) and renamed into place in the order they were written, without
+ *      fsync: only now can another process see them, so a record is never visible before
+ *      the objects it names are durable, nor a pointer before its record.
  * At `flush()` (the end of a run) the published files are made durable in one go (syncfs
  * through `sync -f`, else an fsync of each, issued together) and the journal is deleted.
  * A journal left by a process that died (kill -9, power loss) is replayed when a project
@@ -20,11 +21,13 @@
  * resolved write promised is lost.
  */
 import { closeSync, existsSync, fdatasync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { hostname } from 'node:os';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { uniqueSuffix } from './temp-name.ts';
 import { describeWriteError } from './write-errors.ts';
 import { alive } from './process-alive.ts';
 
@@ -81,7 +84,7 @@ export function openGroupCommit(storeDir: string, prerequisites: () => UnsyncedO
   let published = new Set<string>();
   let checkpointWanted = false;
   let checkpointFailure: unknown;
-  const folders = new Set<string>();
+  const folders = new Map<string, Promise<unknown>>();
 
   const openJournal = () => {
     if (journal) return journal;
@@ -108,15 +111,8 @@ export function openGroupCommit(storeDir: string, prerequisites: () => UnsyncedO
     } catch (error) {
       throw await describeWriteError(error, label);
     }
-    for (const [path, { data }] of batch) {
-      try {
-        publish(path, data, folders);
-      } catch (error) {
-        throw await describeWriteError(error, path);
-      }
-      published.add(path);
-    }
     for (const o of objects) if (o.bytes !== undefined) published.add(o.path);
+    await publishAll(batch, folders, (path) => published.add(path));
   };
 
   const checkpoint = async () => {
@@ -179,14 +175,61 @@ function writeAll(fd: number, text: string): void {
   for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
 }
 
-/** Writes `path` through a sibling temp file and a rename (no fsync: the journal holds the bytes until the checkpoint). */
+const tempFor = (path: string) => join(dirname(path), `.${basename(path)}.${uniqueSuffix()}.tmp`);
+
+/**
+ * Publishes a batch's files (no fsync: the journal holds the bytes until the checkpoint):
+ * every temp file is written at once on libuv's pool, then they are renamed in order.
+ * On failure no temp file is left and the error names the file; `renamed` hears of each file
+ * published before it, as those must still be made durable.
+ */
+async function publishAll(files: readonly [string, Pending][], folders: Map<string, Promise<unknown>>, renamed: (path: string) => void): Promise<void> {
+  const temps = files.map(([path]) => tempFor(path));
+  const folder = (dir: string) => {
+    let made = folders.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true });
+      folders.set(dir, made);
+    }
+    return made;
+  };
+  let done = 0;
+  try {
+    const written = await Promise.allSettled(files.map(async ([path, { data }], i) => {
+      try {
+        await folder(dirname(path));
+        await writeFile(temps[i]!, data, { mode: 0o644 });
+      } catch (error) {
+        throw await describeWriteError(error, path);
+      }
+    }));
+    const failed = written.find((w) => w.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (; done < files.length; done++) {
+      const path = files[done]![0];
+      try {
+        renameSync(temps[done]!, path);
+      } catch (error) {
+        throw await describeWriteError(error, path);
+      }
+      renamed(path);
+    }
+  } catch (error) {
+    // A folder that failed to appear may appear on a later try.
+    for (const [path] of files) if (!existsSync(dirname(path))) folders.delete(dirname(path));
+    await Promise.all(temps.slice(done).map((tmp) => rm(tmp, { force: true })));
+    throw error;
+  }
+}
+
+/** Writes `path` through a sibling temp file and a rename (a journal's replay: one file at a time). */
 function publish(path: string, data: string | Buffer, folders: Set<string>, mode = 0o644): void {
   const dir = dirname(path);
   if (!folders.has(dir)) {
     mkdirSync(dir, { recursive: true });
     folders.add(dir);
   }
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempFor(path);
   try {
     writeFileSync(tmp, data, { mode });
     renameSync(tmp, path);
