@@ -9,7 +9,7 @@
  * restore writes only inside the project (see confine.ts), and a directory listing
  * with an entry that would escape is refused before anything is written.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { uniqueSuffix } from './temp-name.ts';
@@ -64,6 +64,8 @@ export interface Store {
 
 /** Bytes (or UTF-16 units) up to which an object is written synchronously. */
 const SMALL_OBJECT = 64 * 1024;
+/** Bytes of small objects a process keeps after writing them (store.ts `recent`). */
+const RECENT_BYTES = 16 * 2 ** 20;
 
 export function openStore(paths: ProjectPaths, stats: StatCache): Store {
   const objectPath = (hash: string) => {
@@ -109,23 +111,46 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     await stats.remember(target, hash, { immutable: true });
   };
 
-  /** A small object is written without leaving the main thread: a few microseconds of system calls, where a round trip through libuv's pool costs more than the write. */
+  /**
+   * Small objects this process wrote, by hash, up to RECENT_BYTES: the step downstream reads its
+   * input from memory, with no file read and no rehash (the bytes are the ones that were hashed).
+   */
+  const recent = new Map<string, Buffer>();
+  let recentBytes = 0;
+  const keepRecent = (hash: string, bytes: Buffer) => {
+    recent.set(hash, bytes);
+    recentBytes += bytes.length;
+    for (const [oldest, old] of recent) {
+      if (recentBytes <= RECENT_BYTES) break;
+      recent.delete(oldest);
+      recentBytes -= old.length;
+    }
+  };
+
+  /** A small object is written without leaving the main thread: a few system calls, where a round trip through libuv's pool costs more than the write. */
   const putSmall = async (data: Uint8Array | string, hash: string) => {
     const target = objectPath(hash);
     const tmp = tmpPath('obj');
+    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    let written: { size: number; mtimeMs: number; ino: number } | undefined;
     await guardWrite(target, async () => {
-      await intoTmp(async () => writeFileSync(tmp, data, { mode: 0o444 }));
+      await intoTmp(async () => {
+        written = writeSmall(tmp, bytes);
+      });
       await ensureFolder(paths.objects, true);
       await ensureFolder(dirname(target), false);
       renameSync(tmp, target);
     }, [tmp]);
-    unsynced.push({ path: target, bytes: data });
-    await stats.remember(target, hash, { immutable: true, stat: statSync(target) });
+    unsynced.push({ path: target, bytes });
+    // A rename keeps the inode, size and mtime: the temp file's stat is the object's.
+    await stats.remember(target, hash, { immutable: true, stat: written });
+    // Our own copy: the caller may reuse its buffer.
+    keepRecent(hash, typeof data === 'string' ? bytes : Buffer.from(bytes));
   };
 
   const putBytes = async (data: Uint8Array | string) => {
     const hash = hashBytes(data);
-    if (existsSync(objectPath(hash))) return hash;
+    if (recent.has(hash) || existsSync(objectPath(hash))) return hash;
     if (data.length <= SMALL_OBJECT) {
       await putSmall(data, hash);
       return hash;
@@ -185,6 +210,9 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
   };
 
   const readBytes = async (hash: string) => {
+    const kept = recent.get(hash);
+    // A copy: the caller may change what it gets.
+    if (kept) return new Uint8Array(kept);
     const path = objectPath(hash);
     const data = await (async () => readSmall(path) ?? (await readFile(path)))().catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOENT' ? new MissingObject(hash) : error;
@@ -266,6 +294,17 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
       return taken;
     },
   };
+}
+
+/** Writes a new read-only file and returns its stat, in four system calls. */
+function writeSmall(path: string, bytes: Buffer): { size: number; mtimeMs: number; ino: number } {
+  const fd = openSync(path, 'wx', 0o444);
+  try {
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    return fstatSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A small file's bytes, read without leaving the main thread; undefined for a large one (read it asynchronously). */

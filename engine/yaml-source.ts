@@ -24,6 +24,10 @@ export class Positions {
   set(path: Path, where: Where): void {
     this.map.set(pointer(path), where);
   }
+  /** `set` by the path's JSON pointer (`pointer(path)`), for a walk that builds it as it goes down. */
+  setAt(jsonPointer: string, where: Where): void {
+    this.map.set(jsonPointer, where);
+  }
   get(path: Path): Where | undefined {
     return this.map.get(pointer(path));
   }
@@ -57,7 +61,12 @@ export class Positions {
 }
 
 export function pointer(path: Path): string {
-  return path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+  return path.map(pointerSegment).join('');
+}
+
+function pointerSegment(segment: string | number): string {
+  const text = String(segment);
+  return '/' + (text.includes('~') || text.includes('/') ? text.replace(/~/g, '~0').replace(/\//g, '~1') : text);
 }
 
 export function diagnosticAt(where: Where | undefined, code: DiagnosticName, message: string, part: 'key' | 'value' = 'value', severity?: Severity): Diagnostic {
@@ -117,7 +126,7 @@ export function yamlLoader(root: string, display: (abs: string) => string): Yaml
     if (!entry) return null;
     const positions = new Positions();
     const files = [abs];
-    const value = walk(entry.doc.contents, [], entry, positions, [...stack, abs], files);
+    const value = walk(entry.doc.contents, [], '', entry, positions, [...stack, abs], files);
     // A file's own root (not a `$ref`'s, which keeps pointing at the reference): problems
     // with the document as a whole, like a missing top-level field, point at its start.
     if (stack.length === 0 && !positions.get([])) {
@@ -127,9 +136,11 @@ export function yamlLoader(root: string, display: (abs: string) => string): Yaml
     return { value, positions, files };
   };
 
+  /** `at` is `pointer(path)`. */
   const walk = (
     node: Node | null | unknown,
     path: Path,
+    at: string,
     ctx: { doc: Document; source: SourceFile },
     positions: Positions,
     stack: string[],
@@ -137,12 +148,13 @@ export function yamlLoader(root: string, display: (abs: string) => string): Yaml
   ): unknown => {
     const span = (n: Node | null | undefined): Span | undefined =>
       n?.range ? { source: ctx.source, start: n.range[0], end: n.range[1] } : undefined;
-    if (isAlias(node)) return walk(node.resolve(ctx.doc), path, ctx, positions, stack, files);
+    if (isAlias(node)) return walk(node.resolve(ctx.doc), path, at, ctx, positions, stack, files);
     if (isScalar(node)) return node.value;
     if (isSeq(node)) {
       return node.items.map((item, i) => {
-        positions.set([...path, i], { value: span(item as Node) });
-        return walk(item, [...path, i], ctx, positions, stack, files);
+        const itemAt = at + pointerSegment(i);
+        positions.setAt(itemAt, { value: span(item as Node) });
+        return walk(item, [...path, i], itemAt, ctx, positions, stack, files);
       });
     }
     if (isMap(node)) {
@@ -167,8 +179,9 @@ export function yamlLoader(root: string, display: (abs: string) => string): Yaml
           else ref = { target, where };
           continue;
         }
-        positions.set([...path, key], where);
-        out[key] = walk(pair.value, [...path, key], ctx, positions, stack, files);
+        const keyAt = at + pointerSegment(key);
+        positions.setAt(keyAt, where);
+        out[key] = walk(pair.value, [...path, key], keyAt, ctx, positions, stack, files);
       }
       if (!ref) return out;
       const resolved = resolveRef(ref.target, ref.where, stack, files);
