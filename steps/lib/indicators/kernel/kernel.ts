@@ -1,0 +1,100 @@
+/**
+ * The indicator kernel (indicators-wasm.ts, built from assembly/index.ts), one instance per
+ * thread (module state: each worker thread gets its own), made on first use. Its memory is an
+ * arena: a call takes buffers from the bottom up with `floats`/`ints` (byte addresses), growing
+ * the memory when it runs out, and `reset` hands them all back for the next call, so the memory
+ * stays at the largest call's size and nothing builds up across calls. Growing replaces the
+ * memory's ArrayBuffer: take views (`f64`, `i32`) only after the last allocation they must see.
+ */
+import { INDICATORS_WASM_BASE64 } from './indicators-wasm.ts';
+
+export interface KernelExports {
+  heapBase(): number;
+  scatter(src: number, order: number, index: number, n: number, dst: number): void;
+  gather(src: number, index: number, n: number, dst: number): void;
+  copy(src: number, dst: number, n: number): void;
+  ewmMean(x: number, out: number, n: number, com: number, minPeriods: number): void;
+  rollingMean(x: number, out: number, n: number, window: number, minPeriods: number): void;
+  rollingVar(x: number, out: number, n: number, window: number, minPeriods: number, ddof: number): void;
+  rollingStd(x: number, out: number, n: number, window: number): void;
+  rollingExtreme(x: number, out: number, n: number, window: number, sign: 1 | -1, deque: number, cap: number): void;
+  ratioFilled(amount: number, volume: number, out: number, n: number): void;
+  meanOfThreeFilled(close: number, high: number, low: number, out: number, n: number): void;
+  directionalSystem(close: number, high: number, low: number, n: number, window: number, com: number, tr: number, atr: number, pdi: number, ndi: number, dx: number): void;
+  rawStochastic(close: number, lowMin: number, highMax: number, out: number, n: number): void;
+  kdSmooth(source: number, out: number, n: number): void;
+  kdjLine(k: number, d: number, out: number, n: number): void;
+  williams(close: number, lowMin: number, highMax: number, out: number, n: number): void;
+  relativeStrength(close: number, n: number, com: number, out: number): void;
+  commodityChannel(tp: number, n: number, window: number, out: number): void;
+  macdLine(close: number, out: number, n: number): void;
+  difference(a: number, b: number, out: number, n: number): void;
+  bollingerBands(close: number, n: number, mid: number, ub: number, lb: number): void;
+}
+
+const PAGE = 65_536;
+
+export class IndicatorKernel {
+  readonly run: KernelExports;
+  private readonly memory: WebAssembly.Memory;
+  private readonly base: number;
+  private top: number;
+
+  constructor() {
+    this.memory = new WebAssembly.Memory({ initial: 1 });
+    this.run = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(INDICATORS_WASM_BASE64, 'base64')), { env: { memory: this.memory } })
+      .exports as unknown as KernelExports;
+    this.base = this.run.heapBase();
+    this.top = this.base;
+  }
+
+  /** Frees every buffer taken since the last reset. */
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** The current top of the arena, to `release` back to: scratch for one ticker. */
+  mark(): number {
+    return this.top;
+  }
+
+  release(mark: number): void {
+    this.top = mark;
+  }
+
+  /** A buffer of `count` float64, 8-byte aligned: its byte address. */
+  floats(count: number): number {
+    return this.take(count * 8);
+  }
+
+  /** A buffer of `count` int32: its byte address (8-byte aligned too). */
+  ints(count: number): number {
+    return this.take(Math.ceil(count / 2) * 8);
+  }
+
+  /** The memory as float64 / int32: index = byte address / 8 or / 4. */
+  get f64(): Float64Array {
+    return new Float64Array(this.memory.buffer);
+  }
+
+  get i32(): Int32Array {
+    return new Int32Array(this.memory.buffer);
+  }
+
+  private take(bytes: number): number {
+    const at = this.top;
+    this.top += bytes;
+    const missing = this.top - this.memory.buffer.byteLength;
+    if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE));
+    return at;
+  }
+}
+
+let shared: IndicatorKernel | undefined;
+
+/** This thread's kernel, its arena reset for a new call. */
+export function indicatorKernel(): IndicatorKernel {
+  shared ??= new IndicatorKernel();
+  shared.reset();
+  return shared;
+}
