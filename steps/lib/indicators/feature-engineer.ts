@@ -7,7 +7,7 @@ import { type Column, orderedTable, type Table } from '../../../engine/sdk.ts';
 import { columnsRead, type PRICE_COLUMNS, type IndicatorSpec } from './catalog.ts';
 import { forwardBackwardFilled } from './fill.ts';
 import { byTicker, numberColumn, panelOf, stringColumn, type Panel } from './panel.ts';
-import { indicatorKernel } from './kernel/kernel.ts';
+import { type IndicatorKernel, withIndicatorKernel } from './kernel/kernel.ts';
 import { computeTicker, type TickerPrices } from './stockstats.ts';
 import { finrlTurbulence } from './turbulence.ts';
 
@@ -80,12 +80,15 @@ function completeTickers(panel: Panel, close: Float64Array): boolean[] {
  * (scattering a ticker's values across the panel one row per date does not).
  */
 function indicatorColumns(prices: Table, panel: Panel, specs: readonly IndicatorSpec[]): Map<string, Float64Array> {
+  return specs.length === 0 ? new Map() : withIndicatorKernel((kernel) => indicatorColumnsWith(kernel, prices, panel, specs));
+}
+
+/** indicatorColumns on the given kernel, whose arena it may fill from the bottom. */
+export function indicatorColumnsWith(kernel: IndicatorKernel, prices: Table, panel: Panel, specs: readonly IndicatorSpec[]): Map<string, Float64Array> {
   const out = new Map<string, Float64Array>();
-  if (specs.length === 0) return out;
   const n = panel.order.length;
   const { tickerMajor, start } = byTicker(panel);
   const needed = seriesNeeded(prices, specs);
-  const kernel = indicatorKernel();
   const order = kernel.ints(n);
   const index = kernel.ints(n);
   // a whole input column on the way in, one result in panel order on the way out

@@ -87,7 +87,7 @@ export function computeTicker(kernel: IndicatorKernel, specs: readonly Indicator
     let d = directionals.get(window);
     if (d === undefined) {
       d = { tr: kernel.floats(n), atr: kernel.floats(n), pdi: kernel.floats(n), ndi: kernel.floats(n), dx: kernel.floats(n) };
-      k.directionalSystem(column('close'), column('high'), column('low'), n, window, comFromAlpha(1.0 / window), d.tr, d.atr, d.pdi, d.ndi, d.dx);
+      k.directionalSystem(column('close'), column('high'), column('low'), n, window, d.tr, d.atr, d.pdi, d.ndi, d.dx);
       directionals.set(window, d);
     }
     return d;
@@ -125,7 +125,7 @@ export function computeTicker(kernel: IndicatorKernel, specs: readonly Indicator
       case 'adx': return adx();
       case 'adxr': return ema('adx', adx(), ADX_EMA);
       case 'tr': return directional(DX_SMMA).tr;
-      case 'rsi': return cached(`rsi:${spec.window}`, (out) => k.relativeStrength(column('close'), n, comFromAlpha(1.0 / spec.window), out));
+      case 'rsi': return cached(`rsi:${spec.window}`, (out) => k.relativeStrength(column('close'), n, spec.window, out));
       case 'cci': return cached(`cci:${spec.window}`, (out) => k.commodityChannel(typicalPrice(), n, spec.window, out));
       case 'dx': return directional(spec.window).dx;
       case 'atr': return directional(spec.window).atr;

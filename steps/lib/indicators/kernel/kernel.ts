@@ -2,9 +2,11 @@
  * The indicator kernel (indicators-wasm.ts, built from assembly/index.ts), one instance per
  * thread (module state: each worker thread gets its own), made on first use. Its memory is an
  * arena: a call takes buffers from the bottom up with `floats`/`ints` (byte addresses), growing
- * the memory when it runs out, and `reset` hands them all back for the next call, so the memory
- * stays at the largest call's size and nothing builds up across calls. Growing replaces the
- * memory's ArrayBuffer: take views (`f64`, `i32`) only after the last allocation they must see.
+ * the memory when it runs out, and the next call starts again from the bottom, so nothing builds
+ * up across calls. WebAssembly memory cannot shrink: an instance whose memory grew past
+ * RETAINED_BYTES is dropped when its call ends, for the garbage collector to take, and the next
+ * call makes a fresh one from the compiled module. Growing replaces the memory's ArrayBuffer:
+ * take views (`f64`, `i32`) only after the last allocation they must see.
  */
 import { INDICATORS_WASM_BASE64 } from './indicators-wasm.ts';
 
@@ -20,12 +22,12 @@ export interface KernelExports {
   rollingExtreme(x: number, out: number, n: number, window: number, sign: 1 | -1, deque: number, cap: number): void;
   ratioFilled(amount: number, volume: number, out: number, n: number): void;
   meanOfThreeFilled(close: number, high: number, low: number, out: number, n: number): void;
-  directionalSystem(close: number, high: number, low: number, n: number, window: number, com: number, tr: number, atr: number, pdi: number, ndi: number, dx: number): void;
+  directionalSystem(close: number, high: number, low: number, n: number, window: number, tr: number, atr: number, pdi: number, ndi: number, dx: number): void;
   rawStochastic(close: number, lowMin: number, highMax: number, out: number, n: number): void;
   kdSmooth(source: number, out: number, n: number): void;
   kdjLine(k: number, d: number, out: number, n: number): void;
   williams(close: number, lowMin: number, highMax: number, out: number, n: number): void;
-  relativeStrength(close: number, n: number, com: number, out: number): void;
+  relativeStrength(close: number, n: number, window: number, out: number): void;
   commodityChannel(tp: number, n: number, window: number, out: number): void;
   macdLine(close: number, out: number, n: number): void;
   difference(a: number, b: number, out: number, n: number): void;
@@ -33,23 +35,23 @@ export interface KernelExports {
 }
 
 const PAGE = 65_536;
+/** The memory kept between calls: 64 MiB holds a panel of about 600,000 rows with the eight FinRL indicators. */
+const RETAINED_BYTES = 64 * 2 ** 20;
+
+let compiled: WebAssembly.Module | undefined;
 
 export class IndicatorKernel {
   readonly run: KernelExports;
   private readonly memory: WebAssembly.Memory;
-  private readonly base: number;
+  /** The bottom of the arena: the module's static data lies below. */
+  readonly base: number;
   private top: number;
 
-  constructor() {
+  /** `instantiate` gives the kernel's functions over a memory: the WebAssembly module's, or another implementation of them. */
+  constructor(instantiate: (memory: WebAssembly.Memory) => KernelExports = instantiateWasm) {
     this.memory = new WebAssembly.Memory({ initial: 1 });
-    this.run = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(INDICATORS_WASM_BASE64, 'base64')), { env: { memory: this.memory } })
-      .exports as unknown as KernelExports;
+    this.run = instantiate(this.memory);
     this.base = this.run.heapBase();
-    this.top = this.base;
-  }
-
-  /** Frees every buffer taken since the last reset. */
-  reset(): void {
     this.top = this.base;
   }
 
@@ -72,6 +74,10 @@ export class IndicatorKernel {
     return this.take(Math.ceil(count / 2) * 8);
   }
 
+  get bytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   /** The memory as float64 / int32: index = byte address / 8 or / 4. */
   get f64(): Float64Array {
     return new Float64Array(this.memory.buffer);
@@ -90,11 +96,20 @@ export class IndicatorKernel {
   }
 }
 
+function instantiateWasm(memory: WebAssembly.Memory): KernelExports {
+  compiled ??= new WebAssembly.Module(Buffer.from(INDICATORS_WASM_BASE64, 'base64'));
+  return new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as KernelExports;
+}
+
 let shared: IndicatorKernel | undefined;
 
-/** This thread's kernel, its arena reset for a new call. */
-export function indicatorKernel(): IndicatorKernel {
-  shared ??= new IndicatorKernel();
-  shared.reset();
-  return shared;
+/** Runs `call` with this thread's kernel, its whole arena free. */
+export function withIndicatorKernel<T>(call: (kernel: IndicatorKernel) => T): T {
+  const kernel = (shared ??= new IndicatorKernel());
+  try {
+    return call(kernel);
+  } finally {
+    kernel.release(kernel.base);
+    if (kernel.bytes > RETAINED_BYTES) shared = undefined;
+  }
 }

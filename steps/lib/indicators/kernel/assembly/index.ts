@@ -297,11 +297,18 @@ export function meanOfThreeFilled(close: usize, high: usize, low: usize, out: us
   for (let i = 0; i < n; i++) put(out, i, fillNa((at(close, i) + at(high, i) + at(low, i)) / 3.0));
 }
 
+/** pandas' centre of mass for `ewm(alpha=1/window)`, stockstats' SMMA. */
+@inline function smmaCom(window: i32): f64 {
+  const alpha = 1.0 / <f64>window;
+  return (1 - alpha) / alpha;
+}
+
 /**
  * True range, ATR (its SMMA), +DI and -DI (+DM and -DM, SMMA-smoothed unless the window is 1,
- * over the ATR) and DX, in one pass; `com` is the SMMA's centre of mass.
+ * over the ATR) and DX, in one pass.
  */
-export function directionalSystem(close: usize, high: usize, low: usize, n: i32, window: i32, com: f64, tr: usize, atr: usize, pdi: usize, ndi: usize, dx: usize): void {
+export function directionalSystem(close: usize, high: usize, low: usize, n: i32, window: i32, tr: usize, atr: usize, pdi: usize, ndi: usize, dx: usize): void {
+  const com = smmaCom(window);
   const smoothed = window != 1;
   const atrEwm = EwmMean.start(STATE_A, com, 0);
   const pdmEwm = EwmMean.start(STATE_B, com, 0);
@@ -368,9 +375,10 @@ export function williams(close: usize, lowMin: usize, highMax: usize, out: usize
   }
 }
 
-/** Up and down moves, each SMMA-smoothed (centre of mass `com`), as the share of up in 0..100 (50 on the first row). */
-export function relativeStrength(close: usize, n: i32, com: f64, out: usize): void {
+/** Up and down moves, each SMMA-smoothed, as the share of up in 0..100 (50 on the first row). */
+export function relativeStrength(close: usize, n: i32, window: i32, out: usize): void {
   if (n == 0) return;
+  const com = smmaCom(window);
   const up = EwmMean.start(STATE_A, com, 0);
   const down = EwmMean.start(STATE_B, com, 0);
   // the first row has no move: both averages start at 0

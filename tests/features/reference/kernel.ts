@@ -1,42 +1,61 @@
 /**
- * The test oracle for the indicator kernel (steps/lib/indicators/kernel): stockstats 0.6.8's
- * indicators on one ticker's series in plain JavaScript, the implementation the kernel was
- * transcribed from (checked against the same stockstats goldens before it moved here).
- * tests/features/kernel.test.ts requires the kernel to give the same doubles on random series.
+ * The test oracle for the indicator kernel (steps/lib/indicators/kernel): its functions in plain
+ * JavaScript, over the same memory and addresses, so steps/lib/indicators/stockstats.ts can run
+ * on either. The families below are the JavaScript the kernel was transcribed from (checked
+ * against the stockstats goldens before it moved here); tests/features/kernel.test.ts requires
+ * the kernel to give the same doubles on random panels.
  */
-import type { IndicatorSpec, PriceColumn } from '../../../steps/lib/indicators/catalog.ts';
+import type { KernelExports } from '../../../steps/lib/indicators/kernel/kernel.ts';
 import { comFromAlpha, comFromSpan } from '../../../steps/lib/indicators/stockstats.ts';
 import { EwmMean, ewmMean, rollingExtreme, RollingMean, rollingMean, RollingVar, rollingVar, zsqrt } from './pandas-window.ts';
-
-export interface TickerPrices {
-  readonly close: Float64Array;
-  readonly open?: Float64Array;
-  readonly high?: Float64Array;
-  readonly low?: Float64Array;
-  readonly volume?: Float64Array;
-  /** When present stockstats takes `amount / volume` as the typical price. */
-  readonly amount?: Float64Array;
-}
 
 const KDJ_OLD = 2.0 / 3.0;
 const KDJ_NEW = 1.0 / 3.0;
 const BOLL_WINDOW = 20;
 const BOLL_STD_TIMES = 2;
-const MACD = { short: 12, long: 26, signal: 9 } as const;
-const ADX_EMA = 6;
-const DX_SMMA = 14;
+const MACD = { short: 12, long: 26 } as const;
 
-/**
- * Scratch memory reused from one ticker to the next, so a whole table allocates a handful of
- * buffers (as long as its longest ticker) instead of a few per ticker.
- */
-export interface Workspace {
-  readonly buffers: Float64Array[];
-  deque: Int32Array;
-}
-
-export function createWorkspace(): Workspace {
-  return { buffers: [], deque: new Int32Array(0) };
+/** The kernel's functions in JavaScript over `memory` (byte addresses, as the WebAssembly takes them). */
+export function referenceKernel(memory: WebAssembly.Memory): KernelExports {
+  // views made per call: growing the memory replaces its buffer
+  const series = (at: number, n: number) => new Float64Array(memory.buffer, at, n);
+  const ints = (at: number, n: number) => new Int32Array(memory.buffer, at, n);
+  return {
+    heapBase: () => 0,
+    scatter(src, order, index, n, dst) {
+      const [from, to, rows, positions] = [new Float64Array(memory.buffer, src), new Float64Array(memory.buffer, dst), ints(order, n), ints(index, n)];
+      for (let p = 0; p < n; p++) to[positions[p]!] = from[rows[p]!]!;
+    },
+    gather(src, index, n, dst) {
+      const [from, to, positions] = [new Float64Array(memory.buffer, src), series(dst, n), ints(index, n)];
+      for (let p = 0; p < n; p++) to[p] = from[positions[p]!]!;
+    },
+    copy: (src, dst, n) => series(dst, n).set(series(src, n)),
+    ewmMean: (x, out, n, com, minPeriods) => ewmMean(series(x, n), series(out, n), com, minPeriods),
+    rollingMean: (x, out, n, window, minPeriods) => rollingMean(series(x, n), series(out, n), window, minPeriods),
+    rollingVar: (x, out, n, window, minPeriods, ddof) => rollingVar(series(x, n), series(out, n), window, minPeriods, ddof),
+    rollingStd: (x, out, n, window) => rollingStd(series(x, n), series(out, n), window),
+    rollingExtreme: (x, out, n, window, sign, deque, cap) => rollingExtreme(series(x, n), series(out, n), window, sign, ints(deque, cap)),
+    ratioFilled: (amount, volume, out, n) => ratioFilled(series(amount, n), series(volume, n), series(out, n)),
+    meanOfThreeFilled: (close, high, low, out, n) => meanOfThreeFilled(series(close, n), series(high, n), series(low, n), series(out, n)),
+    directionalSystem: (close, high, low, n, window, tr, atr, pdi, ndi, dx) =>
+      directionalSystem(series(close, n), series(high, n), series(low, n), window, {
+        tr: series(tr, n),
+        atr: series(atr, n),
+        pdi: series(pdi, n),
+        ndi: series(ndi, n),
+        dx: series(dx, n),
+      }),
+    rawStochastic: (close, lowMin, highMax, out, n) => rawStochastic(series(close, n), series(lowMin, n), series(highMax, n), series(out, n)),
+    kdSmooth: (source, out, n) => kdSmooth(series(source, n), series(out, n)),
+    kdjLine: (k, d, out, n) => kdjLine(series(k, n), series(d, n), series(out, n)),
+    williams: (close, lowMin, highMax, out, n) => williams(series(close, n), series(lowMin, n), series(highMax, n), series(out, n)),
+    relativeStrength: (close, n, window, out) => relativeStrength(series(close, n), window, series(out, n)),
+    commodityChannel: (tp, n, window, out) => commodityChannel(series(tp, n), window, series(out, n)),
+    macdLine: (close, out, n) => macdLine(series(close, n), series(out, n)),
+    difference: (a, b, out, n) => difference(series(a, n), series(b, n), series(out, n)),
+    bollingerBands: (close, n, mid, ub, lb) => bollingerBands(series(close, n), series(mid, n), series(ub, n), series(lb, n)),
+  };
 }
 
 /** The directional movement system for one window: each array holds one value per row. */
@@ -46,125 +65,6 @@ interface Directional {
   readonly pdi: Float64Array;
   readonly ndi: Float64Array;
   readonly dx: Float64Array;
-}
-
-/**
- * Computes every spec for one ticker, writing spec i into outs[i] (same length as the series).
- * Each indicator family is one loop over the series that feeds its running averages row by row
- * (MACD's two EMAs, Bollinger's mean and variance, RSI's two smoothed moves, the whole DX chain),
- * so a call runs a few hot loops rather than a pass per intermediate. The loops are module-level
- * functions, not closures made per ticker: V8 then compiles each once for all tickers.
- */
-export function computeTicker(specs: readonly IndicatorSpec[], prices: TickerPrices, outs: readonly Float64Array[], ws: Workspace = createWorkspace()): void {
-  const n = prices.close.length;
-  const memo = new Map<string, Float64Array>();
-  let used = 0;
-  const buffer = (): Float64Array => {
-    if (used === ws.buffers.length || ws.buffers[used]!.length < n) ws.buffers[used] = new Float64Array(n);
-    return ws.buffers[used++]!.subarray(0, n);
-  };
-  const cached = (key: string, fill: (out: Float64Array) => void): Float64Array => {
-    let v = memo.get(key);
-    if (v === undefined) {
-      v = buffer();
-      fill(v);
-      memo.set(key, v);
-    }
-    return v;
-  };
-  const column = (c: PriceColumn): Float64Array => {
-    const v = prices[c];
-    if (v === undefined) throw new Error(`stockstats needs the \`${c}\` column`);
-    return v;
-  };
-  const ema = (key: string, x: Float64Array, span: number) =>
-    cached(`ema:${key}:${span}`, (out) => ewmMean(x, out, comFromSpan(span), 1));
-  const smma = (key: string, x: Float64Array, window: number) =>
-    cached(`smma:${key}:${window}`, (out) => ewmMean(x, out, comFromAlpha(1.0 / window), 0));
-  const sma = (key: string, x: Float64Array, window: number) =>
-    cached(`sma:${key}:${window}`, (out) => rollingMean(x, out, window, 1));
-  const mvar = (key: string, x: Float64Array, window: number) =>
-    cached(`mvar:${key}:${window}`, (out) => rollingVar(x, out, window, 1));
-  const mstd = (key: string, x: Float64Array, window: number) => cached(`mstd:${key}:${window}`, (out) => rollingStd(x, out, window));
-  const extreme = (key: string, x: Float64Array, window: number, sign: 1 | -1) =>
-    cached(`${sign > 0 ? 'max' : 'min'}:${key}:${window}`, (out) => {
-      const capacity = Math.min(window, Math.max(n, 1));
-      if (ws.deque.length < capacity) ws.deque = new Int32Array(capacity);
-      rollingExtreme(x, out, window, sign, ws.deque);
-    });
-
-  const typicalPrice = () =>
-    cached('tp', (out) => {
-      if (prices.amount !== undefined) ratioFilled(prices.amount, column('volume'), out);
-      else meanOfThreeFilled(prices.close, column('high'), column('low'), out);
-    });
-
-  const directionals = new Map<number, Directional>();
-  const directional = (window: number): Directional => {
-    let d = directionals.get(window);
-    if (d === undefined) {
-      d = { tr: buffer(), atr: buffer(), pdi: buffer(), ndi: buffer(), dx: buffer() };
-      directionalSystem(prices.close, column('high'), column('low'), window, d);
-      directionals.set(window, d);
-    }
-    return d;
-  };
-
-  const rsv = (window: number) =>
-    cached(`rsv:${window}`, (out) =>
-      rawStochastic(prices.close, extreme('low', column('low'), window, -1), extreme('high', column('high'), window, 1), out),
-    );
-  const kdjk = (window: number) => cached(`kdjk:${window}`, (out) => kdSmooth(rsv(window), out));
-  const kdjd = (window: number) => cached(`kdjd:${window}`, (out) => kdSmooth(kdjk(window), out));
-
-  const macd = () => cached('macd', (out) => macdLine(column('close'), out));
-  const macds = () => ema('macd', macd(), MACD.signal);
-
-  /** The middle band (20-row mean) and the bands two standard deviations either side, in one pass. */
-  const bollinger = (): { mid: Float64Array; ub: Float64Array; lb: Float64Array } => {
-    const mid = memo.get('boll');
-    if (mid !== undefined) return { mid, ub: memo.get('boll_ub')!, lb: memo.get('boll_lb')! };
-    const bands = { mid: buffer(), ub: buffer(), lb: buffer() };
-    bollingerBands(column('close'), bands.mid, bands.ub, bands.lb);
-    memo.set('boll', bands.mid).set('boll_ub', bands.ub).set('boll_lb', bands.lb);
-    return bands;
-  };
-
-  const adx = () => ema('dx', directional(DX_SMMA).dx, ADX_EMA);
-
-  const compute = (spec: IndicatorSpec): Float64Array => {
-    switch (spec.kind) {
-      case 'macd': return macd();
-      case 'macds': return macds();
-      case 'macdh': return cached('macdh', (out) => difference(macd(), macds(), out));
-      case 'boll': return bollinger().mid;
-      case 'boll_ub': return bollinger().ub;
-      case 'boll_lb': return bollinger().lb;
-      case 'adx': return adx();
-      case 'adxr': return ema('adx', adx(), ADX_EMA);
-      case 'tr': return directional(DX_SMMA).tr;
-      case 'rsi': return cached(`rsi:${spec.window}`, (out) => relativeStrength(prices.close, spec.window, out));
-      case 'cci': return cached(`cci:${spec.window}`, (out) => commodityChannel(typicalPrice(), spec.window, out));
-      case 'dx': return directional(spec.window).dx;
-      case 'atr': return directional(spec.window).atr;
-      case 'wr': return cached(`wr:${spec.window}`, (out) =>
-        williams(prices.close, extreme('low', column('low'), spec.window, -1), extreme('high', column('high'), spec.window, 1), out),
-      );
-      case 'rsv': return rsv(spec.window);
-      case 'kdjk': return kdjk(spec.window);
-      case 'kdjd': return kdjd(spec.window);
-      case 'kdjj': return cached(`kdjj:${spec.window}`, (out) => kdjLine(kdjk(spec.window), kdjd(spec.window), out));
-      case 'pdi': return directional(spec.window).pdi;
-      case 'ndi': return directional(spec.window).ndi;
-      case 'sma': return sma(spec.column, column(spec.column), spec.window);
-      case 'ema': return ema(spec.column, column(spec.column), spec.window);
-      case 'smma': return smma(spec.column, column(spec.column), spec.window);
-      case 'mstd': return mstd(spec.column, column(spec.column), spec.window);
-      case 'mvar': return mvar(spec.column, column(spec.column), spec.window);
-    }
-  };
-
-  for (let i = 0; i < specs.length; i++) outs[i]!.set(compute(specs[i]!));
 }
 
 /** stockstats' typical price with `amount`: amount / volume, NaN as 0. */
