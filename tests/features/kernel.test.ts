@@ -121,6 +121,11 @@ test('a call after a larger one (which grew the kernel memory) gives the same bi
   assert.equal(bits(indicators(small, SPECS)), before);
 });
 
+test('a panel beyond what WebAssembly memory can hold is refused with the size it needs', () => {
+  const kernel = new IndicatorKernel();
+  assert.throws(() => kernel.floats(2 ** 30), /indicators: the panel needs 8193 MiB of WebAssembly memory, more than it can have \(at most 4 GiB\)/);
+});
+
 test('a worker thread instantiates its own kernel and gets the same bits', async () => {
   const prices = randomPanel(8, false);
   const here = bits(indicators(prices, SPECS));

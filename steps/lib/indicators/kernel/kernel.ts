@@ -51,7 +51,7 @@ export class IndicatorKernel {
   constructor(instantiate: (memory: WebAssembly.Memory) => KernelExports = instantiateWasm) {
     this.memory = new WebAssembly.Memory({ initial: 1 });
     this.run = instantiate(this.memory);
-    this.base = this.run.heapBase();
+    this.base = Math.ceil(this.run.heapBase() / 8) * 8; // float64 views index by address / 8
     this.top = this.base;
   }
 
@@ -91,7 +91,14 @@ export class IndicatorKernel {
     const at = this.top;
     this.top += bytes;
     const missing = this.top - this.memory.buffer.byteLength;
-    if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE));
+    if (missing > 0) {
+      try {
+        this.memory.grow(Math.ceil(missing / PAGE));
+      } catch (error) {
+        const mib = Math.ceil(this.top / 2 ** 20);
+        throw new Error(`indicators: the panel needs ${mib} MiB of WebAssembly memory, more than it can have (at most 4 GiB): ${(error as Error).message}`);
+      }
+    }
     return at;
   }
 }
