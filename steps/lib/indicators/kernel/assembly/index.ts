@@ -96,14 +96,10 @@
   sameRun: i32;
   prev: f64;
 
+  /** A fresh state at `state`: every count and sum 0, no previous value. */
   @inline static start(state: usize): RollingMean {
+    memory.fill(state, 0, offsetof<RollingMean>());
     const roll = changetype<RollingMean>(state);
-    roll.nobs = 0;
-    roll.sum = 0;
-    roll.negCount = 0;
-    roll.compAdd = 0;
-    roll.compRemove = 0;
-    roll.sameRun = 0;
     roll.prev = NaN;
     return roll;
   }
@@ -151,14 +147,10 @@
   sameRun: i32;
   prev: f64;
 
+  /** A fresh state at `state`: every count and sum 0, no previous value. */
   @inline static start(state: usize): RollingVar {
+    memory.fill(state, 0, offsetof<RollingVar>());
     const roll = changetype<RollingVar>(state);
-    roll.nobs = 0;
-    roll.mean = 0;
-    roll.ssqdm = 0;
-    roll.compAdd = 0;
-    roll.compRemove = 0;
-    roll.sameRun = 0;
     roll.prev = NaN;
     return roll;
   }
