@@ -45,7 +45,7 @@ const SETTINGS = `esbuild ${ESBUILD_VERSION}; yaml ${versionOf('yaml')}; command
 const RACY_MS = 2000;
 
 /** AssemblyScript, compiled to WebAssembly by its own build (tsconfig excludes it too): esbuild rejects its decorators. */
-const NOT_NODE_SOURCES = new Set(['steps/lib/agent/kernel/assembly']);
+const NOT_NODE_SOURCES = new Set(['steps/lib/agent/kernel/assembly', 'steps/lib/indicators/kernel/assembly']);
 
 /** Adds the sources under `dir` to `out`, and each folder's mtime to `dirs` (null while racy); paths relative to ROOT. */
 function listSources(dir, out, dirs) {

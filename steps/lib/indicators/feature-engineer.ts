@@ -7,7 +7,8 @@ import { type Column, orderedTable, type Table } from '../../../engine/sdk.ts';
 import { columnsRead, type PRICE_COLUMNS, type IndicatorSpec } from './catalog.ts';
 import { forwardBackwardFilled } from './fill.ts';
 import { byTicker, numberColumn, panelOf, stringColumn, type Panel } from './panel.ts';
-import { computeTicker, createWorkspace, type TickerPrices } from './stockstats.ts';
+import { type IndicatorKernel, withIndicatorKernel } from './kernel/kernel.ts';
+import { computeTicker, type TickerPrices } from './stockstats.ts';
 import { finrlTurbulence } from './turbulence.ts';
 
 export interface FeatureOptions {
@@ -72,45 +73,52 @@ function completeTickers(panel: Panel, close: Float64Array): boolean[] {
 }
 
 /**
- * Each indicator for each ticker on its own date-ordered series. The price columns are copied
- * ticker-major (each ticker's rows contiguous, in date order), every indicator is written
- * ticker-major, and each result is gathered back to panel order at the end: both copies walk
- * the panel order sequentially, which keeps them in cache (scattering a ticker's values across
- * the panel one row per date does not).
+ * Each indicator for each ticker on its own date-ordered series, in the indicator kernel's memory.
+ * The price columns are copied in ticker-major (each ticker's rows contiguous, in date order),
+ * every indicator is written ticker-major, and each result is gathered back to panel order and
+ * copied out at the end: both passes walk the panel order sequentially, which keeps them in cache
+ * (scattering a ticker's values across the panel one row per date does not).
  */
 function indicatorColumns(prices: Table, panel: Panel, specs: readonly IndicatorSpec[]): Map<string, Float64Array> {
+  return specs.length === 0 ? new Map() : withIndicatorKernel((kernel) => indicatorColumnsWith(kernel, prices, panel, specs));
+}
+
+/** indicatorColumns on the given kernel, whose arena it may fill from the bottom. */
+export function indicatorColumnsWith(kernel: IndicatorKernel, prices: Table, panel: Panel, specs: readonly IndicatorSpec[]): Map<string, Float64Array> {
   const out = new Map<string, Float64Array>();
-  if (specs.length === 0) return out;
   const n = panel.order.length;
-  const { tickerMajor: tickerMajorIndex, start } = byTicker(panel);
-  const series: Partial<Record<SeriesName, Float64Array>> = {};
-  for (const [name, users] of seriesNeeded(prices, specs)) {
-    const source = numberColumn(prices, name, 'prices', users);
-    const tickerMajor = new Float64Array(n);
-    for (let p = 0; p < n; p++) tickerMajor[tickerMajorIndex[p]!] = source[panel.order[p]!]!;
-    series[name] = tickerMajor;
+  const { tickerMajor, start } = byTicker(panel);
+  const needed = seriesNeeded(prices, specs);
+  const order = kernel.ints(n);
+  const index = kernel.ints(n);
+  // a whole input column on the way in, one result in panel order on the way out
+  const staging = kernel.floats(prices.rows);
+  const series: Partial<Record<SeriesName, number>> = {};
+  for (const name of needed.keys()) series[name] = kernel.floats(n);
+  const results = kernel.floats(specs.length * n);
+  const ints = kernel.i32;
+  ints.set(panel.order, order / 4);
+  ints.set(tickerMajor, index / 4);
+  for (const [name, users] of needed) {
+    kernel.f64.set(numberColumn(prices, name, 'prices', users), staging / 8);
+    kernel.run.scatter(staging, order, index, n, series[name]!);
   }
-  const results = new Float64Array(specs.length * n);
-  const ws = createWorkspace();
   for (let t = 0; t < panel.tickers.length; t++) {
     const a = start[t]!;
-    const b = start[t + 1]!;
-    const view = (c: SeriesName) => series[c]?.subarray(a, b);
+    const rowsOf = (c: SeriesName) => (series[c] === undefined ? undefined : series[c] + a * 8);
     const tickerPrices: TickerPrices = {
-      close: view('close')!,
-      open: view('open'),
-      high: view('high'),
-      low: view('low'),
-      volume: view('volume'),
-      amount: view('amount'),
+      close: rowsOf('close'),
+      open: rowsOf('open'),
+      high: rowsOf('high'),
+      low: rowsOf('low'),
+      volume: rowsOf('volume'),
+      amount: rowsOf('amount'),
     };
-    computeTicker(specs, tickerPrices, specs.map((_, j) => results.subarray(j * n + a, j * n + b)), ws);
+    computeTicker(kernel, specs, tickerPrices, start[t + 1]! - a, specs.map((_, j) => results + (j * n + a) * 8));
   }
   specs.forEach((spec, j) => {
-    const column = new Float64Array(n);
-    const offset = j * n;
-    for (let p = 0; p < n; p++) column[p] = results[offset + tickerMajorIndex[p]!]!;
-    out.set(spec.name, column);
+    kernel.run.gather(results + j * n * 8, index, n, staging);
+    out.set(spec.name, kernel.f64.slice(staging / 8, staging / 8 + n));
   });
   return out;
 }

@@ -1,22 +1,10 @@
 /**
  * The pandas window kernels stockstats is built on, transcribed from pandas' own
- * (pandas/_libs/window/aggregations.pyx and pandas/core/_numba/kernels), step for step,
- * so results agree to the last few ulps rather than merely "to tolerance": Kahan-compensated
- * rolling sums, Welford variance with the same constant-run shortcut, and the adjusted EWM
- * recurrence with its NaN handling (ignore_na=False). Each is a small running state fed one value
- * at a time, so an indicator built on several of them makes one pass over its series (one loop
- * for V8 to optimise, which is most of a first call's cost); the array forms write into `out`.
+ * (pandas/_libs/window/aggregations.pyx and pandas/core/_numba/kernels), step for step:
+ * Kahan-compensated rolling sums, Welford variance with the same constant-run shortcut, and the
+ * adjusted EWM recurrence with its NaN handling (ignore_na=False). Part of the JavaScript oracle
+ * (stockstats.ts here) for the indicator kernel; each is a running state fed one value at a time.
  */
-
-/** pandas' centre of mass for `ewm(span=N)`. */
-export function comFromSpan(span: number): number {
-  return (span - 1) / 2;
-}
-
-/** pandas' centre of mass for `ewm(alpha=a)`. */
-export function comFromAlpha(alpha: number): number {
-  return (1 - alpha) / alpha;
-}
 
 /**
  * `Series.ewm(com=com, adjust=True, ignore_na=False, min_periods=minPeriods).mean()` as a running
