@@ -27,6 +27,13 @@ const VENDORED = {
   'proper-lockfile': {
     wrapper: "import lockfile from 'proper-lockfile'; export default lockfile; export const { lock, unlock, lockSync, unlockSync, check, checkSync } = lockfile;",
   },
+  // Packages of many small files (the scheduler's queue, the DAG): one file each, so a start resolves and reads one module, not ten.
+  'p-queue': 'p-queue/dist/index.js',
+  graphology: 'graphology/dist/graphology.mjs',
+  'graphology-dag': {
+    wrapper:
+      "export { hasCycle, willCreateCycle, forEachNodeInTopologicalOrder, topologicalSort, topologicalGenerations, forEachTopologicalGeneration } from 'graphology-dag';",
+  },
 };
 /** Part of the manifest: another esbuild, another vendored version or other settings transpile everything afresh. */
 export const ESBUILD_VERSION = versionOf('esbuild');
@@ -39,7 +46,7 @@ export const ESBUILD_OPTIONS = {
   sourcemap: 'linked',
   tsconfigRaw: { compilerOptions: { target: 'ES2022', useDefineForClassFields: true } },
 };
-const SETTINGS = `esbuild ${ESBUILD_VERSION}; yaml ${versionOf('yaml')}; commander ${versionOf('commander')}; proper-lockfile ${versionOf('proper-lockfile')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v6`;
+const SETTINGS = `esbuild ${ESBUILD_VERSION}; ${Object.keys(VENDORED).map((pkg) => `${pkg} ${versionOf(pkg)}`).join('; ')}; esm node20 ES2022; import.meta url, dirname and filename of the source; JSON inlined; v7`;
 
 /** Folders modified this recently may change again within the same timestamp tick: not trusted to be unchanged next time. */
 const RACY_MS = 2000;
