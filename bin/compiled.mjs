@@ -27,13 +27,16 @@ const VENDORED = {
   'proper-lockfile': {
     wrapper: "import lockfile from 'proper-lockfile'; export default lockfile; export const { lock, unlock, lockSync, unlockSync, check, checkSync } = lockfile;",
   },
-  // Packages of many small files (the scheduler's queue, the DAG): one file each, so a start resolves and reads one module, not ten.
+  // The rest of what every run imports, one file each: a start resolves no package (and reads one module, not ten, for the queue and the DAG).
   'p-queue': 'p-queue/dist/index.js',
   graphology: 'graphology/dist/graphology.mjs',
   'graphology-dag': {
     wrapper:
       "export { hasCycle, willCreateCycle, forEachNodeInTopologicalOrder, topologicalSort, topologicalGenerations, forEachTopologicalGeneration } from 'graphology-dag';",
   },
+  canonicalize: 'canonicalize/lib/canonicalize.js',
+  croner: 'croner/dist/croner.js',
+  'fastest-levenshtein': { wrapper: "export { closest, distance } from 'fastest-levenshtein';" },
 };
 /** Part of the manifest: another esbuild, another vendored version or other settings transpile everything afresh. */
 export const ESBUILD_VERSION = versionOf('esbuild');
