@@ -41,6 +41,8 @@ export interface ExecuteOptions extends SelectOptions {
   remote?: RemoteHooks;
   /** Steps executed elsewhere (a Temporal workflow schedules them on workers), which this run follows; needs `remote`. */
   dispatch?: StepRunnerOptions['dispatch'];
+  /** The caller's work once every step has a result (tracking ships the run), done while the run's records commit, which mostly waits on the disk. */
+  afterSteps?(status: RunResult['status']): Promise<void>;
 }
 
 export async function execute(pipeline: Pipeline, session: Session, opts: ExecuteOptions, observer: RunObserver): Promise<RunResult> {
@@ -112,10 +114,13 @@ export async function execute(pipeline: Pipeline, session: Session, opts: Execut
     status,
     steps: steps.map((s) => ({ id: s.id, status: s.status, key: state.records.get(s.id)?.key })),
   };
-  await Promise.all([session.records.writeRun(summary), session.records.snapshot(pipelineRel, pipeline.order)]);
-  // Also checkpoints the record journal: everything this run wrote is durable once it resolves.
-  await session.save();
-  await events.finish(status, Math.round(performance.now() - runStart));
+  const committed = (async () => {
+    await Promise.all([session.records.writeRun(summary), session.records.snapshot(pipelineRel, pipeline.order)]);
+    // Also checkpoints the record journal: everything this run wrote is durable once it resolves.
+    await session.save();
+    await events.finish(status, Math.round(performance.now() - runStart));
+  })();
+  await Promise.all([committed, opts.afterSteps?.(status)]);
   await rm(join(session.paths.tmp, runId), { recursive: true, force: true });
   return { runId, pipeline: pipeline.name, status, duration_ms: Math.round(performance.now() - runStart), steps };
 }

@@ -82,6 +82,7 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
   const runId = newRunId();
   const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
   let tracking: RunTracking | undefined;
+  let trackingWarnings: string[] = [];
   let git: GitInfo | undefined;
   let result: RunResult;
   try {
@@ -97,7 +98,10 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
     // With a workflow, the workflow applies --jobs and --resource; this run only follows its steps.
     const here = temporal ? { jobs: Math.max(jobs, pipeline.order.length), resources: undefined } : { jobs, resources };
     try {
-      result = await execute(pipeline, session, { ...select, ...here, keepGoing, signal: controller.signal, env: process.env, runId, tracking, git, remote, dispatch: temporal }, reporter);
+      const shipRun = async (status: RunResult['status']) => {
+        ({ warnings: trackingWarnings } = await tracking!.finish(status === 'succeeded' ? 'FINISHED' : status === 'cancelled' ? 'KILLED' : 'FAILED'));
+      };
+      result = await execute(pipeline, session, { ...select, ...here, keepGoing, signal: controller.signal, env: process.env, runId, tracking, git, remote, dispatch: temporal, ...(tracking ? { afterSteps: shipRun } : {}) }, reporter);
     } finally {
       await temporal?.close();
     }
@@ -106,10 +110,7 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
       if (shared.objects + shared.records > 0) process.stderr.write(`remote ${remote.config.name}: uploaded ${shared.objects} objects (${formatBytes(shared.bytes)}), ${shared.records} records\n`);
       for (const f of shared.failures) warn(`remote ${remote.config.name}: could not share ${f}`);
     }
-    if (tracking) {
-      const { warnings } = await tracking.finish(result.status === 'succeeded' ? 'FINISHED' : result.status === 'cancelled' ? 'KILLED' : 'FAILED');
-      for (const w of warnings) warn(w);
-    }
+    for (const w of trackingWarnings) warn(w);
   } finally {
     reporter.close();
     await lock.release();
