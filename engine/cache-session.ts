@@ -1,5 +1,4 @@
 /** A project's cache state, opened once per command: store, records, stat cache. */
-import { existsSync } from 'node:fs';
 import { projectPaths, type ProjectPaths } from './project.ts';
 import { openStatCache, type StatCache } from './statcache.ts';
 import { openStore, type Store } from './store.ts';
@@ -44,7 +43,7 @@ export function openSession(root: string): Session {
         const pointer = records.pointer(pipeline, stepId);
         return pointer ? records.read(pointer.key) : undefined;
       },
-      complete: (record: RunRecord) => [...Object.values(record.outputs), ...Object.values(record.files)].every((ref) => existsSync(store.objectPath(ref.hash))),
+      complete: (record: RunRecord) => [...Object.values(record.outputs), ...Object.values(record.files)].every((ref) => store.has(ref.hash)),
     }),
   };
 }

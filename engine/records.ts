@@ -113,11 +113,9 @@ export function openRecords(paths: ProjectPaths, commit: GroupCommit = openGroup
   // Records never change once written, and only the lock holder moves pointers, so a
   // process may remember what it read: a cached step then costs one read of each.
   const recordCache = new Map<string, RunRecord | undefined>();
+  /** By `pointerKey`: building the file path each time would cost more than the lookup. */
   const pointerCache = new Map<string, StepPointer | undefined>();
-  const readPointer = (path: string) => {
-    if (!pointerCache.has(path)) pointerCache.set(path, readJson<StepPointer>(path));
-    return pointerCache.get(path);
-  };
+  const pointerKey = (pipeline: string, stepId: string) => `${pipeline}\0${stepId}`;
 
   const recordOf = (key: string) => {
     const hit = recordCache.get(key);
@@ -141,12 +139,12 @@ export function openRecords(paths: ProjectPaths, commit: GroupCommit = openGroup
     return snapshots.get(pipeline);
   };
   const pointerOf = (pipeline: string, stepId: string) => {
-    const path = pointerPath(pipeline, stepId);
-    if (!pointerCache.has(path)) {
+    const cacheKey = pointerKey(pipeline, stepId);
+    if (!pointerCache.has(cacheKey)) {
       const copy = snapshotOf(pipeline)?.pointers;
-      if (copy && Object.hasOwn(copy, stepId)) pointerCache.set(path, copy[stepId] ?? undefined);
+      pointerCache.set(cacheKey, copy && Object.hasOwn(copy, stepId) ? (copy[stepId] ?? undefined) : readJson<StepPointer>(pointerPath(pipeline, stepId)));
     }
-    return readPointer(path);
+    return pointerCache.get(cacheKey);
   };
   /** Deletes every pipeline's snapshot, durably: one may hold a copy of a record that is about to change or go. */
   const dropSnapshots = () => {
@@ -175,14 +173,13 @@ export function openRecords(paths: ProjectPaths, commit: GroupCommit = openGroup
     },
     pointer: pointerOf,
     async point(pipeline, stepId, key, runId) {
-      const path = pointerPath(pipeline, stepId);
       const previous = pointerOf(pipeline, stepId);
       if (previous?.key === key) return;
       invalidate(pipeline);
       const history = [{ key, runId, at: new Date().toISOString() }, ...(previous?.history ?? []).filter((h) => h.key !== key)].slice(0, HISTORY);
       const next: StepPointer = { key, history };
-      pointerCache.set(path, next);
-      await commit.write(path, JSON.stringify(next));
+      pointerCache.set(pointerKey(pipeline, stepId), next);
+      await commit.write(pointerPath(pipeline, stepId), JSON.stringify(next));
     },
     writeRun: (summary) => commit.write(join(paths.runs, `${summary.runId}.json`), JSON.stringify(summary)),
     async snapshot(pipeline, stepIds) {

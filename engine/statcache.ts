@@ -30,7 +30,8 @@ export type PathHash =
   | { kind: 'dir'; hash: string; entries: DirEntry[] };
 
 export interface StatCache {
-  hashFile(path: string): Promise<{ hash: string; size: number }>;
+  /** `known`: the file's stat, when the caller has just taken it. */
+  hashFile(path: string, known?: { size: number; mtimeMs: number; ino: number }): Promise<{ hash: string; size: number }>;
   /** A file's hash, or a directory's: the hash of its sorted (path, hash) listing. */
   hashPath(path: string): Promise<PathHash>;
   /**
@@ -63,9 +64,9 @@ export function openStatCache(file: string): StatCache {
     dirty = true;
   };
 
-  const hashOneFile = async (path: string) => {
+  const hashOneFile = async (path: string, known?: { size: number; mtimeMs: number; ino: number }) => {
     // Synchronous: a cached run checks one file per stored output, and a promise round trip costs ten times the stat.
-    const s = statSync(path);
+    const s = known ?? statSync(path);
     const hit = entries[path];
     if (hit && hit.size === s.size && hit.mtimeMs === s.mtimeMs && hit.ino === s.ino) return { hash: hit.hash, size: s.size };
     const hash = await hashFile(path);

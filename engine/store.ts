@@ -111,6 +111,9 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     await stats.remember(target, hash, { immutable: true });
   };
 
+  /** What `has` found, for the `verify` that follows it (planning, then reusing a cached step) to skip a second stat. */
+  const presentStats = new Map<string, { size: number; mtimeMs: number; ino: number }>();
+
   /**
    * Small objects this process wrote, by hash, up to RECENT_BYTES: the step downstream reads its
    * input from memory, with no file read and no rehash (the bytes are the ones that were hashed).
@@ -196,6 +199,7 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
   };
 
   const quarantine = async (hash: string, actual: string): Promise<never> => {
+    presentStats.delete(hash);
     const target = join(paths.corrupt, `${hexOf(hash)}.${Date.now()}`);
     await mkdir(paths.corrupt, { recursive: true });
     await rename(objectPath(hash), target).catch(() => undefined);
@@ -203,7 +207,9 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
   };
 
   const verifyObject = async (hash: string) => {
-    const { hash: actual } = await stats.hashFile(objectPath(hash)).catch((error: NodeJS.ErrnoException) => {
+    const known = presentStats.get(hash);
+    presentStats.delete(hash);
+    const { hash: actual } = await stats.hashFile(objectPath(hash), known).catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOENT' ? new MissingObject(hash) : error;
     });
     if (actual !== hash) await quarantine(hash, actual);
@@ -266,7 +272,12 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
   return {
     paths,
     objectPath,
-    has: (hash) => existsSync(objectPath(hash)),
+    has(hash) {
+      if (recent.has(hash)) return true;
+      const found = statSync(objectPath(hash), { throwIfNoEntry: false });
+      if (found) presentStats.set(hash, found);
+      return found !== undefined;
+    },
     putBytes,
     putFile,
     putDir,
