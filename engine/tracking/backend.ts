@@ -62,8 +62,8 @@ export interface TrackingBackend {
   findRunByLocalId(experimentId: string, localRunId: string): Promise<RunRef | undefined>;
   /** The runs whose `mlflow.parentRunId` is `parentRunId`, by their `tradepipe.local_run_id`: one lookup for all of a pipeline run's steps. */
   listChildRuns(experimentId: string, parentRunId: string): Promise<Map<string, RunRef>>;
-  /** `tags` becomes the run's (the backend may keep the object: the caller hands it over). */
-  createRun(req: { experimentId: string; name: string; startTime: number; tags: Record<string, string> }): Promise<RunRef>;
+  /** `tags` becomes the run's (the backend may keep the object: the caller hands it over); `ended`: a run created already over. */
+  createRun(req: { experimentId: string; name: string; startTime: number; tags: Record<string, string>; ended?: { status: RunStatus; end: number } }): Promise<RunRef>;
   logBatch(runId: string, batch: Batch): Promise<void>;
   updateRun(runId: string, status: RunStatus, endTime: number): Promise<void>;
   /** Uploads a file or a directory's files under `artifactPath` of the run. */

@@ -31,7 +31,8 @@ type StoredRun = Omit<RunView, 'metrics'>;
 type StoredMetric = MetricPoint & { key: string };
 
 type GroupEvent =
-  | { op: 'create'; run: string; experiment: string; name: string; start: number; tags: Record<string, string> }
+  /** `status` and `end` on a run created already over (a cached step): one event instead of a create and an update. */
+  | { op: 'create'; run: string; experiment: string; name: string; start: number; tags: Record<string, string>; status?: RunStatus; end?: number }
   | { op: 'log'; run: string; params: Record<string, string>; tags: Record<string, string> }
   | { op: 'update'; run: string; status: RunStatus; end: number };
 
@@ -181,7 +182,17 @@ class RunGroups {
     if (e.op === 'create') {
       if (group.runs.has(e.run)) return;
       // The event's tags object is shared, never changed: `log` replaces it (thousands of runs, one copy each).
-      group.runs.set(e.run, { runId: e.run, experimentId: e.experiment, name: e.name, status: 'RUNNING', startTime: e.start, artifactUri: this.artifactUriOf(e.run), params: {}, tags: e.tags });
+      group.runs.set(e.run, {
+        runId: e.run,
+        experimentId: e.experiment,
+        name: e.name,
+        status: e.status ?? 'RUNNING',
+        startTime: e.start,
+        ...(e.end === undefined ? {} : { endTime: e.end }),
+        artifactUri: this.artifactUriOf(e.run),
+        params: {},
+        tags: e.tags,
+      });
       const localId = e.tags[TAG.localRunId];
       if (localId) group.byLocalId.set(localId, e.run);
       return;
@@ -251,14 +262,14 @@ class LocalBackend implements TrackingBackend {
     return out;
   }
 
-  async createRun({ experimentId, name, startTime, tags }: { experimentId: string; name: string; startTime: number; tags: Record<string, string> }): Promise<RunRef> {
+  async createRun({ experimentId, name, startTime, tags, ended }: Parameters<TrackingBackend['createRun']>[0]): Promise<RunRef> {
     const parent = tags[TAG.parentRunId];
     const localId = tags[TAG.localRunId];
     // A step run joins its pipeline run's group; a run tradepipe did not make gets a group of its own.
     const groupId = parent && RUN_ID.test(parent) ? parent.slice(0, 16) : localId ? groupOfLocalId(localId) : random16();
     const runId = groupId + random16();
     if (!this.groups.has(groupId)) await this.groups.group(groupId, false);
-    this.groups.emit(groupId, { op: 'create', run: runId, experiment: experimentId, name, start: startTime, tags });
+    this.groups.emit(groupId, { op: 'create', run: runId, experiment: experimentId, name, start: startTime, tags, ...(ended ? { status: ended.status, end: ended.end } : {}) });
     return { runId, artifactUri: this.artifactUriOf(runId) };
   }
 

@@ -112,13 +112,15 @@ export function mlflowBackend(client: MlflowClient): TrackingBackend {
       return out;
     },
 
-    async createRun({ experimentId, name, startTime, tags }) {
+    async createRun({ experimentId, name, startTime, tags, ended }) {
       const run = await client.createRun({
         experiment_id: experimentId,
         start_time: startTime,
         run_name: name,
         tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
       });
+      // MLflow creates every run RUNNING: one more request ends it.
+      if (ended) await client.updateRun({ run_id: run.info.run_id, status: ended.status, end_time: ended.end });
       return { runId: run.info.run_id, artifactUri: run.info.artifact_uri };
     },
 

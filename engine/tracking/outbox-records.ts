@@ -17,6 +17,8 @@ export type RecordBody =
       tags: Record<string, string>;
       /** Cached step: local id of the step run that produced its outputs. */
       producedBy?: string;
+      /** A run over as soon as it starts (a cached step): its end, in the same record (an `end` record would double a cached run's cost). */
+      ended?: { status: RunStatus; end: number };
     }
   | { op: 'params'; run: string; params: Record<string, string> }
   | { op: 'tags'; run: string; tags: Record<string, string> }

@@ -345,9 +345,9 @@ class SegmentShipment {
         const producer = resolved instanceof Promise ? await resolved : resolved;
         if (producer) tags[TAG.producedBy] = producer.runId;
       }
-      ref = await this.ctx.backend.createRun({ experimentId, name: r.name, startTime: r.start, tags });
+      ref = await this.ctx.backend.createRun({ experimentId, name: r.name, startTime: r.start, tags, ...(r.ended ? { ended: r.ended } : {}) });
       lookups.created.add(r.run);
-    }
+    } else if (r.ended) await this.ctx.backend.updateRun(ref.runId, r.ended.status, r.ended.end);
     if (this.log.state.runs[r.run]?.runId !== ref.runId) this.log.recordRun(r.run, ref);
   }
 

@@ -195,9 +195,7 @@ class PipelineRunSink {
     tags[TAG.runKind] = 'cached';
     tags[TAG.cached] = 'true';
     if (producedBy) tags[TAG.producedByLocal] = producedBy;
-    this.append([this.runRecord(localId, { parent: this.info.localRunId, name: step.stepId, start: now, producedBy, tags }), { op: 'end', run: localId, status: 'FINISHED', end: now }], {
-      held: true,
-    });
+    this.append(this.runRecord(localId, { parent: this.info.localRunId, name: step.stepId, start: now, producedBy, tags, ended: { status: 'FINISHED', end: now } }), { held: true });
   }
 
   async finish(status: FinalStatus): Promise<{ warnings: string[] }> {
@@ -234,7 +232,7 @@ class PipelineRunSink {
   }
 
   /** `fields.tags` is a fresh object of the caller's: it gets the run name and goes into the record as is. */
-  runRecord(localId: string, fields: { parent?: string; name: string; start: number; tags: Record<string, string>; producedBy?: string }): RecordBody {
+  runRecord(localId: string, fields: { parent?: string; name: string; start: number; tags: Record<string, string>; producedBy?: string; ended?: { status: FinalStatus; end: number } }): RecordBody {
     fields.tags[TAG.runName] = fields.name;
     return { op: 'run', run: localId, experiment: this.experiment, ...fields };
   }

@@ -105,6 +105,16 @@ test('a cached step whose producer was never tracked keeps its local lineage onl
   assert.is(features!.tags[TAG.producedBy], undefined);
 });
 
+test('a cached step is one record, run and end: one event in the local store, FINISHED at its end', async () => {
+  segment('p9', [run('p9'), run('p9:c', { tags: { [TAG.runKind]: 'cached' }, ended: { status: 'FINISHED', end: 1500 } }), end('p9')]);
+  assert.equal((await ship('p9')).shipped, 3);
+  const [cached] = await byLocal('p9:c');
+  assert.equal([cached!.status, cached!.startTime, cached!.endTime], ['FINISHED', 1000, 1500]);
+  const dir = join(localStoreDir(project.storeDir), 'groups');
+  const events = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n')).filter((line) => line.includes(cached!.runId));
+  assert.equal(events.map((line) => (JSON.parse(line) as { op: string }).op), ['create']);
+});
+
 test('a wiped local store gets the whole segment again, once', async () => {
   segment('p3', [run('p3'), run('p3:a'), { op: 'metric', run: 'p3:a', key: 'm', value: 1, step: 0, t: 5 }]);
   const backend = localBackend(project.storeDir);

@@ -20,7 +20,7 @@ export function closeAbandonedRuns(storeDir: string, segmentId: string, now = Da
   if (checkSync(path, { realpath: false, stale: 30_000 })) return [];
   const open = new Set<string>();
   for (const { record } of readSegment(path).records) {
-    if (record.op === 'run') open.add(record.run);
+    if (record.op === 'run' && !record.ended) open.add(record.run);
     else if (record.op === 'end') open.delete(record.run);
   }
   if (open.size === 0) return [];
