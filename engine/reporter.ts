@@ -31,8 +31,19 @@ export function consoleReporter(stream: NodeJS.WriteStream, opts: { quiet?: bool
   };
   const timer = tty ? setInterval(draw, 100) : undefined;
   timer?.unref();
+  // A busy run finishes thousands of steps a second: what is written to the stream until the event loop
+  // turns (by anyone, in order) goes out in one write instead of one system call a line.
+  let corked = false;
   const print = (line: string, important = false) => {
     if (opts.quiet && !important) return;
+    if (!corked) {
+      corked = true;
+      stream.cork();
+      setImmediate(() => {
+        corked = false;
+        stream.uncork();
+      });
+    }
     clear();
     stream.write(line + '\n');
     draw();
