@@ -219,10 +219,10 @@ class PipelineRunSink {
       })(),
       flushTimeoutMs + 1000,
     );
-    const result = outcome ?? this.shipping.lastResult;
     const warnings: string[] = this.shipping.rejections.map((r) => `tracking: ${backend.description} refused records of run ${info.localRunId} (${r}); they are skipped`);
-    if (!result?.done) {
-      const why = result?.error ?? `not finished within ${flushTimeoutMs / 1000}s`;
+    // A pass still running at the bound has not shipped everything, whatever an earlier pass reported.
+    if (!outcome?.done) {
+      const why = outcome?.error ?? this.shipping.lastResult?.error ?? `not finished within ${flushTimeoutMs / 1000}s`;
       warnings.push(
         `tracking: run ${info.localRunId} is not fully shipped to ${backend.description} (${why}). ` +
           `Nothing is lost: it is kept in ${segmentPath(storeDir, info.localRunId)}; run \`tradepipe track sync\` to ship it.`,
