@@ -120,13 +120,19 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
    */
   const recent = new Map<string, Buffer>();
   let recentBytes = 0;
+  const forgetRecent = (hash: string) => {
+    const kept = recent.get(hash);
+    if (!kept) return;
+    recent.delete(hash);
+    recentBytes -= kept.length;
+  };
   const keepRecent = (hash: string, bytes: Buffer) => {
     recent.set(hash, bytes);
     recentBytes += bytes.length;
-    for (const [oldest, old] of recent) {
+    // Oldest first (a Map iterates in insertion order).
+    for (const oldest of recent.keys()) {
       if (recentBytes <= RECENT_BYTES) break;
-      recent.delete(oldest);
-      recentBytes -= old.length;
+      forgetRecent(oldest);
     }
   };
 
@@ -200,6 +206,8 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
 
   const quarantine = async (hash: string, actual: string): Promise<never> => {
     presentStats.delete(hash);
+    // The object leaves the store: a later put of the same bytes must write it again.
+    forgetRecent(hash);
     const target = join(paths.corrupt, `${hexOf(hash)}.${Date.now()}`);
     await mkdir(paths.corrupt, { recursive: true });
     await rename(objectPath(hash), target).catch(() => undefined);
