@@ -8,7 +8,11 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
-/** The flags every kernel shares: no runtime (no allocator, no GC), memory from the host, no assertions. */
+/**
+ * The flags every kernel shares. `--runtime stub` is the name of AssemblyScript's smallest runtime
+ * (a bump allocator that never frees, no garbage collector): the kernels allocate nothing, their
+ * state lives in static data and in the memory the host passes in. No assertions either.
+ */
 const COMMON_FLAGS = ['--runtime', 'stub', '--importMemory', '--noExportMemory', '--optimizeLevel', '3', '--shrinkLevel', '0', '--noAssert'];
 
 /** The WebAssembly `source` compiles to, with `flags` on top of the common ones. */
