@@ -404,10 +404,7 @@ steps:
   });
 
   test('kill -9 of the CLI, then a rerun at once: it follows the running workflow, no step runs twice, and a third run is all cached', async () => {
-    const { marker, counter } = executionCounter();
-    const cli = everywhere(COUNTED(counter, 'long', 6, marker));
-    try {
-      const workflow = await killCliMidRun(cli);
+    await afterCliKilled(6, async ({ cli, workflow, counter }) => {
       const fresh = logsFromNow();
       const again = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track']);
       assert.is(again.code, 0, again.stderr);
@@ -424,17 +421,11 @@ steps:
       assert.equal(third.statuses, { long: 'cached', after: 'cached' });
       assert.not.match(third.stderr, /temporal: workflow/);
       assert.is(readFileSync(counter, 'utf8'), 'long\nafter\n');
-    } finally {
-      cli.cleanup();
-      rmSync(counter, { force: true });
-    }
+    });
   });
 
   test('a rerun after the pipeline changed waits for the running workflow (TP0600; Ctrl-C stops waiting and leaves it), then runs what changed', async () => {
-    const { marker, counter } = executionCounter();
-    const cli = everywhere(COUNTED(counter, 'long', 10, marker));
-    try {
-      const workflow = await killCliMidRun(cli);
+    await afterCliKilled(10, async ({ cli, workflow, marker, counter }) => {
       const edited = COUNTED(counter, 'long2', 1, marker);
       cli.write(FILE, edited);
       // Ctrl-C while waiting stops waiting and leaves the workflow running.
@@ -459,17 +450,11 @@ steps:
       // The old workflow ran both steps; the new \`long\` writes the same bytes, so \`after\` is cached (early cutoff).
       assert.equal(Object.fromEntries(result.steps.map((s) => [s.id, s.status])), { long: 'executed', after: 'cached' });
       assert.is(readFileSync(counter, 'utf8'), 'long\nafter\nlong2\n');
-    } finally {
-      cli.cleanup();
-      rmSync(counter, { force: true });
-    }
+    });
   });
 
   test('--cancel-running cancels the running workflow (its step is killed), then runs the pipeline afresh', async () => {
-    const { marker, counter } = executionCounter();
-    const cli = everywhere(COUNTED(counter, 'long', 6, marker));
-    try {
-      const workflow = await killCliMidRun(cli);
+    await afterCliKilled(6, async ({ cli, workflow, marker, counter }) => {
       const fresh = logsFromNow();
       const again = await cli.runJson(FILE, ['--executor', 'temporal', '--no-track', '--cancel-running']);
       assert.is(again.code, 0, again.stderr);
@@ -478,10 +463,7 @@ steps:
       assert.equal(again.statuses, { long: 'executed', after: 'executed' });
       assert.is(readFileSync(counter, 'utf8'), 'long\nlong\nafter\n');
       assert.not.ok(running(marker), "the cancelled step's process outlived its workflow");
-    } finally {
-      cli.cleanup();
-      rmSync(counter, { force: true });
-    }
+    });
   });
 
   test('retries: a step that fails twice succeeds on its third attempt; with retries: 0 it fails after one', async () => {
@@ -566,9 +548,20 @@ async function killCliOnceLongRuns(cli: Project, args: string[], steps: number):
 }
 
 /** A marker for a test's \`sleep\` processes, and a file outside every clone where its steps count their executions. */
-function executionCounter(): { marker: string; counter: string } {
+/**
+ * A project whose step `long` (`seconds` long, counting its executions in `counter`, its process
+ * findable by `marker`) was started under a workflow whose CLI was then killed; cleaned up after `body`.
+ */
+async function afterCliKilled(seconds: number, body: (run: { cli: Project; workflow: string; counter: string; marker: string }) => Promise<void>): Promise<void> {
   const marker = randomBytes(2).readUInt16BE().toString();
-  return { marker, counter: join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`) };
+  const counter = join(tmpdir(), `tradepipe-ran-${marker}-${randomBytes(4).toString('hex')}`);
+  const cli = everywhere(COUNTED(counter, 'long', seconds, marker));
+  try {
+    await body({ cli, workflow: await killCliMidRun(cli), counter, marker });
+  } finally {
+    cli.cleanup();
+    rmSync(counter, { force: true });
+  }
 }
 
 /** What a child has written to stderr so far. */
