@@ -37,13 +37,27 @@ export function openSession(root: string): Session {
       await stats.save();
       await code.save();
     },
-    view: (pipeline) => ({
-      record: (key) => records.read(key),
-      latest(stepId) {
-        const pointer = records.pointer(pipeline, stepId);
-        return pointer ? records.read(pointer.key) : undefined;
-      },
-      complete: (record: RunRecord) => [...Object.values(record.outputs), ...Object.values(record.files)].every((ref) => store.has(ref.hash)),
-    }),
+    view(pipeline) {
+      let statted = false;
+      return {
+        record: (key) => records.read(key),
+        latest(stepId) {
+          const pointer = records.pointer(pipeline, stepId);
+          return pointer ? records.read(pointer.key) : undefined;
+        },
+        complete(record) {
+          if (!statted) {
+            statted = true;
+            store.statAhead(records.snapshotRecords(pipeline).flatMap(objectHashes));
+          }
+          return objectHashes(record).every((hash) => store.has(hash));
+        },
+      };
+    },
   };
+}
+
+/** The store objects a step's record names: its outputs and its declared files. */
+function objectHashes(record: RunRecord): string[] {
+  return [...Object.values(record.outputs), ...Object.values(record.files)].map((ref) => ref.hash);
 }

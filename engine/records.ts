@@ -65,6 +65,8 @@ export interface Records {
   /** Resolves once the record is durable; it is readable here as soon as this is called. */
   write(record: RunRecord): Promise<void>;
   pointer(pipeline: string, stepId: string): StepPointer | undefined;
+  /** The records the pipeline's snapshot holds (none without a usable one): what planning it will look at. */
+  snapshotRecords(pipeline: string): RunRecord[];
   /** Resolves once the pointer is durable; it is readable here as soon as this is called. */
   point(pipeline: string, stepId: string, key: string, runId: string): Promise<void>;
   writeRun(summary: RunSummary): Promise<void>;
@@ -172,6 +174,7 @@ export function openRecords(paths: ProjectPaths, commit: GroupCommit = openGroup
       return commit.write(recordPath(record.key), JSON.stringify(record, null, 1));
     },
     pointer: pointerOf,
+    snapshotRecords: (pipeline) => Object.values(snapshotOf(pipeline)?.records ?? {}),
     async point(pipeline, stepId, key, runId) {
       const previous = pointerOf(pipeline, stepId);
       if (previous?.key === key) return;

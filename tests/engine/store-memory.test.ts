@@ -1,4 +1,7 @@
-/** The store's memory of the small objects a process wrote: read back without the disk, and forgotten when one is quarantined. */
+/**
+ * The store's memory within a process: the small objects it wrote (read back without the disk, forgotten when one
+ * is quarantined) and the stats it took ahead (each answers one `has`).
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,18 @@ test('an object quarantined as corrupt is written again by the next put of its b
   assert.is(store.has(hash), false, 'moved to corrupt/');
   assert.is(await store.putBytes('{"n":2}'), hash);
   assert.is(readFileSync(file, 'utf8'), '{"n":2}');
+});
+
+test('a stat taken ahead answers one `has`; asked again, the store looks again and sees the object gone', async () => {
+  const hash = await openStore(paths, openStatCache(paths.statCache)).putBytes('{"n":3}');
+  const absent = `sha256:${'0'.repeat(64)}`;
+  // Another process's store: it remembers nothing this one wrote.
+  const store = openStore(paths, openStatCache(paths.statCache));
+  store.statAhead([hash, absent]);
+  rmSync(store.objectPath(hash));
+  assert.is(store.has(hash), true, 'answered by the stat taken before the removal');
+  assert.is(store.has(hash), false, 'the next ask stats again');
+  assert.is(store.has(absent), false);
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));
