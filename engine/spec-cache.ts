@@ -4,8 +4,12 @@
  * file it read and the loader's own code are unchanged. Parsing YAML with positions
  * is most of a large pipeline's start-up; a remembered spec skips it. Plugins, params
  * and wiring are still checked on every load.
+ *
+ * The YAML files are compared by content; the loader's modules by size, mtime and ctime
+ * (as bin/compiled.mjs decides which transpiled code runs), so a start stats them instead
+ * of reading and hashing them.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashBytes, hashJson } from './hash.ts';
@@ -14,7 +18,8 @@ import { writeFileAtomic } from './atomic.ts';
 import type { ResolvedSpec } from './pipeline-model.ts';
 
 interface Entry {
-  loader: string;
+  /** The loader's files when the spec was resolved, each with its `statSignature`. */
+  loader: [path: string, signature: string][];
   sources: [path: string, hash: string][];
   spec: ResolvedSpec;
 }
@@ -39,10 +44,29 @@ export function loaderFiles(): string[] {
   return [...[...seen].sort(), ...LOADER_DATA];
 }
 
-let loaderHash: string | undefined;
-function loaderCode(): string {
-  loaderHash ??= hashJson(loaderFiles().map((f) => hashBytes(readFileSync(f))));
-  return loaderHash;
+/** An edit changes one of these (bin/compiled.mjs trusts the same signature). */
+const signatureOf = (s: Stats) => `${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+
+/** A file changed this recently may change again within the same timestamp tick: not trusted as unchanged. */
+const RACY_MS = 2000;
+
+/** The loader's files with their signatures; undefined while one of them is racily fresh. */
+function loaderSignatures(): Entry['loader'] | undefined {
+  const now = Date.now();
+  const signed: Entry['loader'] = [];
+  for (const path of loaderFiles()) {
+    const s = statSync(path);
+    if (now - s.mtimeMs < RACY_MS) return undefined;
+    signed.push([path, signatureOf(s)]);
+  }
+  return signed;
+}
+
+function loaderUnchanged(loader: Entry['loader']): boolean {
+  return loader.every(([path, signature]) => {
+    const s = statSync(path, { throwIfNoEntry: false });
+    return s !== undefined && signatureOf(s) === signature;
+  });
 }
 
 function entryPath(root: string, abs: string, overrides: readonly string[]): string {
@@ -64,13 +88,15 @@ export function readSpecCache(root: string, abs: string, overrides: readonly str
   } catch {
     return undefined;
   }
-  if (entry.loader !== loaderCode()) return undefined;
+  if (!Array.isArray(entry.loader) || !loaderUnchanged(entry.loader)) return undefined;
   return entry.sources.every(([path, hash]) => contentHash(path) === hash) ? entry.spec : undefined;
 }
 
 /** Best effort: a project folder that cannot be written still loads, only slower. */
 export function writeSpecCache(root: string, abs: string, overrides: readonly string[], spec: ResolvedSpec): void {
+  const loader = loaderSignatures();
+  if (!loader) return;
   const sources = spec.sources.map((path): [string, string] => [path, contentHash(path) ?? 'missing']);
-  const entry: Entry = { loader: loaderCode(), sources, spec };
+  const entry: Entry = { loader, sources, spec };
   writeFileAtomic(entryPath(root, abs, overrides), JSON.stringify(entry)).catch(() => undefined);
 }
