@@ -38,7 +38,8 @@ export function openSession(root: string): Session {
       await code.save();
     },
     view(pipeline) {
-      let statted = false;
+      /** Objects found present by one loop over the snapshot's records; each answers one question, then the store is asked again. */
+      let presentAhead: Set<string> | undefined;
       return {
         record: (key) => records.read(key),
         latest(stepId) {
@@ -46,11 +47,8 @@ export function openSession(root: string): Session {
           return pointer ? records.read(pointer.key) : undefined;
         },
         complete(record) {
-          if (!statted) {
-            statted = true;
-            store.statAhead(records.snapshotRecords(pipeline).flatMap(objectHashes));
-          }
-          return objectHashes(record).every((hash) => store.has(hash));
+          presentAhead ??= store.statAhead(records.snapshotRecords(pipeline).flatMap(objectHashes));
+          return objectHashes(record).every((hash) => presentAhead!.delete(hash) || store.has(hash));
         },
       };
     },

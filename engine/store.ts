@@ -41,10 +41,11 @@ export interface Store {
   objectPath(hash: string): string;
   has(hash: string): boolean;
   /**
-   * Stats these objects now, one after another, for the `has` and `verify` that follow: planning a
-   * thousand cached steps, a stat in one loop cost a third of one made between two steps' work.
+   * The objects among these that are present, stat'ed now one after another (their stats kept for
+   * `verify`, as `has` keeps them): planning a thousand cached steps, a stat in one loop cost a
+   * third of one made between two steps' work.
    */
-  statAhead(hashes: Iterable<string>): void;
+  statAhead(hashes: Iterable<string>): Set<string>;
   putBytes(data: Uint8Array | string): Promise<string>;
   /** Copies (or, with `move`, renames) a workspace or scratch file into the store. */
   putFile(path: string, opts?: { move?: boolean }): Promise<{ hash: string; size: number }>;
@@ -118,8 +119,6 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
 
   /** What `has` or `statAhead` found, for the `verify` that follows it (planning, then reusing a cached step) to skip a second stat. */
   const presentStats = new Map<string, { size: number; mtimeMs: number; ino: number }>();
-  /** Objects `statAhead` found present, not yet asked about. */
-  const statsAhead = new Set<string>();
 
   /**
    * Small objects this process wrote, by hash, up to RECENT_BYTES: the step downstream reads its
@@ -213,7 +212,6 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
 
   const quarantine = async (hash: string, actual: string): Promise<never> => {
     presentStats.delete(hash);
-    statsAhead.delete(hash);
     // The object leaves the store: a later put of the same bytes must write it again.
     forgetRecent(hash);
     const target = join(paths.corrupt, `${hexOf(hash)}.${Date.now()}`);
@@ -289,20 +287,24 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     paths,
     objectPath,
     has(hash) {
-      // A stat taken ahead answers one `has`: a long-lived process (watch, the UI) must see objects go.
-      if (recent.has(hash) || statsAhead.delete(hash)) return true;
+      if (recent.has(hash)) return true;
       const found = statSync(objectPath(hash), { throwIfNoEntry: false });
       if (found) presentStats.set(hash, found);
       return found !== undefined;
     },
     statAhead(hashes) {
+      const present = new Set<string>();
       for (const hash of hashes) {
-        if (recent.has(hash) || statsAhead.has(hash)) continue;
-        const found = statSync(objectPath(hash), { throwIfNoEntry: false });
-        if (!found) continue;
-        presentStats.set(hash, found);
-        statsAhead.add(hash);
+        if (present.has(hash)) continue;
+        if (recent.has(hash)) present.add(hash);
+        else {
+          const found = statSync(objectPath(hash), { throwIfNoEntry: false });
+          if (!found) continue;
+          presentStats.set(hash, found);
+          present.add(hash);
+        }
       }
+      return present;
     },
     putBytes,
     putFile,
