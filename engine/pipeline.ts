@@ -21,7 +21,6 @@ import { resolveSummary, type SummaryItem } from './summary.ts';
 import type { PipelineFile } from '../schemas/pipeline.ts';
 import type { PortSpec } from './plugin.ts';
 import type { InputRef, ResolvedSpec, Step } from './pipeline-model.ts';
-import { scheduleDiagnostics, toSchedule, type Schedule } from './schedule/definition.ts';
 import { outsideProjectDiagnostics } from './validate-paths.ts';
 
 const pipelineSchema = JSON.parse(
@@ -62,36 +61,25 @@ export async function loadPipeline(file: string, opts: LoadOptions = {}): Promis
       if (!(error instanceof InvalidInput)) throw error;
     }
   }
-  const { spec, positions, warnings } = resolveSpec(abs, root, overrides);
+  const { spec, positions, warnings, schedule } = resolveSpec(abs, root, overrides);
+  // croner loads only for a pipeline with a `schedule:` block.
+  if (schedule) fail((await import('./schedule/definition.ts')).scheduleDiagnostics(schedule, Object.keys(spec.steps), positions));
   const pipeline = { ...(await buildPipeline(spec, abs, root, positions)), warnings };
   // A pipeline with warnings is parsed afresh each time, so its warnings are never silenced by the cache.
   if (warnings.length === 0) writeSpecCache(root, abs, overrides, spec);
   return pipeline;
 }
 
-/** A pipeline file as the scheduler sees it: without plugins, so watching many files stays light. */
-export interface ScheduledFile {
-  readonly name: string;
-  readonly file: string;
-  readonly root: string;
-  /** Every YAML file read: the pipeline and what it references. */
-  readonly sources: readonly string[];
-  readonly schedule?: Schedule;
-}
-
-/** Reads and checks a pipeline file up to its steps' params (YAML, schema, includes, vars, `schedule:`). */
-export function readScheduledFile(file: string): ScheduledFile {
-  const abs = resolve(file);
-  const root = findProjectRoot(abs);
-  const { spec, schedule } = resolveSpec(abs, root, []);
-  return { name: spec.name, file: abs, root, sources: spec.sources, ...(schedule ? { schedule: toSchedule(schedule) } : {}) };
-}
-
 function fail(diagnostics: Diagnostic[]): void {
   if (diagnostics.length > 0) throw new InvalidInput(diagnostics);
 }
 
-function resolveSpec(
+/**
+ * A pipeline file's spec: YAML with positions, the pipeline schema, includes, vars, `--set` and matrices (plugins and
+ * params are checked by buildPipeline). Its `schedule:` block comes back as written: checking it needs croner, which
+ * only scheduling and a pipeline that has such a block load.
+ */
+export function resolveSpec(
   abs: string,
   root: string,
   overrides: readonly string[],
@@ -118,7 +106,6 @@ function resolveSpec(
   fail(diagnostics);
   const steps = expandMatrices(interpolated, positions, diagnostics);
   fail(diagnostics);
-  if (spec.schedule) fail(scheduleDiagnostics(spec.schedule, Object.keys(steps), positions));
   return {
     spec: { name: spec.pipeline ?? basename(abs, extname(abs)), plugins: spec.plugins ?? {}, summary: spec.summary ?? [], steps, sources },
     positions,

@@ -4,7 +4,7 @@
  * Event lines go to stdout (one per fire and per finished run); diagnostics to stderr.
  */
 import { InvalidInput } from '../errors.ts';
-import { readScheduledFile, type ScheduledFile } from '../pipeline.ts';
+import { readScheduledFile, type ScheduledFile } from '../schedule/scheduled-file.ts';
 import { displayPath, projectRelative } from '../project.ts';
 import { scheduleFiles } from '../schedule/files.ts';
 import { startDaemon, StartupInvalid, NO_SCHEDULE, type Daemon } from '../schedule/daemon.ts';

@@ -5,7 +5,7 @@
  * independent; the project lock serialises their store writes.
  */
 import { join } from 'node:path';
-import type { ScheduledFile } from '../pipeline.ts';
+import type { ScheduledFile } from './scheduled-file.ts';
 import type { Schedule } from './definition.ts';
 import { sameSchedule } from './definition.ts';
 import { missedSlots, formatUtc, formatInZone } from './slots.ts';

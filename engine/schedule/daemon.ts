@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { InvalidInput } from '../errors.ts';
-import { readScheduledFile, type ScheduledFile } from '../pipeline.ts';
+import { readScheduledFile, type ScheduledFile } from './scheduled-file.ts';
 import { acquireLock } from '../lock.ts';
 import { projectPaths, displayPath } from '../project.ts';
 import { watchFiles, type FileWatcher } from '../watch/watcher.ts';

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { compileCron } from '../../engine/schedule/definition.ts';
 import { missedSlots, formatInZone, formatUtc } from '../../engine/schedule/slots.ts';
 import { exportSchedules, onCalendar, type Exported } from '../../engine/schedule/export.ts';
-import { readScheduledFile } from '../../engine/pipeline.ts';
+import { readScheduledFile } from '../../engine/schedule/scheduled-file.ts';
+import { loadPipeline } from '../../engine/pipeline.ts';
 import { InvalidInput, formatDiagnostic } from '../../engine/errors.ts';
 import { project } from '../helpers/project.ts';
 
@@ -96,6 +97,28 @@ schedule:
       'p.yaml:5:13: unknown time zone `Europe/Londno` (did you mean `Europe/London`?); expected an IANA name such as America/New_York or UTC',
       'p.yaml:4:9: invalid cron expression `0 25 * * *`: Invalid value for hour: 25; expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first',
       'p.yaml:6:10: unknown step `fetchh` in `schedule.set` (did you mean `fetch`?); expected `step.param: value`',
+    ]);
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('`run` checks the schedule: block too (croner loads only for a pipeline that has one)', async () => {
+  const p = project({
+    'p.yaml': `steps:
+  fetch: { uses: exec, with: { cmd: "true" } }
+schedule:
+  cron: "0 25 * * *"
+`,
+  });
+  try {
+    await loadPipeline(`${p.dir}/p.yaml`);
+    assert.unreachable('no error');
+  } catch (error) {
+    assert.instance(error, InvalidInput);
+    const heads = (error as InvalidInput).diagnostics.map((d) => formatDiagnostic(d, { color: false }).split('\n')[0]!.replace(/^.*p\.yaml/, 'p.yaml'));
+    assert.equal(heads, [
+      'p.yaml:4:9: invalid cron expression `0 25 * * *`: Invalid value for hour: 25; expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first',
     ]);
   } finally {
     p.cleanup();
