@@ -88,7 +88,7 @@ export async function runCommand(file: string, targets: string[], flags: RunFlag
   try {
     if (gitAnswer) {
       const { openTracking } = await import('../tracking/sink.ts');
-      tracking = openTracking({ store: session.store, env: process.env, log: { warn } });
+      tracking = await openTracking({ store: session.store, env: process.env, log: { warn } });
       git = await gitAnswer;
       tracking.start({ localRunId: runId, pipeline: pipeline.name, file: projectRelative(pipeline.root, pipeline.file), gitCommit: git.commit, gitDirty: git.dirty, startedAt: Date.now() });
     }

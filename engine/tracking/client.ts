@@ -5,6 +5,8 @@
  * never appear in them.
  */
 import { displayUri } from './redact.ts';
+import { MlflowError } from './mlflow-error.ts';
+import type { MlflowClientOptions } from './mlflow-options.ts';
 
 export interface MlflowTag {
   key: string;
@@ -70,52 +72,6 @@ export interface MlflowFileInfo {
 }
 interface Page {
   next_page_token?: string;
-}
-
-export class MlflowError extends Error {
-  constructor(
-    message: string,
-    /** MLflow's error_code, `HTTP_<status>` when the body had none, `UNREACHABLE` when no answer came. */
-    readonly errorCode: string,
-    readonly httpStatus: number | undefined,
-  ) {
-    super(message);
-    this.name = 'MlflowError';
-  }
-
-  /** Worth retrying later: no answer, overload or a server-side failure. */
-  get transient(): boolean {
-    return this.httpStatus === undefined || this.httpStatus === 429 || this.httpStatus >= 500;
-  }
-
-  get unauthorized(): boolean {
-    return this.httpStatus === 401 || this.httpStatus === 403;
-  }
-}
-
-export interface MlflowClientOptions {
-  /** http(s)://host[:port][/prefix]; user info in the URI is used as Basic auth. */
-  uri: string;
-  token?: string;
-  username?: string;
-  password?: string;
-  /** Per request. */
-  timeoutMs?: number;
-  /** Extra attempts for transient failures, with exponential backoff. */
-  retries?: number;
-  retryBaseMs?: number;
-}
-
-/** Client options from MLFLOW_TRACKING_URI / _TOKEN / _USERNAME / _PASSWORD. */
-export function clientOptionsFromEnv(env: NodeJS.ProcessEnv): MlflowClientOptions | undefined {
-  const uri = env.MLFLOW_TRACKING_URI?.trim();
-  if (!uri) return undefined;
-  return {
-    uri,
-    token: env.MLFLOW_TRACKING_TOKEN || undefined,
-    username: env.MLFLOW_TRACKING_USERNAME || undefined,
-    password: env.MLFLOW_TRACKING_PASSWORD || undefined,
-  };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MlflowError } from './client.ts';
+import { MlflowError } from './mlflow-error.ts';
 import { latestPoint, TAG, type ArtifactEntry, type MetricPoint, type RunQuery, type RunRef, type RunView, type TrackingBackend } from './backend.ts';
 import { appendLines, parseJsonLines, readJson, readLog, withFileLock, writeJsonAtomic } from './files.ts';
 import type { RunStatus } from './outbox-records.ts';

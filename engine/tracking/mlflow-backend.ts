@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { type MlflowClient, MlflowError, proxyPath, type MlflowMetric, type MlflowRun } from './client.ts';
+import { type MlflowClient, proxyPath, type MlflowMetric, type MlflowRun } from './client.ts';
+import { MlflowError } from './mlflow-error.ts';
 import { TAG, type ArtifactEntry, type MetricPoint, type RunQuery, type RunRef, type RunView, type TrackingBackend } from './backend.ts';
 import { decodeMetricValue, encodeMetricValue, type MetricValue, type RunStatus } from './outbox-records.ts';
 

@@ -17,7 +17,7 @@
  */
 import { statSync } from 'node:fs';
 import { MLFLOW_LIMITS } from './limits.ts';
-import { MlflowError } from './client.ts';
+import { MlflowError } from './mlflow-error.ts';
 import { TAG, type Batch, type RunRef, type TrackingBackend } from './backend.ts';
 import type { Store } from '../store.ts';
 import { storedPath } from './objects.ts';

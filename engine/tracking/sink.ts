@@ -112,8 +112,8 @@ function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return n;
 }
 
-export function openTracking(opts: TrackingOptions): RunTracking {
-  const target = openTarget(opts);
+export async function openTracking(opts: TrackingOptions): Promise<RunTracking> {
+  const target = await openTarget(opts);
   const redact = redactorFromEnv(opts.env);
   const warn = (message: string): void => opts.log.warn(redact.text(message));
   const settings: SinkSettings = {

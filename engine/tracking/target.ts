@@ -5,11 +5,9 @@
  */
 import type { Store } from '../store.ts';
 import type { TrackingBackend } from './backend.ts';
-import { MlflowClient, clientOptionsFromEnv } from './client.ts';
 import { localBackend } from './local-backend.ts';
-import { mlflowBackend } from './mlflow-backend.ts';
+import { clientOptionsFromEnv } from './mlflow-options.ts';
 import { fsRegistry } from './registry/fs-registry.ts';
-import { mlflowRegistry } from './registry/mlflow-registry.ts';
 import type { ModelRegistry } from './registry/types.ts';
 
 export interface TargetOptions {
@@ -26,11 +24,19 @@ export interface TrackingTarget {
   storeDir: string;
 }
 
-/** Throws a clear message for an unusable MLFLOW_TRACKING_URI (not http(s), not a URL). */
-export function openTarget(opts: TargetOptions): TrackingTarget {
+/**
+ * Rejects with a clear message for an unusable MLFLOW_TRACKING_URI (not http(s), not a URL). The MLflow client, backend
+ * and registry load only when MLflow is the target.
+ */
+export async function openTarget(opts: TargetOptions): Promise<TrackingTarget> {
   const storeDir = opts.store.paths.store;
   const clientOptions = clientOptionsFromEnv(opts.env);
   if (!clientOptions) return { backend: localBackend(storeDir), registry: fsRegistry(opts.store), store: opts.store, storeDir };
+  const [{ MlflowClient }, { mlflowBackend }, { mlflowRegistry }] = await Promise.all([
+    import('./client.ts'),
+    import('./mlflow-backend.ts'),
+    import('./registry/mlflow-registry.ts'),
+  ]);
   const client = new MlflowClient(clientOptions);
   const backend = mlflowBackend(client);
   return { backend, registry: mlflowRegistry(client, backend), store: opts.store, storeDir };

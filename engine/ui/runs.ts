@@ -78,6 +78,6 @@ export function timeline(root: string, runId: string): Timeline {
 
 export async function compare(root: string, env: NodeJS.ProcessEnv, a: string, b: string): Promise<RunComparison> {
   const session = openSession(root);
-  const { backend } = openTarget({ store: session.store, env });
+  const { backend } = await openTarget({ store: session.store, env });
   return compareRuns(backend, [a, b]);
 }

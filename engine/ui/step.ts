@@ -6,7 +6,8 @@ import { projectRelative } from '../project.ts';
 import { openSession } from '../cache-session.ts';
 import { readRunEvents, type EngineEvent } from '../events.ts';
 import { explainStepJson, type Explanation } from '../cli/explain.ts';
-import { clientOptionsFromEnv, MlflowClient } from '../tracking/client.ts';
+import { MlflowClient } from '../tracking/client.ts';
+import { clientOptionsFromEnv } from '../tracking/mlflow-options.ts';
 import { openTarget } from '../tracking/target.ts';
 import { findRun } from '../tracking/commands/runs.ts';
 import type { MetricPoint } from '../tracking/backend.ts';
@@ -77,7 +78,7 @@ export async function stepDetail(pipeline: Pipeline, id: string, env: NodeJS.Pro
   let mlflowUrl: string | null = null;
   if (record) {
     try {
-      const { backend } = openTarget({ store: session.store, env });
+      const { backend } = await openTarget({ store: session.store, env });
       const run = await findRun(backend, `${record.runId}:${record.stepId}`);
       for (const key of Object.keys(run.metrics).sort()) metrics[key] = await backend.metricHistory(run.runId, key);
       const options = clientOptionsFromEnv(env);

@@ -3,7 +3,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MlflowClient, MlflowError, clientOptionsFromEnv, proxyPath } from '../../engine/tracking/client.ts';
+import { MlflowClient, proxyPath } from '../../engine/tracking/client.ts';
+import { MlflowError } from '../../engine/tracking/mlflow-error.ts';
+import { clientOptionsFromEnv } from '../../engine/tracking/mlflow-options.ts';
 
 interface Seen {
   method: string;

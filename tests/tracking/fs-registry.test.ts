@@ -22,7 +22,7 @@ let runCount = 0;
 
 /** One pipeline run with a single step, the way the engine would drive it. */
 async function inStep<T>(plugin: string, body: (step: StepTracking) => Promise<T>): Promise<T> {
-  const tracking: RunTracking = openTracking({ store: project.store, env: {}, log: warnings().log });
+  const tracking: RunTracking = await openTracking({ store: project.store, env: {}, log: warnings().log });
   tracking.start({ localRunId: `reg-${++runCount}`, pipeline: 'models', file: 'pipelines.d/models.yaml', startedAt: Date.now() });
   const step = tracking.step({ stepId: plugin, plugin, version: '1', key: `sha256:${runCount}`, params: {} });
   try {

@@ -19,7 +19,7 @@ const backend = localBackend(project.storeDir);
 
 async function pipelineRun(localRunId: string, lr: number, sharpe: number[], opts: { cachedFrom?: string } = {}) {
   const w = warnings();
-  const tracking = openTracking({ store: project.store, env: {}, log: w.log, maxUploadBytes: 1000 });
+  const tracking = await openTracking({ store: project.store, env: {}, log: w.log, maxUploadBytes: 1000 });
   tracking.start({ localRunId, pipeline: 'ppo_demo', file: 'pipelines.d/ppo.yaml', gitCommit: 'abc1234def', gitDirty: false, startedAt: Date.now() });
   if (opts.cachedFrom) {
     tracking.cached({ stepId: 'features', plugin: 'features.indicators', version: '1', key: 'sha256:feat', producedBy: opts.cachedFrom });
@@ -167,7 +167,7 @@ test('unknown runs and a single run for compare are clear errors', async () => {
 });
 
 test('a step finish still copying artifacts completes; a step never finished ends KILLED', async () => {
-  const tracking = openTracking({ store: project.store, env: {}, log: warnings().log });
+  const tracking = await openTracking({ store: project.store, env: {}, log: warnings().log });
   tracking.start({ localRunId: 'run-c', pipeline: 'ppo_demo', file: 'pipelines.d/ppo.yaml', startedAt: Date.now() });
   const done = tracking.step({ stepId: 'train', plugin: 'agent.ppo', version: '2', key: 'sha256:c', params: {} });
   const dir = modelDir(project.root, 'model-c', 'c');

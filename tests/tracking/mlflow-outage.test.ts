@@ -49,7 +49,7 @@ if (bin) {
   test('server killed and restarted mid-run: the run finishes and everything arrives once', async () => {
     const w = warnings();
     const env = { MLFLOW_TRACKING_URI: server.uri, MLFLOW_EXPERIMENT_NAME: 'outage', TRADEPIPE_TRACKING_FLUSH_TIMEOUT_S: '30' };
-    const tracking = openTracking({ store: project.store, env, log: w.log, shipIntervalMs: 200 });
+    const tracking = await openTracking({ store: project.store, env, log: w.log, shipIntervalMs: 200 });
     tracking.start({ localRunId: 'outage-a', pipeline: 'outage', file: 'p.yaml', startedAt: Date.now() });
     const train = tracking.step({ stepId: 'train', plugin: 'agent.ppo', version: '1', key: 'sha256:a', params: { lr: 0.1 } });
     for (let i = 0; i < 300; i++) train.metric('loss', i, i);
@@ -80,7 +80,7 @@ if (bin) {
   test('server down at the end: the pipeline completes with a warning, and track sync ships the rest', async () => {
     const w = warnings();
     const env = { MLFLOW_TRACKING_URI: server.uri, MLFLOW_EXPERIMENT_NAME: 'outage', TRADEPIPE_TRACKING_FLUSH_TIMEOUT_S: '2' };
-    const tracking = openTracking({ store: project.store, env, log: w.log, shipIntervalMs: 200 });
+    const tracking = await openTracking({ store: project.store, env, log: w.log, shipIntervalMs: 200 });
     tracking.start({ localRunId: 'outage-b', pipeline: 'outage', file: 'p.yaml', startedAt: Date.now() });
     const train = tracking.step({ stepId: 'train', plugin: 'agent.ppo', version: '1', key: 'sha256:c', params: { lr: 0.2 } });
     for (let i = 0; i < 50; i++) train.metric('loss', i, i);

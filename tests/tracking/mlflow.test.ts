@@ -39,7 +39,7 @@ if (uri) {
 
   async function pipelineRun(localRunId: string, lr: number, cachedFrom?: string) {
     const w = warnings();
-    const tracking = openTracking({ store: project.store, env, log: w.log, maxUploadBytes: 2000 });
+    const tracking = await openTracking({ store: project.store, env, log: w.log, maxUploadBytes: 2000 });
     tracking.start({ localRunId, pipeline: 'it', file: 'pipelines.d/it.yaml', gitCommit: 'deadbeef', gitDirty: true, startedAt: Date.now() });
     if (cachedFrom) tracking.cached({ stepId: 'features', plugin: 'features.indicators', version: '1', key: 'sha256:f', producedBy: cachedFrom });
     else await tracking.step({ stepId: 'features', plugin: 'features.indicators', version: '1', key: 'sha256:f', params: { indicators: ['macd', 'rsi_30'] } }).finish('FINISHED', 20, {});
@@ -122,7 +122,7 @@ if (uri) {
   const conditions = [{ metric: 'Sharpe ratio', op: '>' as const }, { metric: 'Max drawdown', op: '>=' as const, tolerance: 0.05 }];
 
   async function inStep<T>(id: string, body: (step: StepTracking) => Promise<T>): Promise<T> {
-    const tracking = openTracking({ store: project.store, env, log: warnings().log });
+    const tracking = await openTracking({ store: project.store, env, log: warnings().log });
     tracking.start({ localRunId: `it-${tag}-${id}`, pipeline: 'it', file: 'pipelines.d/it.yaml', startedAt: Date.now() });
     const step = tracking.step({ stepId: id, plugin: id, version: '1', key: 'sha256:x', params: {} });
     try {

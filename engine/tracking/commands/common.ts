@@ -56,7 +56,7 @@ export function errorMessage(err: unknown): string {
 /** Runs a command against the configured target: exit code 0, or 1 with `error: <message>` on stderr. */
 export async function guarded(io: CommandIO, body: (target: TrackingTarget) => Promise<void>): Promise<number> {
   try {
-    await body(openTarget(io));
+    await body(await openTarget(io));
     return 0;
   } catch (err) {
     io.stderr.write(`error: ${errorMessage(err)}\n`);

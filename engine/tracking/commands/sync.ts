@@ -36,7 +36,7 @@ export function closeAbandonedRuns(storeDir: string, segmentId: string, now = Da
 
 export async function trackSync(args: SyncArgs, io: CommandIO): Promise<number> {
   try {
-    const { backend, store, storeDir } = openTarget(io);
+    const { backend, store, storeDir } = await openTarget(io);
     const deadline = Date.now() + (args.timeoutS ?? 600) * 1000;
     const total = segmentIds(storeDir).length;
     // Segments the target has completely are skipped without being opened.

@@ -1,5 +1,6 @@
 /** The model registry of an MLflow server. */
-import { MlflowError, type MlflowClient, type MlflowModelVersion, type MlflowRegisteredModel } from '../client.ts';
+import type { MlflowClient, MlflowModelVersion, MlflowRegisteredModel } from '../client.ts';
+import { MlflowError } from '../mlflow-error.ts';
 import type { TrackingBackend } from '../backend.ts';
 import { VERSION_TAG, type ModelRegistry, type ModelVersion, type RegisteredModel } from './types.ts';
 

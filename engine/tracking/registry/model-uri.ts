@@ -46,7 +46,7 @@ export interface ResolvedModel {
  * otherwise they are fetched from the version's source and stored.
  */
 export async function resolveModelUri(uri: string, opts: TargetOptions): Promise<ResolvedModel> {
-  const { registry, store, storeDir } = openTarget(opts);
+  const { registry, store, storeDir } = await openTarget(opts);
   const version = await lookupVersion(registry, uri);
   const base = { name: version.name, version: version.version, source: version.source };
   if (version.contentHash && store.has(version.contentHash)) {
