@@ -15,10 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { hashBytes, hashJson } from './hash.ts';
 import { projectPaths } from './project.ts';
 import { writeFileAtomic } from './atomic.ts';
+import { RACY_MS } from './statcache.ts';
 import type { ResolvedSpec } from './pipeline-model.ts';
 
 interface Entry {
-  /** The loader's files when the spec was resolved, each with its `statSignature`. */
+  /** The loader's files when the spec was resolved, each with its `signatureOf`. */
   loader: [path: string, signature: string][];
   sources: [path: string, hash: string][];
   spec: ResolvedSpec;
@@ -46,9 +47,6 @@ export function loaderFiles(): string[] {
 
 /** An edit changes one of these (bin/compiled.mjs trusts the same signature). */
 const signatureOf = (s: Stats) => `${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
-
-/** A file changed this recently may change again within the same timestamp tick: not trusted as unchanged. */
-const RACY_MS = 2000;
 
 /** The loader's files with their signatures; undefined while one of them is racily fresh. */
 function loaderSignatures(): Entry['loader'] | undefined {

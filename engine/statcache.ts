@@ -17,7 +17,8 @@ interface Entry {
   hash: string;
 }
 
-const RACY_MS = 2000;
+/** A file changed this recently may change again within the same timestamp tick: its stats do not prove it unchanged. */
+export const RACY_MS = 2000;
 
 export interface DirEntry {
   path: string;

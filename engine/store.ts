@@ -296,13 +296,12 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
       const present = new Set<string>();
       for (const hash of hashes) {
         if (present.has(hash)) continue;
-        if (recent.has(hash)) present.add(hash);
-        else {
+        if (!recent.has(hash)) {
           const found = statSync(objectPath(hash), { throwIfNoEntry: false });
           if (!found) continue;
           presentStats.set(hash, found);
-          present.add(hash);
         }
+        present.add(hash);
       }
       return present;
     },
