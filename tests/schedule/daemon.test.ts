@@ -86,7 +86,7 @@ test('overlap queue: one pending at most, started as soon as the run before it f
     const events = d.events;
     // The queued run starts right after the first run's finished line, not at a fire.
     const before = events[events.indexOf(started) - 1]!;
-    assert.ok(isFinished(before), before.text);
+    assert.ok(isFinished(before), `${before.text}\nthe daemon's log:\n${events.map((e) => e.text).join('\n')}`);
     let pending = 0;
     for (const e of events) {
       if (/: queued, the run of/.test(e.text)) pending += 1;
