@@ -5,7 +5,9 @@
 // bundle, as on our CI machines (144 certificates), that is 40 ms on every CLI call, twice what Node needs to start.
 // bin/tradepipe's shell line moves the variable to DEFERRED_VARIABLE; this module puts it back for child
 // processes and gives its certificates to the TLS contexts that would have had them: Node's rule is that every
-// context built without an explicit `ca` trusts the bundled roots plus the extra certificates.
+// context built without an explicit `ca` trusts the bundled roots plus the extra certificates. Each thread has a TLS
+// module of its own: the CLI's main thread and its plugin workers (engine/worker/bootstrap.mjs) are told; a worker a
+// plugin starts itself is not (README, Start-up).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
