@@ -5,11 +5,11 @@
 // bundle, as on our CI machines (144 certificates), that is 40 ms on every CLI call, twice what Node needs to start.
 // bin/tradepipe's shell line moves the variable to DEFERRED_VARIABLE; this module puts it back for child
 // processes and gives its certificates to the TLS contexts that would have had them: Node's rule is that every
-// context built without an explicit `ca` trusts the bundled roots plus the extra certificates. Each thread has a TLS
-// module of its own: the CLI's main thread and its plugin workers (engine/worker/bootstrap.mjs) are told; a worker a
-// plugin starts itself is not (README, Start-up).
+// context built without an explicit `ca` trusts the bundled roots plus the extra certificates. Node's store is the
+// process's, but each thread has a TLS module of its own: every worker thread started from a file does the same
+// first (an `--import` preload); one started with `eval: true` runs no preload, and is not told (README, Start-up).
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 
 const DEFERRED_VARIABLE = 'TRADEPIPE_EXTRA_CA_CERTS';
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
@@ -55,9 +55,19 @@ export function takeDeferredExtraCaCerts() {
   return file;
 }
 
-/** Makes every TLS context this thread builds with the default roots trust the certificates in `file` too. */
+/**
+ * Makes every TLS context this thread builds with the default roots trust the certificates in `file` too, and every
+ * worker thread it starts from a file do the same.
+ */
 export function trustExtraCaCerts(file) {
-  const tls = createRequire(import.meta.url)('node:tls');
+  const require = createRequire(import.meta.url);
+  trustInTls(require('node:tls'), file);
+  passToWorkers(require('node:worker_threads'), file);
+  // ES modules importing `createSecureContext` or `Worker` by name get the replacements too.
+  syncBuiltinESMExports();
+}
+
+function trustInTls(tls, file) {
   const createWithDefaults = tls.createSecureContext;
   let extra; // the file's certificates, read on the first context
   let shared; // the default context, rebuilt when a tls.DEFAULT_* setting it was built with changes
@@ -72,6 +82,18 @@ export function trustExtraCaCerts(file) {
     // Parsing ~280 certificates takes ~40 ms: once, not per connection (Node shares its root store the same way).
     if (shared?.defaults !== defaults) shared = { defaults, context: createWithDefaults({ ca }) };
     return shared.context;
+  };
+}
+
+function passToWorkers(workerThreads, file) {
+  const preload = `--import=data:text/javascript,${encodeURIComponent(`import { trustExtraCaCerts } from ${JSON.stringify(import.meta.url)}; trustExtraCaCerts(${JSON.stringify(file)});`)}`;
+  const Base = workerThreads.Worker;
+  workerThreads.Worker = class Worker extends Base {
+    constructor(filename, options = {}) {
+      // Without `execArgv` a worker takes this thread's (NODE_OPTIONS apply either way): the same, plus the preload once.
+      const inherited = options.execArgv ?? process.execArgv.filter((option) => option !== preload);
+      super(filename, { ...options, execArgv: [...inherited, preload] });
+    }
   };
 }
 

@@ -4,10 +4,6 @@
 import { workerData } from 'node:worker_threads';
 
 const workerEntry = new URL('./plugin-worker.ts', import.meta.url).href;
-if (workerData?.extraCaCerts) {
-  const { trustExtraCaCerts } = await import('../../bin/extra-ca-certs.mjs');
-  trustExtraCaCerts(workerData.extraCaCerts);
-}
 if (workerData?.mirrored) {
   const { moduleImporter } = await import('../../bin/modules.mjs');
   const importModule = moduleImporter(new Set(workerData.mirrored));

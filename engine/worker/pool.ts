@@ -128,11 +128,9 @@ export class WorkerPool {
 
   private spawn(): Worker {
     if (this.all.size >= this.size) throw new Error(`internal: more than ${this.size} CPU-bound steps at once`);
-    // Under bin/tradepipe a worker loads the engine's transpiled mirror, as the CLI does, instead of TypeScript through tsx,
-    // and trusts the extra CA certificates the CLI deferred (bin/extra-ca-certs.mjs).
+    // Under bin/tradepipe a worker loads the engine's transpiled mirror, as the CLI does, instead of TypeScript through tsx.
     const mirrored = (globalThis as Record<symbol, Set<string> | undefined>)[Symbol.for('tradepipe.mirrored')];
-    const extraCaCerts = (globalThis as Record<symbol, string | undefined>)[Symbol.for('tradepipe.extraCaCerts')];
-    const worker = new Worker(BOOTSTRAP, mirrored ? { workerData: { mirrored: [...mirrored], extraCaCerts } } : {});
+    const worker = new Worker(BOOTSTRAP, mirrored ? { workerData: { mirrored: [...mirrored] } } : {});
     worker.on('exit', () => this.all.delete(worker));
     this.all.add(worker);
     return worker;

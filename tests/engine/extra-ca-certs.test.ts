@@ -1,6 +1,6 @@
 /**
  * NODE_EXTRA_CA_CERTS under bin/tradepipe: its shell line defers the certificates to the first TLS context
- * (bin/extra-ca-certs.mjs), and every TLS client the process or its plugin workers open trusts them as Node would
+ * (bin/extra-ca-certs.mjs), and every TLS client the process or its worker threads open trusts them as Node would
  * have; child processes see the variable unchanged. The certificates are a throwaway CA made with openssl here.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,10 +59,14 @@ test.after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs a script in a fresh Node with no NODE_EXTRA_CA_CERTS of its own, as bin/tradepipe's shell line leaves it. */
+/**
+ * Runs a script in a fresh Node with no NODE_EXTRA_CA_CERTS of its own and no options, as bin/tradepipe's shell
+ * line leaves it (a worker inherits its parent's options; `--input-type` would be refused there).
+ */
 async function nodeScript(script: string): Promise<{ stdout: string; stderr: string }> {
   const env = { ...process.env, NODE_EXTRA_CA_CERTS: '' };
-  const r = await execa(process.execPath, ['--input-type=module', '-e', script], { env, extendEnv: false, cwd: dir });
+  writeFileSync(join(dir, 'script.mjs'), script);
+  const r = await execa(process.execPath, ['script.mjs'], { env, extendEnv: false, cwd: dir });
   return { stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -92,6 +96,25 @@ test("trustExtraCaCerts: an explicit `ca` replaces the defaults, extra certifica
     const get = (ca) => new Promise((resolve) => https.get(${JSON.stringify(url)}, { ca }, (r) => { r.resume(); resolve(r.statusCode); }).on('error', (e) => resolve(e.code)));
     console.log(JSON.stringify([await get(readFileSync('other.pem')), await get(readFileSync('ca.pem')), await get(undefined)]));`);
   assert.equal(JSON.parse(stdout), ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 200, 200]);
+});
+
+test('trustExtraCaCerts: worker threads started from a file, and theirs, trust the file; named ES imports see it', async () => {
+  writeFileSync(
+    join(dir, 'worker.mjs'),
+    `import { Worker, parentPort, workerData } from 'node:worker_threads';
+    import { createSecureContext } from 'node:tls';
+    const body = await fetch(workerData.url).then((r) => r.text(), (e) => e.cause?.code ?? e.message);
+    const nested = workerData.depth > 0 ? null : await new Promise((resolve) => new Worker(new URL(import.meta.url), { workerData: { ...workerData, depth: 1 } }).once('message', resolve));
+    parentPort.postMessage({ body, named: createSecureContext.name, nested });`,
+  );
+  const { stdout } = await nodeScript(`
+    import { Worker } from 'node:worker_threads';
+    import { trustExtraCaCerts } from ${MODULE};
+    trustExtraCaCerts('ca.pem');
+    const worker = new Worker(new URL('./worker.mjs', 'file://${dir}/'), { workerData: { url: ${JSON.stringify(url)}, depth: 0 } });
+    worker.once('message', (m) => { console.log(JSON.stringify(m)); worker.terminate(); });`);
+  const inWorker = { body: 'hello', named: 'createSecureContextWithExtraCaCerts' };
+  assert.equal(JSON.parse(stdout), { ...inWorker, nested: { ...inWorker, nested: null } });
 });
 
 test("trustExtraCaCerts: a file that cannot be read gets Node's warning and is ignored", async () => {
@@ -125,7 +148,7 @@ async function results(p: ReturnType<typeof project>, env: Record<string, string
   return { main: await show('main'), worker: await show('worker') };
 }
 
-test('bin/tradepipe: the main thread, plugin workers and child processes trust NODE_EXTRA_CA_CERTS', async () => {
+test('bin/tradepipe: the main thread, `cpu` plugin workers and child processes trust NODE_EXTRA_CA_CERTS', async () => {
   const p = probeProject();
   try {
     const ca = join(dir, 'ca.pem');
