@@ -5,9 +5,12 @@
 // bundle, as on our CI machines (144 certificates), that is 40 ms on every CLI call, twice what Node needs to start.
 // bin/tradepipe's shell line moves the variable to DEFERRED_VARIABLE; this module puts it back for child
 // processes and gives its certificates to the TLS contexts that would have had them: Node's rule is that every
-// context built without an explicit `ca` trusts the bundled roots plus the extra certificates. Node's store is the
-// process's, but each thread has a TLS module of its own: every worker thread started from a file does the same
-// first (an `--import` preload); one started with `eval: true` runs no preload, and is not told (README, Start-up).
+// context built without an explicit `ca` trusts the default roots (Node's bundle, or OpenSSL's store where Node is
+// built to use it, as some distributions do) plus the extra certificates. They are added to each such context's
+// copy of the default store, as libraries that inject CAs do (`context.addCACert`), so the default stays whatever
+// it is. Node's store is the process's, but each thread has a TLS module of its own: every worker thread started
+// from a file does the same first (an `--import` preload); one started with `eval: true` runs no preload, and is not
+// told (README, Start-up).
 import { readFileSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 
@@ -69,18 +72,21 @@ export function trustExtraCaCerts(file) {
 
 function trustInTls(tls, file) {
   const createWithDefaults = tls.createSecureContext;
-  let extra; // the file's certificates, read on the first context
+  let extra; // the file's certificates as one PEM text ('' for none), read on the first context
   let shared; // the default context, rebuilt when a tls.DEFAULT_* setting it was built with changes
+  const withExtra = (secureContext) => {
+    secureContext.context.addCACert(extra);
+    return secureContext;
+  };
   tls.createSecureContext = function createSecureContextWithExtraCaCerts(options) {
     // An explicit `ca` replaces the defaults, extra certificates included; a falsy one means the defaults (Node's rules).
     if (options?.ca) return createWithDefaults(options);
     extra ??= readCertificates(file);
-    if (extra.length === 0) return createWithDefaults(options);
-    const ca = [...tls.rootCertificates, ...extra];
-    if (options && CONTEXT_OPTIONS.some((name) => options[name] != null)) return createWithDefaults({ ...options, ca });
+    if (extra === '') return createWithDefaults(options);
+    if (options && CONTEXT_OPTIONS.some((name) => options[name] != null)) return withExtra(createWithDefaults(options));
     const defaults = [tls.DEFAULT_CIPHERS, tls.DEFAULT_ECDH_CURVE, tls.DEFAULT_MIN_VERSION, tls.DEFAULT_MAX_VERSION].join('\0');
-    // Parsing ~280 certificates takes ~40 ms: once, not per connection (Node shares its root store the same way).
-    if (shared?.defaults !== defaults) shared = { defaults, context: createWithDefaults({ ca }) };
+    // Parsing the file's certificates takes ~20 ms for a system bundle: once, not per connection (Node shares its root store the same way).
+    if (shared?.defaults !== defaults) shared = { defaults, context: withExtra(createWithDefaults()) };
     return shared.context;
   };
 }
@@ -100,12 +106,12 @@ function passToWorkers(workerThreads, file) {
 function readCertificates(file) {
   try {
     const certificates = readFileSync(file, 'latin1').match(PEM_CERTIFICATE) ?? [];
-    if (certificates.length > 0) return certificates;
+    if (certificates.length > 0) return certificates.join('\n');
     warn(file, 'no certificate in the file');
   } catch (error) {
     warn(file, error.message);
   }
-  return [];
+  return '';
 }
 
 /** Node's own warning for a file it cannot load, which it then ignores. */

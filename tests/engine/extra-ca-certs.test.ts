@@ -33,6 +33,9 @@ export default (cpu) => ({
 let dir: string;
 let server: Server;
 let url: string;
+/** A server whose certificate only the second CA signed. */
+let otherServer: Server;
+let otherUrl: string;
 
 function openssl(...args: string[]) {
   return execa('openssl', args, { cwd: dir });
@@ -48,14 +51,23 @@ test.before(async () => {
   await openssl('x509', '-req', '-in', 'server.csr', ...signedByCa, '-out', 'server.pem', '-days', '2');
   // A second CA, for a client that names its own `ca`.
   await openssl('req', '-x509', ...ec, '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=another CA');
-  server = createServer({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) }, (_req, res) => res.end('hello'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const signedByOther = ['-CA', 'other.pem', '-CAkey', 'other.key', '-CAcreateserial', '-extfile', 'san.ext'];
+  await openssl('x509', '-req', '-in', 'server.csr', ...signedByOther, '-out', 'other-server.pem', '-days', '2');
+  [server, url] = await serve('server.pem', 'hello');
+  [otherServer, otherUrl] = await serve('other-server.pem', 'hello from the other');
 });
 
+async function serve(cert: string, body: string): Promise<[Server, string]> {
+  const s = createServer({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, cert)) }, (_req, res) => res.end(body));
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  return [s, `https://127.0.0.1:${(s.address() as AddressInfo).port}/`];
+}
+
 test.after(() => {
-  server.closeAllConnections();
-  server.close();
+  for (const s of [server, otherServer]) {
+    s.closeAllConnections();
+    s.close();
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -63,10 +75,10 @@ test.after(() => {
  * Runs a script in a fresh Node with no NODE_EXTRA_CA_CERTS of its own and no options, as bin/tradepipe's shell
  * line leaves it (a worker inherits its parent's options; `--input-type` would be refused there).
  */
-async function nodeScript(script: string): Promise<{ stdout: string; stderr: string }> {
-  const env = { ...process.env, NODE_EXTRA_CA_CERTS: '' };
+async function nodeScript(script: string, options: string[] = [], extraEnv: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
+  const env = { ...process.env, NODE_EXTRA_CA_CERTS: '', ...extraEnv };
   writeFileSync(join(dir, 'script.mjs'), script);
-  const r = await execa(process.execPath, ['script.mjs'], { env, extendEnv: false, cwd: dir });
+  const r = await execa(process.execPath, [...options, 'script.mjs'], { env, extendEnv: false, cwd: dir });
   return { stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -85,6 +97,18 @@ test('trustExtraCaCerts: contexts with the default roots trust the file, one con
     const ownCiphers = tls.createSecureContext({ ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }) !== tls.createSecureContext();
     console.log(JSON.stringify({ before, after, shared, ownCiphers }));`);
   assert.equal(JSON.parse(stdout), { before: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', after: 'hello', shared: true, ownCiphers: true });
+});
+
+test("trustExtraCaCerts: the default store stays what it is (here OpenSSL's, the other CA's), the file's certificates added", async () => {
+  const script = (trust: boolean) => `
+    import { trustExtraCaCerts } from ${MODULE};
+    ${FETCH}
+    if (${trust}) trustExtraCaCerts('ca.pem');
+    console.log(JSON.stringify([await probe(${JSON.stringify(url)}), await probe(${JSON.stringify(otherUrl)})]));`;
+  const openSslStore = async (trust: boolean) =>
+    JSON.parse((await nodeScript(script(trust), ['--use-openssl-ca'], { SSL_CERT_FILE: join(dir, 'other.pem') })).stdout);
+  assert.equal(await openSslStore(false), ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'hello from the other']);
+  assert.equal(await openSslStore(true), ['hello', 'hello from the other']);
 });
 
 test("trustExtraCaCerts: an explicit `ca` replaces the defaults, extra certificates included (Node's rule)", async () => {
