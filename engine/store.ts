@@ -283,26 +283,21 @@ export function openStore(paths: ProjectPaths, stats: StatCache): Store {
     await stats.remember(dest, hash);
   };
 
+  /** Whether the object is stored: one stat, kept for `verify`; an object this process wrote needs none. */
+  const has = (hash: string): boolean => {
+    if (recent.has(hash)) return true;
+    const found = statSync(objectPath(hash), { throwIfNoEntry: false });
+    if (found) presentStats.set(hash, found);
+    return found !== undefined;
+  };
+
   return {
     paths,
     objectPath,
-    has(hash) {
-      if (recent.has(hash)) return true;
-      const found = statSync(objectPath(hash), { throwIfNoEntry: false });
-      if (found) presentStats.set(hash, found);
-      return found !== undefined;
-    },
+    has,
     statAhead(hashes) {
       const present = new Set<string>();
-      for (const hash of hashes) {
-        if (present.has(hash)) continue;
-        if (!recent.has(hash)) {
-          const found = statSync(objectPath(hash), { throwIfNoEntry: false });
-          if (!found) continue;
-          presentStats.set(hash, found);
-        }
-        present.add(hash);
-      }
+      for (const hash of hashes) if (!present.has(hash) && has(hash)) present.add(hash);
       return present;
     },
     putBytes,
